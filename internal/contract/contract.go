@@ -1,0 +1,92 @@
+// Package contract is the single source of truth for every name that the
+// Go Lambda, the local stack, the Terratest suites and the Terraform modules
+// must agree on: object prefixes, DynamoDB key and index names, record
+// status values, failure reasons, the metric namespace and metric names, and
+// the Lambda's environment-variable names and defaults.
+//
+// The Terraform side is generated from these values (modules/contract) and a
+// test proves the two agree. Change a value here, run `make generate`, and
+// commit both.
+package contract
+
+// Object key prefixes inside the image bucket.
+const (
+	// UploadsPrefix is where originals are uploaded; only keys under it are processed.
+	UploadsPrefix = "uploads/"
+	// ThumbnailsPrefix is where thumbnails are written; it is never processed.
+	ThumbnailsPrefix = "thumbnails/"
+)
+
+// DynamoDB metadata table schema (kept from the CloudFormation seed so
+// existing users can move over).
+const (
+	TableHashKey        = "imageId"         // S
+	TableRangeKey       = "uploadTimestamp" // N, Unix milliseconds of the object's upload
+	StatusIndexName     = "StatusIndex"
+	StatusIndexHashKey  = "status"      // S
+	StatusIndexRangeKey = TableRangeKey // N
+)
+
+// Record status values.
+const (
+	StatusProcessed = "PROCESSED"
+	StatusFailed    = "FAILED"
+)
+
+// Reason names why an image failed permanently. It is stored in the FAILED
+// record and used as the Reason dimension of the ProcessingErrors metric.
+type Reason string
+
+// Permanent failure reasons.
+const (
+	ReasonEmpty             Reason = "empty"              // zero-byte object
+	ReasonTooLarge          Reason = "too_large"          // object bigger than the byte cap
+	ReasonUnsupportedFormat Reason = "unsupported_format" // bytes are no image format we accept
+	ReasonTooManyPixels     Reason = "too_many_pixels"    // dimensions over the pixel cap
+	ReasonCorrupt           Reason = "corrupt"            // truncated or malformed image data
+	ReasonNotFound          Reason = "not_found"          // the object (version) no longer exists
+)
+
+// Reasons lists every permanent failure reason, in a stable order.
+var Reasons = []Reason{
+	ReasonEmpty, ReasonTooLarge, ReasonUnsupportedFormat,
+	ReasonTooManyPixels, ReasonCorrupt, ReasonNotFound,
+}
+
+// Metrics, emitted as CloudWatch Embedded Metric Format.
+const (
+	DefaultMetricNamespace     = "ImageProcessing"
+	MetricDimensionEnvironment = "Environment"
+	MetricDimensionReason      = "Reason"
+
+	MetricImagesProcessed   = "ImagesProcessed"
+	MetricProcessingErrors  = "ProcessingErrors"
+	MetricProcessingLatency = "ProcessingLatency"
+	MetricBytesIn           = "BytesIn"
+	MetricThumbnailBytes    = "ThumbnailBytes"
+)
+
+// Environment variables read by the Lambda (lambda/cmd/processor).
+const (
+	EnvTableName         = "METADATA_TABLE"     // required: DynamoDB table name
+	EnvEnvironment       = "ENVIRONMENT"        // required: value of the Environment metric dimension
+	EnvUploadsPrefix     = "UPLOADS_PREFIX"     // default UploadsPrefix
+	EnvThumbnailsPrefix  = "THUMBNAILS_PREFIX"  // default ThumbnailsPrefix
+	EnvThumbnailSizes    = "THUMBNAIL_SIZES"    // default DefaultThumbnailSizes
+	EnvJPEGQuality       = "JPEG_QUALITY"       // default DefaultJPEGQuality
+	EnvMaxImageBytes     = "MAX_IMAGE_BYTES"    // default DefaultMaxImageBytes
+	EnvMaxImagePixels    = "MAX_IMAGE_PIXELS"   // default DefaultMaxImagePixels
+	EnvMetricNamespace   = "METRIC_NAMESPACE"   // default DefaultMetricNamespace
+	EnvRecordConcurrency = "RECORD_CONCURRENCY" // default DefaultRecordConcurrency
+	EnvLogLevel          = "LOG_LEVEL"          // default DefaultLogLevel
+)
+
+// Defaults for the optional environment variables.
+const (
+	DefaultThumbnailSizes    = "256,1024"
+	DefaultJPEGQuality       = 82
+	DefaultMaxImageBytes     = 50 << 20   // 50 MiB
+	DefaultMaxImagePixels    = 50_000_000 // 50 MP
+	DefaultRecordConcurrency = 4
+	DefaultLogLevel          = "INFO"
+)
