@@ -9,6 +9,11 @@
 // commit both.
 package contract
 
+import (
+	"strconv"
+	"strings"
+)
+
 // Object key prefixes inside the image bucket.
 const (
 	// UploadsPrefix is where originals are uploaded; only keys under it are processed.
@@ -79,6 +84,10 @@ const (
 	EnvMetricNamespace   = "METRIC_NAMESPACE"   // default DefaultMetricNamespace
 	EnvRecordConcurrency = "RECORD_CONCURRENCY" // default DefaultRecordConcurrency
 	EnvLogLevel          = "LOG_LEVEL"          // default DefaultLogLevel
+	// EnvS3UsePathStyle makes the S3 client use path-style addressing
+	// ("true"/"false", default false). Only S3-compatible endpoints without
+	// virtual-host DNS (the local stack) need it; Terraform never sets it.
+	EnvS3UsePathStyle = "S3_USE_PATH_STYLE"
 )
 
 // Defaults for the optional environment variables.
@@ -90,3 +99,12 @@ const (
 	DefaultRecordConcurrency = 4
 	DefaultLogLevel          = "INFO"
 )
+
+// ThumbnailKey is the deterministic key of the thumbnail of size px for the
+// original at key: thumbnailsPrefix + "<size>/" + key with uploadsPrefix
+// removed + ".jpg". The original's extension is kept, so "a.png" and
+// "a.jpg" never share a thumbnail, and reprocessing overwrites rather than
+// duplicates. key must start with uploadsPrefix.
+func ThumbnailKey(thumbnailsPrefix, uploadsPrefix, key string, size int) string {
+	return thumbnailsPrefix + strconv.Itoa(size) + "/" + strings.TrimPrefix(key, uploadsPrefix) + ".jpg"
+}

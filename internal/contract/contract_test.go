@@ -1,0 +1,32 @@
+package contract
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+)
+
+func TestThumbnailKey(t *testing.T) {
+	tests := []struct {
+		key  string
+		size int
+		want string
+	}{
+		{"uploads/cat.png", 256, "thumbnails/256/cat.png.jpg"},
+		{"uploads/a/b/c.JPG", 1024, "thumbnails/1024/a/b/c.JPG.jpg"},
+		{"uploads/holiday photo ü.jpeg", 256, "thumbnails/256/holiday photo ü.jpeg.jpg"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.key, func(t *testing.T) {
+			got := ThumbnailKey(ThumbnailsPrefix, UploadsPrefix, tc.key, tc.size)
+			assert.Equal(t, tc.want, got)
+			assert.False(t, strings.HasPrefix(got, UploadsPrefix), "a thumbnail must never land under the uploads prefix")
+		})
+	}
+}
+
+func TestPrefixesDoNotNest(t *testing.T) {
+	assert.False(t, strings.HasPrefix(ThumbnailsPrefix, UploadsPrefix))
+	assert.False(t, strings.HasPrefix(UploadsPrefix, ThumbnailsPrefix))
+}
