@@ -24,6 +24,7 @@ test-integration: integration-preflight ## Deploy ephemeral AWS environments wit
 	$(MAKE) package
 	TF_IN_AUTOMATION=1 $(GO) test -tags integration -timeout $(INTEGRATION_TIMEOUT) -count=1 -v -run '$(INTEGRATION_RUN)' $(INTEGRATION_PKGS)
 
-clean-integration: integration-preflight ## List the resources an interrupted run left (RUN=<id>); DELETE=yes deletes them
-	@test -n "$(RUN)" || { echo "clean-integration: set RUN=<run id> (the imgpipe:test-run tag; 'make clean-integration RUN=all' lists every run)" >&2; exit 2; }
+clean-integration: ## List what an interrupted run left on AWS (RUN=<id>, or RUN=all); DELETE=yes deletes it
+	@test -n "$(RUN)" || { echo "clean-integration: set RUN=<run id> (the imgpipe:test-run tag, printed by the suites); RUN=all lists every run's leftovers" >&2; exit 2; }
+	@$(GO) run ./test/cmd/preflight -timeout 10s -terraform=
 	$(GO) run ./test/cmd/cleanup -run '$(RUN)' $(if $(filter yes,$(DELETE)),-delete)

@@ -16,12 +16,12 @@ import (
 
 func main() {
 	timeout := flag.Duration("timeout", preflight.DefaultTimeout, "upper bound for the whole check")
-	tf := flag.String("terraform", envOr("IMGPIPE_TERRAFORM_BINARY", "terraform"), "Terraform or OpenTofu executable the suites will run")
+	tf := flag.String("terraform", envOr("IMGPIPE_TERRAFORM_BINARY", "terraform"), "Terraform or OpenTofu executable the suites will run (empty: do not check)")
 	flag.Parse()
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
-	id, err := preflight.Check(ctx, preflight.Options{Timeout: *timeout, TerraformBinary: *tf})
+	id, err := preflight.Check(ctx, preflight.Options{Timeout: *timeout, TerraformBinary: *tf, SkipTerraform: *tf == ""})
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(2)
