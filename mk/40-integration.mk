@@ -11,17 +11,24 @@
 INTEGRATION_TIMEOUT ?= 60m
 INTEGRATION_RUN     ?= .
 INTEGRATION_PKGS    ?= ./test/...
-# Terraform (or OpenTofu) binary the suites run; empty: terraform, else tofu, from PATH.
-IMGPIPE_TERRAFORM_BINARY ?=
+# Terraform (or OpenTofu) binary the suites run: mk/20-terraform.mk's $(TF)
+# when that fragment is there (terraform from PATH, else OpenTofu built under
+# .tools/ on first use: TF_DEP), else terraform from PATH.
+ifdef TF
+IMGPIPE_TERRAFORM_BINARY ?= $(TF)
+endif
+IMGPIPE_TERRAFORM_BINARY ?= terraform
 export IMGPIPE_TERRAFORM_BINARY
+# The preflight checks the binary unless it is still to be built.
+IT_PREFLIGHT_TF := $(if $(TF_DEP),,$(IMGPIPE_TERRAFORM_BINARY))
 
 .PHONY: test-integration integration-preflight clean-integration
 
 integration-preflight: ## Check in seconds that AWS credentials, a region and terraform are there (test-integration runs it first)
-	@$(GO) run ./test/cmd/preflight -timeout 10s
+	@$(GO) run ./test/cmd/preflight -timeout 10s -terraform='$(IT_PREFLIGHT_TF)'
 
-test-integration: integration-preflight ## Deploy ephemeral AWS environments with Terratest, check them, destroy them (needs AWS credentials; ~15 min)
-	$(MAKE) package
+test-integration: integration-preflight ## Deploy ephemeral AWS environments with Terratest, check them, destroy them (needs AWS credentials; ~15-20 min)
+	$(MAKE) $(TF_DEP) package
 	TF_IN_AUTOMATION=1 $(GO) test -tags integration -timeout $(INTEGRATION_TIMEOUT) -count=1 -v -run '$(INTEGRATION_RUN)' $(INTEGRATION_PKGS)
 
 clean-integration: ## List what an interrupted run left on AWS (RUN=<id>, or RUN=all); DELETE=yes deletes it
