@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net/url"
 	"slices"
@@ -92,7 +93,7 @@ type harness struct {
 	logs    bytes.Buffer
 }
 
-func newHarness(t *testing.T, versioned bool, concurrency int) *harness {
+func newHarness(t testing.TB, versioned bool, concurrency int) *harness {
 	t.Helper()
 	x := &harness{s3: awsfake.NewS3(versioned), db: awsfake.NewDynamoDB(table), imager: &fakeImager{}}
 	var err error
@@ -118,7 +119,7 @@ type s3Record struct {
 
 // event builds the event JSON as S3 sends it and unmarshals it the way the
 // Lambda runtime does, so the key goes through aws-lambda-go's decoding.
-func event(t *testing.T, recs ...s3Record) events.S3Event {
+func event(t testing.TB, recs ...s3Record) events.S3Event {
 	t.Helper()
 	var out []map[string]any
 	for _, r := range recs {
@@ -648,4 +649,80 @@ func TestDeletedKeyIsSuperseded(t *testing.T) {
 func TestNewRejectsBadOptions(t *testing.T) {
 	_, err := New(nil, nil, nil, nil, Options{UploadsPrefix: "uploads/", ThumbnailsPrefix: "thumbnails/", MaxImageBytes: 1, Concurrency: 0})
 	assert.Error(t, err)
+}
+
+// barrierImager blocks calls until `want` calls are in flight at once (the
+// barrier then stays open), and records the most ever in flight.
+type barrierImager struct {
+	fakeImager
+	want int
+
+	mu       sync.Mutex
+	inFlight int
+	maxSeen  int
+	release  chan struct{}
+	opened   bool
+}
+
+func (b *barrierImager) Process(ctx context.Context, data []byte) (*imaging.Result, error) {
+	b.mu.Lock()
+	b.inFlight++
+	b.maxSeen = max(b.maxSeen, b.inFlight)
+	if b.inFlight >= b.want && !b.opened {
+		b.opened = true
+		close(b.release)
+	}
+	b.mu.Unlock()
+	defer func() { b.mu.Lock(); b.inFlight--; b.mu.Unlock() }()
+	select {
+	case <-b.release:
+	case <-ctx.Done():
+		return nil, fault.Transient(ctx.Err())
+	}
+	// Linger a moment so that a handler over its bound would be seen
+	// starting one more record (this only makes the check sharper; the
+	// correct handler passes whatever the timing).
+	time.Sleep(20 * time.Millisecond)
+	return b.fakeImager.Process(ctx, data)
+}
+
+func TestRecordsRunConcurrentlyWithinTheBound(t *testing.T) {
+	const bound = 3
+	x := newHarness(t, true, bound)
+	img := &barrierImager{want: bound, release: make(chan struct{})}
+	x.h.imager = img
+	var recs []s3Record
+	for i := range 3 * bound {
+		recs = append(recs, x.upload(fmt.Sprintf("uploads/%d.png", i), []byte{byte(i)}))
+	}
+	// The barrier only opens when `bound` records run at once; a serial
+	// handler would stall here until this deadline and fail.
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	require.NoError(t, x.h.Handle(ctx, event(t, recs...)))
+	assert.Equal(t, bound, img.maxSeen, "never more than RECORD_CONCURRENCY records at once")
+	assert.Len(t, x.db.Items(), 3*bound)
+}
+
+// BenchmarkHandlerOverhead measures the handler's own cost per record
+// (event decoding, fakes of S3 and DynamoDB, record marshalling, EMF and
+// log lines) with a fake imager: the imaging cost is benchmarked in
+// lambda/imaging.
+func BenchmarkHandlerOverhead(b *testing.B) {
+	x := newHarness(b, true, 4)
+	x.h.log = slog.New(slog.NewJSONHandler(io.Discard, nil))
+	x.h.metrics = metrics.New(io.Discard, "ImageProcessing", "bench")
+	var recs []s3Record
+	for i := range 10 {
+		recs = append(recs, x.upload(fmt.Sprintf("uploads/bench/%d.png", i), bytes.Repeat([]byte{byte(i)}, 64<<10)))
+	}
+	ev := event(b, recs...)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for b.Loop() {
+		if err := x.h.Handle(context.Background(), ev); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(b.Elapsed().Microseconds())/float64(b.N*len(recs)), "µs/record")
 }
