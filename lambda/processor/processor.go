@@ -96,8 +96,18 @@ type Handler struct {
 
 // New returns a Handler.
 func New(objects Objects, records Records, imager Imager, metrics Metrics, opts Options) (*Handler, error) {
-	if opts.UploadsPrefix == "" || opts.ThumbnailsPrefix == "" || opts.MaxImageBytes <= 0 || opts.Concurrency < 1 {
-		return nil, fmt.Errorf("processor: invalid options %+v", opts)
+	var problems []string
+	if opts.UploadsPrefix == "" || opts.ThumbnailsPrefix == "" {
+		problems = append(problems, "UploadsPrefix and ThumbnailsPrefix must not be empty")
+	}
+	if opts.MaxImageBytes <= 0 {
+		problems = append(problems, fmt.Sprintf("MaxImageBytes is %d, must be > 0", opts.MaxImageBytes))
+	}
+	if opts.Concurrency < 1 {
+		problems = append(problems, fmt.Sprintf("Concurrency is %d, must be >= 1", opts.Concurrency))
+	}
+	if len(problems) > 0 {
+		return nil, fmt.Errorf("processor: invalid options: %s", strings.Join(problems, "; "))
 	}
 	h := &Handler{objects: objects, records: records, imager: imager, metrics: metrics, opts: opts, log: opts.Logger, now: opts.Now}
 	if h.log == nil {
@@ -193,7 +203,11 @@ func (h *Handler) handleRecord(ctx context.Context, log *slog.Logger, rec events
 		j.log = j.log.With("versionId", v)
 	}
 	if why := h.ignoreReason(rec.EventName, j.key); why != "" {
-		j.log.Info("record ignored", "outcome", "ignored", "why", why)
+		level := slog.LevelInfo
+		if strings.HasPrefix(j.key, h.opts.ThumbnailsPrefix) {
+			level = slog.LevelWarn // the trigger should never send these
+		}
+		j.log.Log(ctx, level, "record ignored", "outcome", "ignored", "why", why)
 		return nil
 	}
 	err := h.process(ctx, j)

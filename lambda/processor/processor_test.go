@@ -486,6 +486,11 @@ func TestIgnoredRecords(t *testing.T) {
 			assert.Equal(t, "ignored", logs[0]["outcome"])
 			assert.Contains(t, logs[0]["why"], tc.why)
 			assert.Equal(t, tc.rec.key, logs[0]["key"])
+			wantLevel := "INFO"
+			if strings.HasPrefix(tc.rec.key, contract.ThumbnailsPrefix) {
+				wantLevel = "WARN" // a misconfigured trigger deserves attention
+			}
+			assert.Equal(t, wantLevel, logs[0]["level"])
 		})
 	}
 }
@@ -648,7 +653,9 @@ func TestDeletedKeyIsSuperseded(t *testing.T) {
 
 func TestNewRejectsBadOptions(t *testing.T) {
 	_, err := New(nil, nil, nil, nil, Options{UploadsPrefix: "uploads/", ThumbnailsPrefix: "thumbnails/", MaxImageBytes: 1, Concurrency: 0})
-	assert.Error(t, err)
+	assert.ErrorContains(t, err, "Concurrency is 0")
+	_, err = New(nil, nil, nil, nil, Options{UploadsPrefix: "uploads/", ThumbnailsPrefix: "thumbnails/", MaxImageBytes: 0, Concurrency: 1})
+	assert.ErrorContains(t, err, "MaxImageBytes is 0")
 }
 
 // barrierImager blocks calls until `want` calls are in flight at once (the
