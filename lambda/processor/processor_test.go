@@ -115,6 +115,7 @@ type s3Record struct {
 	versionID string
 	etag      string
 	size      int64
+	kumoStyle bool // event name "s3:ObjectCreated:Put", '/' escaped in the key, no versionId
 }
 
 // event builds the event JSON as S3 sends it and unmarshals it the way the
@@ -128,7 +129,10 @@ func event(t testing.TB, recs ...s3Record) events.S3Event {
 			name = "ObjectCreated:Put"
 		}
 		obj := map[string]any{"key": strings.ReplaceAll(url.QueryEscape(r.key), "%2F", "/"), "size": r.size, "eTag": r.etag}
-		if r.versionID != "" {
+		if r.kumoStyle {
+			name, obj["key"] = "s3:ObjectCreated:Put", url.QueryEscape(r.key)
+		}
+		if r.versionID != "" && !r.kumoStyle {
 			obj["versionId"] = r.versionID
 		}
 		out = append(out, map[string]any{
@@ -495,14 +499,17 @@ func TestIgnoredRecords(t *testing.T) {
 	}
 }
 
-func TestEventNameFromS3CompatibleStores(t *testing.T) {
+func TestEventFromS3CompatibleStores(t *testing.T) {
 	x := newHarness(t, true, 4)
-	r := x.upload("uploads/kumo.png", []byte("img"))
-	r.eventName = "s3:ObjectCreated:Put"
-	r.versionID = "" // kumo sends no versionId: the version read is recorded
-	require.NoError(t, x.h.Handle(context.Background(), event(t, r)))
-	rec := x.recordOf(t, "uploads/kumo.png")
-	cur, _ := x.s3.Current(bucket, "uploads/kumo.png")
+	x.s3.HeadOmitsVersion = true
+	const key = "uploads/sub dir/kumo+1.png"
+	r := x.upload(key, []byte("img"))
+	r.kumoStyle = true // the version read is recorded
+	ev := event(t, r)
+	require.Equal(t, "uploads%2Fsub+dir%2Fkumo%2B1.png", ev.Records[0].S3.Object.Key)
+	require.NoError(t, x.h.Handle(context.Background(), ev))
+	rec := x.recordOf(t, key)
+	cur, _ := x.s3.Current(bucket, key)
 	assert.Equal(t, cur.VersionID, rec.VersionID)
 	assert.Equal(t, contract.StatusProcessed, rec.Status)
 }
