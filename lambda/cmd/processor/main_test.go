@@ -64,3 +64,14 @@ func TestConfigErrorExitsWithStatus2(t *testing.T) {
 		})
 	}
 }
+
+func TestValidConfigReachesTheRuntimeLoop(t *testing.T) {
+	// Outside Lambda the runtime loop refuses to start (no runtime API), so
+	// a valid configuration gets past validation, imaging and the AWS
+	// clients and stops there, with a status other than the config error's.
+	code, stderr := runMain(t, contract.EnvTableName+"=t", contract.EnvEnvironment+"=dev", contract.EnvThumbnailSizes+"=1024,256")
+	assert.NotEqual(t, exitConfig, code)
+	assert.NotZero(t, code)
+	assert.Contains(t, stderr, `"msg":"processor starting"`)
+	assert.Contains(t, stderr, `"sizes":[256,1024]`)
+}
