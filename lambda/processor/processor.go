@@ -144,7 +144,7 @@ func (h *Handler) Handle(ctx context.Context, ev events.S3Event) error {
 			defer func() { <-sem }()
 			defer func() {
 				if p := recover(); p != nil {
-					log.Error("record panicked", "outcome", "retry", "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
+					log.Error("record panicked", "outcome", "retry", "bucket", rec.S3.Bucket.Name, "key", decodedKey(rec), "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
 					errs[i] = h.recordError(rec, fault.Transient(fmt.Errorf("panic: %v", p)))
 				}
 			}()
