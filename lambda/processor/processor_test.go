@@ -740,3 +740,18 @@ func BenchmarkHandlerOverhead(b *testing.B) {
 	}
 	b.ReportMetric(float64(b.Elapsed().Microseconds())/float64(b.N*len(recs)), "µs/record")
 }
+
+type panickingRecords struct{}
+
+func (panickingRecords) Put(context.Context, metadata.Record) (bool, error) { panic("nil map write") }
+
+func TestPanicOutsideImagingIsTransient(t *testing.T) {
+	x := newHarness(t, true, 4)
+	x.h.records = panickingRecords{}
+	ok := x.upload("uploads/p.png", []byte("img"))
+	err := x.h.Handle(context.Background(), event(t, ok))
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "nil map write")
+	assert.Contains(t, err.Error(), "uploads/p.png")
+	assert.False(t, fault.IsPermanent(err))
+}
