@@ -59,8 +59,10 @@ func lambdaSection(t *testing.T) string {
 func TestReadmeListsEveryEnvironmentVariable(t *testing.T) {
 	section := lambdaSection(t)
 	rows := map[string]bool{}
-	for _, m := range regexp.MustCompile("(?m)^\\| `([A-Z0-9_]+)` \\| [^|]+ \\| [^|]+ \\|$").FindAllStringSubmatch(section, -1) {
+	defaults := map[string]string{}
+	for _, m := range regexp.MustCompile("(?m)^\\| `([A-Z0-9_]+)` \\| ([^|]+) \\| [^|]+ \\|$").FindAllStringSubmatch(section, -1) {
 		rows[m[1]] = true
+		defaults[m[1]] = strings.TrimSpace(m[2])
 	}
 	known := map[string]bool{}
 	for name, v := range envConstants(t) {
@@ -69,6 +71,41 @@ func TestReadmeListsEveryEnvironmentVariable(t *testing.T) {
 	}
 	for v := range rows {
 		assert.True(t, known[v], "README lambda section lists %s, which is not a contract.Env* variable", v)
+	}
+
+	// The default column matches what Load yields when the variable is unset.
+	c, err := Load(func(name string) (string, bool) {
+		switch name {
+		case contract.EnvTableName, contract.EnvEnvironment:
+			return "set", true
+		}
+		return "", false
+	})
+	require.NoError(t, err)
+	sizes := make([]string, len(c.ThumbnailSizes))
+	for i, s := range c.ThumbnailSizes {
+		sizes[i] = strconv.Itoa(s)
+	}
+	want := map[string]string{
+		contract.EnvTableName:         "(required)",
+		contract.EnvEnvironment:       "(required)",
+		contract.EnvUploadsPrefix:     "`" + c.UploadsPrefix + "`",
+		contract.EnvThumbnailsPrefix:  "`" + c.ThumbnailsPrefix + "`",
+		contract.EnvThumbnailSizes:    "`" + strings.Join(sizes, ",") + "`",
+		contract.EnvJPEGQuality:       "`" + strconv.Itoa(c.JPEGQuality) + "`",
+		contract.EnvMaxImageBytes:     "`" + strconv.FormatInt(c.MaxImageBytes, 10) + "`",
+		contract.EnvMaxImagePixels:    "`" + strconv.FormatInt(c.MaxImagePixels, 10) + "`",
+		contract.EnvMetricNamespace:   "`" + c.MetricNamespace + "`",
+		contract.EnvRecordConcurrency: "`" + strconv.Itoa(c.RecordConcurrency) + "`",
+		contract.EnvLogLevel:          "`" + c.LogLevel.String() + "`",
+		contract.EnvS3UsePathStyle:    "`" + strconv.FormatBool(c.S3UsePathStyle) + "`",
+	}
+	for _, v := range envConstants(t) {
+		w, ok := want[v]
+		if !assert.True(t, ok, "this test does not know the default of %s: add it to want", v) {
+			continue
+		}
+		assert.True(t, strings.HasPrefix(defaults[v], w), "README default of %s is %q, want it to start with %s", v, defaults[v], w)
 	}
 }
 
