@@ -158,7 +158,7 @@ func ctxWithRequest() context.Context {
 	return lambdacontext.NewContext(context.Background(), &lambdacontext.LambdaContext{AwsRequestID: "req-123"})
 }
 
-func (x *harness) records(t *testing.T) []metadata.Record {
+func (x *harness) records(t testing.TB) []metadata.Record {
 	t.Helper()
 	var recs []metadata.Record
 	for _, it := range x.db.Items() {
@@ -170,7 +170,7 @@ func (x *harness) records(t *testing.T) []metadata.Record {
 	return recs
 }
 
-func (x *harness) recordOf(t *testing.T, key string) metadata.Record {
+func (x *harness) recordOf(t testing.TB, key string) metadata.Record {
 	t.Helper()
 	var found []metadata.Record
 	for _, r := range x.records(t) {
