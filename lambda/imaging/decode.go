@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"image"
+	"image/draw"
 	"image/gif"
 	"image/jpeg"
 	"image/png"
@@ -29,6 +30,9 @@ func decodeConfig(format Format, data []byte) (cfg image.Config, err error) {
 	case FormatGIF:
 		cfg, err = gif.DecodeConfig(r)
 	case FormatWebP:
+		if webpAnimated(data) {
+			return cfg, fault.Permanentf(contract.ReasonUnsupportedFormat, "animated WebP is not supported (only still WebP images are)")
+		}
 		cfg, err = webp.DecodeConfig(r)
 	case FormatBMP:
 		cfg, err = bmp.DecodeConfig(r)
@@ -63,11 +67,17 @@ func decodeImage(format Format, data []byte, cfg image.Config, longestTarget int
 	r := bytes.NewReader(data)
 	switch format {
 	case FormatJPEG:
+		if n := jpegScans(data); n > maxJPEGScans {
+			return nil, fault.Permanentf(contract.ReasonCorrupt, "jpeg has %d scans, more than the %d any real encoder writes (each scan costs a pass over the image)", n, maxJPEGScans)
+		}
 		img, err = decodeJPEG(data, cfg, longestTarget)
 	case FormatPNG:
 		img, err = png.Decode(r)
 	case FormatGIF:
 		img, err = gif.Decode(r) // the first frame
+		if err == nil {
+			img = onCanvas(img, cfg)
+		}
 	case FormatWebP:
 		img, err = webp.Decode(r)
 	case FormatBMP:
@@ -105,6 +115,7 @@ func classify(format Format, what string, err error) error {
 		tu tiff.UnsupportedError
 	)
 	switch {
+	case errors.As(err, &ju) && string(ju) == "excessive DC component": // Go reports this damage as "unsupported"
 	case errors.As(err, &ju), errors.As(err, &pu), errors.As(err, &tu), errors.Is(err, bmp.ErrUnsupported):
 		return fault.Permanentf(contract.ReasonUnsupportedFormat, "%s %s uses an unsupported feature: %w", format, what, err)
 	case errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, io.EOF):
@@ -118,4 +129,66 @@ func recoverAs(err *error, format Format, what string) {
 	if r := recover(); r != nil {
 		*err = fault.Permanentf(contract.ReasonCorrupt, "%s %s is malformed (decoder panicked: %v)", format, what, r)
 	}
+}
+
+// webpAnimated reports whether an extended WebP has its animation flag set.
+func webpAnimated(data []byte) bool {
+	return len(data) >= 21 && string(data[12:16]) == "VP8X" && data[20]&0x02 != 0
+}
+
+// onCanvas places a GIF's first frame, which may cover only part of the
+// logical screen, on a transparent canvas of the screen's size.
+func onCanvas(img image.Image, cfg image.Config) image.Image {
+	screen := image.Rect(0, 0, cfg.Width, cfg.Height)
+	if img.Bounds() == screen || !img.Bounds().In(screen) {
+		return img
+	}
+	canvas := image.NewNRGBA(screen)
+	draw.Draw(canvas, img.Bounds(), img, img.Bounds().Min, draw.Src)
+	return canvas
+}
+
+// maxJPEGScans bounds the scans of a progressive JPEG. Encoders write about
+// ten; a crafted file with thousands of tiny scans would make any decoder
+// pass over the whole image thousands of times.
+const maxJPEGScans = 100
+
+// jpegScans counts the start-of-scan markers of a JPEG, skipping segment
+// payloads and entropy-coded data (where 0xFF is always followed by a zero
+// stuffing byte or a restart marker). It stops counting past maxJPEGScans.
+func jpegScans(data []byte) int {
+	n := 0
+	for i := 2; i+1 < len(data) && n <= maxJPEGScans; {
+		if data[i] != 0xff {
+			// Entropy-coded data: jump to the next 0xFF that starts a marker.
+			j := bytes.IndexByte(data[i:], 0xff)
+			if j < 0 {
+				break
+			}
+			i += j
+			continue
+		}
+		m := data[i+1]
+		switch {
+		case m == 0x00 || m == 0xff || (m >= 0xd0 && m <= 0xd7) || m == 0x01:
+			i++ // stuffing, fill byte or restart marker: not a segment
+			if m != 0xff {
+				i++
+			}
+			continue
+		case m == 0xd8:
+			i += 2
+			continue
+		case m == 0xd9:
+			return n
+		}
+		if i+4 > len(data) {
+			break
+		}
+		if m == 0xda {
+			n++
+		}
+		i += 2 + (int(data[i+2])<<8 | int(data[i+3]))
+	}
+	return n
 }

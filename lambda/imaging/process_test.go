@@ -262,3 +262,59 @@ func TestErrorsAreNotWrappedTwice(t *testing.T) {
 	require.True(t, errors.As(err, &pe))
 	assert.NotContains(t, errors.Unwrap(pe).Error(), string(contract.ReasonUnsupportedFormat))
 }
+
+func TestGIFFirstFrameOnItsScreen(t *testing.T) {
+	frame := image.NewPaletted(image.Rect(8, 8, 24, 24), color.Palette{color.RGBA{255, 0, 0, 255}, color.RGBA{0, 0, 255, 255}})
+	second := image.NewPaletted(image.Rect(0, 0, 32, 32), frame.Palette)
+	for i := range second.Pix {
+		second.Pix[i] = 1
+	}
+	data := encodeWith(t, func(b *bytes.Buffer) error {
+		return gif.EncodeAll(b, &gif.GIF{
+			Image: []*image.Paletted{frame, second}, Delay: []int{10, 10},
+			Config: image.Config{Width: 32, Height: 32, ColorModel: frame.Palette},
+		})
+	})
+	res, err := newTestProcessor(t, 64).Process(context.Background(), data)
+	require.NoError(t, err)
+	out := decodeJPEGBytes(t, res.Thumbnails[0].JPEG)
+	require.Equal(t, image.Rect(0, 0, 32, 32), out.Bounds())
+	for c, v := range rgbOf(out.At(2, 2)) {
+		assert.InDelta(t, 255, v, 8, "outside the first frame is white (channel %d)", c)
+	}
+	got := rgbOf(out.At(16, 16))
+	assert.Greater(t, got[0], 200.0, "first frame (red) in the middle: %v", got)
+	assert.Less(t, got[2], 60.0, "not the second frame (blue): %v", got)
+}
+
+func TestAnimatedWebPIsUnsupported(t *testing.T) {
+	data := []byte("RIFF\x1a\x00\x00\x00WEBPVP8X\x0a\x00\x00\x00\x02\x00\x00\x00\x0f\x00\x00\x0f\x00\x00")
+	_, err := newTestProcessor(t, 64).Process(context.Background(), data)
+	reason, _ := fault.ReasonOf(err)
+	assert.Equal(t, contract.ReasonUnsupportedFormat, reason)
+	assert.ErrorContains(t, err, "animated WebP")
+}
+
+func TestJPEGScanLimit(t *testing.T) {
+	baseline := encodeTestJPEG(t, photoLike(64, 64), 90)
+	assert.Equal(t, 1, jpegScans(baseline))
+	progressive := readTestdata(t, "video-001.progressive.jpeg")
+	n := jpegScans(progressive)
+	assert.Greater(t, n, 1)
+	assert.LessOrEqual(t, n, maxJPEGScans)
+	withThumb := withAPP1(baseline, append(buildExif(exifFields{orientation: 1}), baseline...)) // an embedded JPEG in APP1
+	assert.Equal(t, 1, jpegScans(withThumb), "segments' payloads are skipped")
+
+	// A file that repeats its scan 150 times is refused before decoding.
+	sos := bytes.Index(baseline, []byte{0xff, 0xda})
+	scan := baseline[sos : len(baseline)-2]
+	crafted := append([]byte(nil), baseline[:sos]...)
+	for range 150 {
+		crafted = append(crafted, scan...)
+	}
+	crafted = append(crafted, 0xff, 0xd9)
+	_, err := newTestProcessor(t, 32).Process(context.Background(), crafted)
+	reason, _ := fault.ReasonOf(err)
+	assert.Equal(t, contract.ReasonCorrupt, reason)
+	assert.ErrorContains(t, err, "scans")
+}
