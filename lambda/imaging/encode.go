@@ -6,7 +6,7 @@ import (
 	"image/jpeg"
 )
 
-// encodeJPEG encodes 4:2:0 (or grey) planes with the standard library's
+// encodeJPEG encodes 4:4:4 (or grey) planes with the standard library's
 // encoder, which writes no metadata segments at all: no EXIF, no GPS, no
 // ICC profile, no comments. Thumbnails are metadata-free by construction.
 func encodeJPEG(p *planes, quality int) ([]byte, error) {
@@ -18,7 +18,7 @@ func encodeJPEG(p *planes, quality int) ([]byte, error) {
 		img = &image.YCbCr{
 			Y: p.y.pix, Cb: p.cb.pix, Cr: p.cr.pix,
 			YStride: p.y.stride, CStride: p.cb.stride,
-			SubsampleRatio: image.YCbCrSubsampleRatio420, Rect: r,
+			SubsampleRatio: image.YCbCrSubsampleRatio444, Rect: r,
 		}
 	}
 	var buf bytes.Buffer

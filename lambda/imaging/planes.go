@@ -39,8 +39,8 @@ func newPlane(w, h int, owner *planes) plane {
 
 // toPlanes converts a decoded image to planes without per-pixel At calls
 // for every type the decoders return. YCbCr and Gray are used in place;
-// everything else is converted to YCbCr 4:2:0 with alpha composited over
-// white.
+// everything else is converted to full-resolution YCbCr with alpha
+// composited over white.
 func toPlanes(img image.Image) *planes {
 	b := img.Bounds()
 	w, h := b.Dx(), b.Dy()
@@ -91,55 +91,28 @@ func subsampling(r image.YCbCrSubsampleRatio) (x, y int) {
 	return 1, 1
 }
 
-// rgbToPlanes converts rows of opaque RGB (from fill) to Y at full size and
-// Cb/Cr averaged over 2×2 blocks (edge pixels replicated).
+// rgbToPlanes converts rows of opaque RGB (from fill) to full-resolution
+// Y, Cb and Cr with the JFIF coefficients.
 func rgbToPlanes(w, h int, fill func(y int, dst []byte)) *planes {
-	p := &planes{subX: 2, subY: 2}
-	cw, ch := (w+1)/2, (h+1)/2
+	p := &planes{subX: 1, subY: 1}
 	p.y = newPlane(w, h, p)
-	p.cb = newPlane(cw, ch, p)
-	p.cr = newPlane(cw, ch, p)
-	parallelRows(ch, func(lo, hi int) {
-		r0, r1 := make([]byte, 3*w+3), make([]byte, 3*w+3)
-		for cy := lo; cy < hi; cy++ {
-			y0 := 2 * cy
-			fill(y0, r0[:3*w])
-			lumaRow(p.y.row(y0), r0)
-			if y0+1 < h {
-				fill(y0+1, r1[:3*w])
-				lumaRow(p.y.row(y0+1), r1)
-			} else {
-				copy(r1, r0)
+	p.cb = newPlane(w, h, p)
+	p.cr = newPlane(w, h, p)
+	parallelRows(h, func(lo, hi int) {
+		rgb := make([]byte, 3*w)
+		for y := lo; y < hi; y++ {
+			fill(y, rgb)
+			yr, cbr, crr := p.y.row(y), p.cb.row(y), p.cr.row(y)
+			for x := range yr {
+				s := rgb[3*x : 3*x+3 : 3*x+3]
+				r, g, b := int32(s[0]), int32(s[1]), int32(s[2])
+				yr[x] = uint8((19595*r + 38470*g + 7471*b + 1<<15) >> 16)
+				cbr[x] = clamp8((-11056*r - 21712*g + 32768*b + 257<<15) >> 16)
+				crr[x] = clamp8((32768*r - 27440*g - 5328*b + 257<<15) >> 16)
 			}
-			if w&1 == 1 { // replicate the last pixel to complete the block
-				copy(r0[3*w:], r0[3*w-3:3*w])
-				copy(r1[3*w:], r1[3*w-3:3*w])
-			}
-			chromaRow(p.cb.row(cy), p.cr.row(cy), r0, r1)
 		}
 	})
 	return p
-}
-
-// lumaRow computes Y for a row of RGB with the JFIF coefficients.
-func lumaRow(dst, rgb []byte) {
-	for x := range dst {
-		s := rgb[3*x : 3*x+3 : 3*x+3]
-		dst[x] = uint8((19595*int32(s[0]) + 38470*int32(s[1]) + 7471*int32(s[2]) + 1<<15) >> 16)
-	}
-}
-
-// chromaRow computes Cb and Cr of each 2×2 block of two RGB rows.
-func chromaRow(cb, cr, r0, r1 []byte) {
-	for x := range cb {
-		a := r0[6*x : 6*x+6 : 6*x+6]
-		b := r1[6*x : 6*x+6 : 6*x+6]
-		r := int32(a[0]) + int32(a[3]) + int32(b[0]) + int32(b[3])
-		g := int32(a[1]) + int32(a[4]) + int32(b[1]) + int32(b[4])
-		bl := int32(a[2]) + int32(a[5]) + int32(b[2]) + int32(b[5])
-		cb[x] = clamp8((-11056*r - 21712*g + 32768*bl + 4*(257<<15)) >> 18)
-		cr[x] = clamp8((32768*r - 27440*g - 5328*bl + 4*(257<<15)) >> 18)
-	}
 }
 
 func clamp8(v int32) uint8 {

@@ -12,7 +12,7 @@ import (
 // reduces by at least preShrinkGap.
 const (
 	lanczosA     = 3
-	preShrinkGap = 2.0
+	preShrinkGap = 1.5
 	weightBits   = 14
 	weightOne    = 1 << weightBits
 )
