@@ -98,6 +98,7 @@ data "aws_iam_policy_document" "alarm_key" {
   #tfsec:ignore:aws-iam-no-policy-wildcards
   statement {
     sid       = "AccountAdministersKeyThroughIAM"
+    effect    = "Allow"
     actions   = ["kms:*"]
     resources = ["*"]
 
@@ -109,6 +110,7 @@ data "aws_iam_policy_document" "alarm_key" {
 
   statement {
     sid       = "CloudWatchAlarmsPublish"
+    effect    = "Allow"
     actions   = ["kms:Decrypt", "kms:GenerateDataKey*"]
     resources = ["*"]
 

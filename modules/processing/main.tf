@@ -49,6 +49,7 @@ resource "aws_sqs_queue" "dlq" {
 data "aws_iam_policy_document" "assume" {
   statement {
     sid     = "LambdaAssumeRole"
+    effect  = "Allow"
     actions = ["sts:AssumeRole"]
 
     principals {
@@ -76,24 +77,28 @@ resource "aws_iam_role" "processor" {
 data "aws_iam_policy_document" "processor" {
   statement {
     sid       = "ReadUploads"
+    effect    = "Allow"
     actions   = ["s3:GetObject", "s3:GetObjectVersion"]
     resources = ["${var.bucket_arn}/${module.contract.uploads_prefix}*"]
   }
 
   statement {
     sid       = "TellMissingKeysApart"
+    effect    = "Allow"
     actions   = ["s3:ListBucket"]
     resources = [var.bucket_arn]
   }
 
   statement {
     sid       = "WriteThumbnails"
+    effect    = "Allow"
     actions   = ["s3:PutObject"]
     resources = ["${var.bucket_arn}/${module.contract.thumbnails_prefix}*"]
   }
 
   statement {
     sid       = "WriteMetadata"
+    effect    = "Allow"
     actions   = ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"]
     resources = [var.table_arn]
   }
@@ -103,6 +108,7 @@ data "aws_iam_policy_document" "processor" {
   #tfsec:ignore:aws-iam-no-policy-wildcards
   statement {
     sid       = "WriteLogs"
+    effect    = "Allow"
     actions   = ["logs:CreateLogStream", "logs:PutLogEvents"]
     resources = ["${aws_cloudwatch_log_group.processor.arn}:*"]
   }
@@ -112,12 +118,14 @@ data "aws_iam_policy_document" "processor" {
   #tfsec:ignore:aws-iam-no-policy-wildcards
   statement {
     sid       = "WriteTraces"
+    effect    = "Allow"
     actions   = ["xray:PutTraceSegments", "xray:PutTelemetryRecords"]
     resources = ["*"]
   }
 
   statement {
     sid       = "SendToDeadLetterQueue"
+    effect    = "Allow"
     actions   = ["sqs:SendMessage"]
     resources = [aws_sqs_queue.dlq.arn]
   }
@@ -126,6 +134,7 @@ data "aws_iam_policy_document" "processor" {
     for_each = var.data_kms_key_arn == null ? [] : [var.data_kms_key_arn]
     content {
       sid       = "UseDataKeyThroughS3AndDynamoDB"
+      effect    = "Allow"
       actions   = ["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey", "kms:DescribeKey"]
       resources = [statement.value]
 
