@@ -2,6 +2,7 @@ variable "name_prefix" {
   description = "Prefix of every resource name; names are \"<name_prefix>-<environment>-...\"."
   type        = string
   default     = "imgpipe"
+  nullable    = false
 
   validation {
     condition     = can(regex("^[a-z][a-z0-9-]{0,14}[a-z0-9]$", var.name_prefix))
@@ -249,4 +250,5 @@ variable "tags" {
   description = "Tags added to every resource of the module."
   type        = map(string)
   default     = {}
+  nullable    = false
 }

@@ -1,6 +1,6 @@
 output "bucket_name" {
   description = "Name of the image bucket."
-  value       = aws_s3_bucket.images.id
+  value       = aws_s3_bucket.images.bucket
 }
 
 output "bucket_arn" {

@@ -2,6 +2,7 @@ variable "name_prefix" {
   description = "Prefix of every resource name; names are \"<name_prefix>-<environment>-...\"."
   type        = string
   default     = "imgpipe"
+  nullable    = false
 
   validation {
     condition     = can(regex("^[a-z][a-z0-9-]{0,14}[a-z0-9]$", var.name_prefix))
@@ -38,6 +39,7 @@ variable "force_destroy" {
   description = "Allow destroying the bucket while it still holds objects (test environments only)."
   type        = bool
   default     = false
+  nullable    = false
 }
 
 variable "kms_key_arn" {
@@ -55,6 +57,7 @@ variable "noncurrent_version_expiration_days" {
   description = "Days after which noncurrent object versions are deleted."
   type        = number
   default     = 30
+  nullable    = false
 
   validation {
     condition     = var.noncurrent_version_expiration_days >= 1 && var.noncurrent_version_expiration_days <= 3650 && floor(var.noncurrent_version_expiration_days) == var.noncurrent_version_expiration_days
@@ -66,6 +69,7 @@ variable "abort_incomplete_multipart_days" {
   description = "Days after which incomplete multipart uploads are aborted."
   type        = number
   default     = 7
+  nullable    = false
 
   validation {
     condition     = var.abort_incomplete_multipart_days >= 1 && var.abort_incomplete_multipart_days <= 365 && floor(var.abort_incomplete_multipart_days) == var.abort_incomplete_multipart_days
@@ -77,6 +81,7 @@ variable "deletion_protection" {
   description = "Enable DynamoDB deletion protection on the metadata table (turn it off before destroying the environment)."
   type        = bool
   default     = true
+  nullable    = false
 }
 
 variable "ttl_attribute" {
@@ -94,4 +99,5 @@ variable "tags" {
   description = "Tags added to every resource of the module."
   type        = map(string)
   default     = {}
+  nullable    = false
 }
