@@ -70,8 +70,7 @@ resource "aws_s3_bucket_lifecycle_configuration" "images" {
     id     = "expire-noncurrent-versions"
     status = "Enabled"
 
-    filter {}
-
+    # No filter: the rule applies to every object (provider 6.x docs).
     noncurrent_version_expiration {
       noncurrent_days = var.noncurrent_version_expiration_days
     }
@@ -86,8 +85,6 @@ resource "aws_s3_bucket_lifecycle_configuration" "images" {
   rule {
     id     = "abort-incomplete-multipart-uploads"
     status = "Enabled"
-
-    filter {}
 
     abort_incomplete_multipart_upload {
       days_after_initiation = var.abort_incomplete_multipart_days
