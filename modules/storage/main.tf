@@ -95,46 +95,37 @@ resource "aws_s3_bucket_lifecycle_configuration" "images" {
   depends_on = [aws_s3_bucket_versioning.images]
 }
 
-data "aws_iam_policy_document" "bucket" {
-  statement {
-    sid     = "DenyInsecureTransport"
-    effect  = "Deny"
-    actions = ["s3:*"]
-    resources = [
-      aws_s3_bucket.images.arn,
-      "${aws_s3_bucket.images.arn}/*",
-    ]
-
-    principals {
-      type        = "*"
-      identifiers = ["*"]
-    }
-
-    condition {
-      test     = "Bool"
-      variable = "aws:SecureTransport"
-      values   = ["false"]
-    }
+# Deny-only bucket policy: access itself is granted by IAM (the function's
+# role). Any request without TLS, or with TLS older than 1.2, is refused.
+locals {
+  transport_denials = {
+    DenyInsecureTransport = { test = "Bool", variable = "aws:SecureTransport", values = ["false"] }
+    DenyOutdatedTLS       = { test = "NumericLessThan", variable = "s3:TlsVersion", values = ["1.2"] }
   }
+}
 
-  statement {
-    sid     = "DenyOutdatedTLS"
-    effect  = "Deny"
-    actions = ["s3:*"]
-    resources = [
-      aws_s3_bucket.images.arn,
-      "${aws_s3_bucket.images.arn}/*",
-    ]
+data "aws_iam_policy_document" "bucket" {
+  dynamic "statement" {
+    for_each = local.transport_denials
+    content {
+      sid     = statement.key
+      effect  = "Deny"
+      actions = ["s3:*"]
+      resources = [
+        aws_s3_bucket.images.arn,
+        "${aws_s3_bucket.images.arn}/*",
+      ]
 
-    principals {
-      type        = "*"
-      identifiers = ["*"]
-    }
+      principals {
+        type        = "*"
+        identifiers = ["*"]
+      }
 
-    condition {
-      test     = "NumericLessThan"
-      variable = "s3:TlsVersion"
-      values   = ["1.2"]
+      condition {
+        test     = statement.value.test
+        variable = statement.value.variable
+        values   = statement.value.values
+      }
     }
   }
 }
