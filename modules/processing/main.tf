@@ -72,8 +72,8 @@ resource "aws_iam_role" "processor" {
 # the function read it, and the function (lambda/awserr) classifies 404 as
 # the permanent failure not_found but 403 as a transient defect that is
 # retried and parked in the dead-letter queue. The cost is that the function
-# may list key names. No dynamodb:Query or Scan: the function reads and
-# writes single items only.
+# may list key names. DynamoDB: only PutItem, the function's one call (a
+# conditional put; a failed condition needs no further permission).
 data "aws_iam_policy_document" "processor" {
   # Upload keys are chosen by uploaders: the wildcard covers the keys under
   # the uploads prefix of this one bucket, nothing else.
@@ -103,7 +103,7 @@ data "aws_iam_policy_document" "processor" {
   statement {
     sid       = "WriteMetadata"
     effect    = "Allow"
-    actions   = ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"]
+    actions   = ["dynamodb:PutItem"]
     resources = [var.table_arn]
   }
 
@@ -253,5 +253,11 @@ resource "aws_s3_bucket_notification" "uploads" {
     filter_prefix       = module.contract.uploads_prefix
   }
 
-  depends_on = [aws_lambda_permission.s3_invoke]
+  # ...and after retries, the dead-letter destination and loop detection are
+  # in place, so that no upload is ever handled without them.
+  depends_on = [
+    aws_lambda_permission.s3_invoke,
+    aws_lambda_function_event_invoke_config.processor,
+    aws_lambda_function_recursion_config.processor,
+  ]
 }

@@ -64,7 +64,7 @@ run "iam_statements_are_exactly_least_privilege" {
       }
       WriteMetadata = {
         effect    = "Allow"
-        actions   = toset(["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"])
+        actions   = toset(["dynamodb:PutItem"])
         resources = toset(["arn:aws:dynamodb:eu-west-1:123456789012:table/imgpipe-test-metadata"])
       }
       WriteLogs = {
