@@ -29,7 +29,7 @@ const (
 	functionArchitecture     = lambdatypes.ArchitectureArm64
 	functionHandler          = "bootstrap"
 	functionMemoryMB         = 1024
-	functionTimeoutSeconds   = 30
+	functionTimeoutSeconds   = 60
 	noncurrentExpirationDays = 30
 	abortMultipartDays       = 7
 	notificationID           = "process-uploads"
@@ -105,7 +105,7 @@ func provisionStorage(ctx context.Context, c clients, n Names) error {
 				ApplyServerSideEncryptionByDefault: &s3types.ServerSideEncryptionByDefault{
 					SSEAlgorithm: s3types.ServerSideEncryptionAes256,
 				},
-				BucketKeyEnabled: aws.Bool(true),
+				BucketKeyEnabled: aws.Bool(false), // only with a KMS key
 			}},
 		},
 	}); err != nil {
@@ -122,21 +122,39 @@ func provisionStorage(ctx context.Context, c clients, n Names) error {
 	}); err != nil {
 		return fmt.Errorf("block public access on %s: %w", n.Bucket, err)
 	}
+	// Object ownership BucketOwnerEnforced (set by the module) is not
+	// provisioned: kumo rejects PutBucketOwnershipControls as MalformedXML,
+	// and it is the default of every new bucket on AWS anyway.
 	if _, err := c.s3.PutBucketLifecycleConfiguration(ctx, &s3.PutBucketLifecycleConfigurationInput{
 		Bucket: aws.String(n.Bucket),
 		LifecycleConfiguration: &s3types.BucketLifecycleConfiguration{
 			Rules: []s3types.LifecycleRule{{
-				ID:                             aws.String("expire-noncurrent-versions"),
+				ID:                          aws.String("expire-noncurrent-versions"),
+				Status:                      s3types.ExpirationStatusEnabled,
+				Filter:                      &s3types.LifecycleRuleFilter{},
+				NoncurrentVersionExpiration: &s3types.NoncurrentVersionExpiration{NoncurrentDays: aws.Int32(noncurrentExpirationDays)},
+				Expiration:                  &s3types.LifecycleExpiration{ExpiredObjectDeleteMarker: aws.Bool(true)},
+			}, {
+				ID:                             aws.String("abort-incomplete-multipart-uploads"),
 				Status:                         s3types.ExpirationStatusEnabled,
-				Filter:                         &s3types.LifecycleRuleFilter{Prefix: aws.String("")},
-				NoncurrentVersionExpiration:    &s3types.NoncurrentVersionExpiration{NoncurrentDays: aws.Int32(noncurrentExpirationDays)},
+				Filter:                         &s3types.LifecycleRuleFilter{},
 				AbortIncompleteMultipartUpload: &s3types.AbortIncompleteMultipartUpload{DaysAfterInitiation: aws.Int32(abortMultipartDays)},
 			}},
 		},
 	}); err != nil {
 		return fmt.Errorf("set lifecycle on %s: %w", n.Bucket, err)
 	}
+	// Deny-only TLS policy, as the module attaches it (kumo stores bucket
+	// policies but does not enforce them, so plain HTTP still works here).
+	if _, err := c.s3.PutBucketPolicy(ctx, &s3.PutBucketPolicyInput{
+		Bucket: aws.String(n.Bucket),
+		Policy: aws.String(tlsOnlyPolicy(n.Bucket)),
+	}); err != nil {
+		return fmt.Errorf("set the bucket policy of %s: %w", n.Bucket, err)
+	}
 
+	// Point-in-time recovery (on in the module) is not provisioned:
+	// kumo answers UpdateContinuousBackups with UnknownOperation.
 	_, err := c.ddb.CreateTable(ctx, &dynamodb.CreateTableInput{
 		TableName:   aws.String(n.Table),
 		BillingMode: ddbtypes.BillingModePayPerRequest,
@@ -157,7 +175,8 @@ func provisionStorage(ctx context.Context, c clients, n Names) error {
 			},
 			Projection: &ddbtypes.Projection{ProjectionType: ddbtypes.ProjectionTypeAll},
 		}},
-		SSESpecification: &ddbtypes.SSESpecification{Enabled: aws.Bool(true)},
+		SSESpecification:          &ddbtypes.SSESpecification{Enabled: aws.Bool(true)},
+		DeletionProtectionEnabled: aws.Bool(true),
 	})
 	if err != nil {
 		return fmt.Errorf("create table %s: %w", n.Table, err)
@@ -198,7 +217,7 @@ func provisionFunction(ctx context.Context, c clients, n Names, bootstrap string
 	}
 	if _, err := c.lambda.AddPermission(ctx, &lambda.AddPermissionInput{
 		FunctionName: aws.String(n.Function),
-		StatementId:  aws.String("AllowS3Invoke"),
+		StatementId:  aws.String("AllowInvokeFromImageBucket"),
 		Action:       aws.String("lambda:InvokeFunction"),
 		Principal:    aws.String("s3.amazonaws.com"),
 		SourceArn:    aws.String("arn:aws:s3:::" + n.Bucket),
@@ -247,4 +266,14 @@ func zipBootstrap(path string) ([]byte, error) {
 		return nil, fmt.Errorf("zip the handler binary: %w", err)
 	}
 	return buf.Bytes(), nil
+}
+
+// tlsOnlyPolicy denies any request over plain HTTP or TLS < 1.2.
+func tlsOnlyPolicy(bucket string) string {
+	res := fmt.Sprintf(`["arn:aws:s3:::%[1]s","arn:aws:s3:::%[1]s/*"]`, bucket)
+	return `{"Version":"2012-10-17","Statement":[` +
+		`{"Sid":"DenyInsecureTransport","Effect":"Deny","Principal":"*","Action":"s3:*","Resource":` + res +
+		`,"Condition":{"Bool":{"aws:SecureTransport":"false"}}},` +
+		`{"Sid":"DenyOutdatedTLS","Effect":"Deny","Principal":"*","Action":"s3:*","Resource":` + res +
+		`,"Condition":{"NumericLessThan":{"s3:TlsVersion":"1.2"}}}]}`
 }
