@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/imgpipe/imgpipe/internal/contract"
+	"github.com/imgpipe/imgpipe/lambda/metadata"
 )
 
 // relURL escapes each segment of a slash-separated relative path, so file
@@ -43,8 +44,21 @@ var funcs = template.FuncMap{
 	},
 }
 
+// card is what the sheet shows of one entry.
+type card struct {
+	Entry
+	Rec *metadata.Record
+}
+
 func writeHTML(w io.Writer, rep Report) error {
-	return page.Execute(w, rep)
+	cards := make([]card, len(rep.Entries))
+	for i, e := range rep.Entries {
+		cards[i] = card{Entry: e, Rec: e.rec}
+	}
+	return page.Execute(w, struct {
+		Report
+		Cards []card
+	}{rep, cards})
 }
 
 var page = template.Must(template.New("index").Funcs(funcs).Parse(`<!doctype html>
@@ -68,7 +82,8 @@ var page = template.Must(template.New("index").Funcs(funcs).Parse(`<!doctype htm
   .badge { font-size: 12px; font-weight: 700; padding: 2px 8px; border-radius: 10px; color: #fff; }
   .badge.processed { background: #2e7d32; } .badge.failed { background: #c62828; } .badge.missing { background: #757575; }
   .reason { color: #c62828; font-weight: 600; }
-  .row { display: flex; gap: 16px; align-items: flex-start; margin-top: 10px; flex-wrap: wrap; }
+  .row { display: grid; grid-template-columns: 1fr 380px; gap: 16px; align-items: start; margin-top: 10px; }
+  .figs { display: flex; gap: 16px; align-items: flex-start; flex-wrap: wrap; }
   figure { margin: 0; text-align: center; }
   figcaption { font-size: 12px; color: #5a6274; margin-top: 4px; }
   .img { max-width: 300px; max-height: 300px; display: block;
@@ -86,7 +101,7 @@ var page = template.Must(template.New("index").Funcs(funcs).Parse(`<!doctype htm
 <h1>imgpipe: local run</h1>
 <div class="sub">{{.GeneratedAt.Format "2006-01-02 15:04:05 UTC"}} · bucket <code>{{.Bucket}}</code> · table <code>{{.Table}}</code> · images from <code>{{.ImagesDir}}</code></div>
 <div class="sum"><span>{{.Inputs}} inputs</span><span style="color:#2e7d32">{{.Processed}} processed</span><span style="color:#c62828">{{.Failed}} failed</span>{{if .Missing}}<span style="color:#757575">{{len .Missing}} without a record</span>{{end}}{{if .DroppedEvents}}<span style="color:#c62828">{{.DroppedEvents}} events dropped by the local Lambda queue</span>{{end}}</div>
-{{range .Entries}}{{$r := .Record}}
+{{range .Cards}}{{$r := .Rec}}
 <section class="card {{if not $r}}missing{{else if processed $r.Status}}processed{{else}}failed{{end}}">
   <div class="head">
     <span class="name">{{.File}}</span>
@@ -95,6 +110,7 @@ var page = template.Must(template.New("index").Funcs(funcs).Parse(`<!doctype htm
     {{else}}<span class="badge failed">{{$r.Status}}</span> <span class="reason">{{$r.FailureReason}}</span>{{end}}
   </div>
   <div class="row">
+    <div class="figs">
     <figure>
       {{if and $r (processed $r.Status)}}<a href="{{url .Original}}"><img class="img" src="{{url .Original}}" alt="original {{.File}}"></a>
       {{else}}<div class="noimg">{{if $r}}{{$r.FailureReason}}: not shown{{else}}no record{{end}}</div>{{end}}
@@ -106,6 +122,7 @@ var page = template.Must(template.New("index").Funcs(funcs).Parse(`<!doctype htm
       <figcaption>{{.Size}} px · {{.Width}}×{{.Height}} · {{bytes .Bytes}}</figcaption>
     </figure>
     {{end}}
+    </div>
     <table class="meta">
       <tr><th>key</th><td><code>{{.Key}}</code></td></tr>
       {{if .VersionID}}<tr><th>version</th><td><code>{{.VersionID}}</code></td></tr>{{end}}

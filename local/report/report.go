@@ -16,6 +16,8 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
+
 	"github.com/imgpipe/imgpipe/internal/contract"
 	"github.com/imgpipe/imgpipe/lambda/metadata"
 	"github.com/imgpipe/imgpipe/local/runner"
@@ -45,8 +47,9 @@ type Entry struct {
 	ETag       string           `json:"etag,omitempty"`
 	LatencyMs  int64            `json:"latencyMs,omitempty"` // upload to record seen
 	Error      string           `json:"error,omitempty"`     // upload failed, no record, or thumbnail fetch failed
-	Record     *metadata.Record `json:"record"`              // the DynamoDB item; null when none arrived
+	Record     map[string]any   `json:"record"`              // the DynamoDB item, attribute names as stored; null when none arrived
 	Thumbnails []Thumb          `json:"thumbnails,omitempty"`
+	rec        *metadata.Record // the same item, typed, for the table and the sheet
 }
 
 // Thumb is a fetched thumbnail.
@@ -72,7 +75,14 @@ func Build(results []runner.Result, m Meta) Report {
 		Inputs: len(results), DroppedEvents: m.DroppedEvents, Missing: []string{}}
 	for _, r := range results {
 		e := Entry{File: r.Name, Key: r.Key, BytesIn: r.Size, Original: r.Key,
-			VersionID: r.Object.VersionID, ETag: metadata.NormalizeETag(r.Object.ETag), Record: r.Record}
+			VersionID: r.Object.VersionID, ETag: metadata.NormalizeETag(r.Object.ETag), rec: r.Record}
+		if r.Record != nil {
+			item, err := asItem(*r.Record)
+			if err != nil {
+				e.Error = err.Error()
+			}
+			e.Record = item
+		}
 		switch {
 		case r.UploadErr != "":
 			e.Error = "upload failed: " + r.UploadErr
@@ -167,7 +177,7 @@ func Table(w io.Writer, rep Report) error {
 	fmt.Fprintln(tw, "KEY\tFORMAT\tBYTES IN\tDIMENSIONS\tTHUMBNAILS\tSTATUS / REASON\tMS")
 	for _, e := range rep.Entries {
 		format, dims, thumbs, status, ms := "-", "-", "-", "NO RECORD", "-"
-		if r := e.Record; r != nil {
+		if r := e.rec; r != nil {
 			if r.Format != "" {
 				format = r.Format
 			}
@@ -215,4 +225,18 @@ func sortedThumbs(m map[string]metadata.Thumbnail) []metadata.Thumbnail {
 		out = append(out, by[s])
 	}
 	return out
+}
+
+// asItem renders rec as the DynamoDB item the function stores, as plain
+// JSON values under the table's attribute names.
+func asItem(rec metadata.Record) (map[string]any, error) {
+	av, err := attributevalue.MarshalMap(rec)
+	if err != nil {
+		return nil, fmt.Errorf("encode the record of %s as an item: %w", rec.Key, err)
+	}
+	var item map[string]any
+	if err := attributevalue.UnmarshalMap(av, &item); err != nil {
+		return nil, fmt.Errorf("decode the item of %s: %w", rec.Key, err)
+	}
+	return item, nil
 }

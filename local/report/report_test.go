@@ -63,7 +63,8 @@ func TestWriteProducesSheetReportAndFiles(t *testing.T) {
 	require.NoError(t, err)
 	require.NoError(t, json.Unmarshal(js, &got))
 	require.Len(t, got.Entries, 3)
-	assert.Equal(t, string(contract.ReasonUnsupportedFormat), got.Entries[1].Record.FailureReason)
+	assert.Equal(t, string(contract.ReasonUnsupportedFormat), got.Entries[1].Record["failureReason"], "the item under its attribute names")
+	assert.Equal(t, contract.StatusProcessed, got.Entries[0].Record[contract.StatusIndexHashKey])
 	assert.Nil(t, got.Entries[2].Record)
 	assert.Contains(t, got.Entries[2].Error, "no metadata record")
 

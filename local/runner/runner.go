@@ -10,7 +10,9 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"mime"
 	"os"
+	"path"
 	"path/filepath"
 	"sort"
 	"strconv"
@@ -223,7 +225,8 @@ func upload(ctx context.Context, tg checks.Target, rs []Result, at []time.Time, 
 				return
 			}
 			at[i] = time.Now()
-			obj, err := checks.Upload(ctx, tg, rs[i].Key, data)
+			// The type a browser or the CLI would send, from the extension.
+			obj, err := checks.UploadAs(ctx, tg, rs[i].Key, mime.TypeByExtension(path.Ext(rs[i].Name)), data)
 			if err != nil {
 				rs[i].UploadErr = err.Error()
 				return

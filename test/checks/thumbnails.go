@@ -143,11 +143,17 @@ func AssertRecordThumbnails(t testing.TB, tg Target, rec metadata.Record, srcW, 
 // Upload puts body at key (the caller adds the uploads prefix) and returns
 // the identity of the new version.
 func Upload(ctx context.Context, tg Target, key string, body []byte) (Object, error) {
-	out, err := tg.S3.PutObject(ctx, &s3.PutObjectInput{
-		Bucket: aws.String(tg.Bucket),
-		Key:    aws.String(key),
-		Body:   bytes.NewReader(body),
-	})
+	return UploadAs(ctx, tg, key, "", body)
+}
+
+// UploadAs is Upload with a Content-Type (none when empty). The pipeline
+// never trusts it; it is recorded as given.
+func UploadAs(ctx context.Context, tg Target, key, contentType string, body []byte) (Object, error) {
+	in := &s3.PutObjectInput{Bucket: aws.String(tg.Bucket), Key: aws.String(key), Body: bytes.NewReader(body)}
+	if contentType != "" {
+		in.ContentType = aws.String(contentType)
+	}
+	out, err := tg.S3.PutObject(ctx, in)
 	if err != nil {
 		return Object{}, fmt.Errorf("upload s3://%s/%s: %w", tg.Bucket, key, err)
 	}
