@@ -82,13 +82,13 @@ var page = template.Must(template.New("index").Funcs(funcs).Parse(`<!doctype htm
   .badge { font-size: 12px; font-weight: 700; padding: 2px 8px; border-radius: 10px; color: #fff; }
   .badge.processed { background: #2e7d32; } .badge.failed { background: #c62828; } .badge.missing { background: #757575; }
   .reason { color: #c62828; font-weight: 600; }
-  .row { display: grid; grid-template-columns: 1fr 380px; gap: 16px; align-items: start; margin-top: 10px; }
+  .row { display: grid; grid-template-columns: 1fr 340px; gap: 16px; align-items: start; margin-top: 10px; }
   .figs { display: flex; gap: 16px; align-items: flex-start; flex-wrap: wrap; }
   figure { margin: 0; text-align: center; }
   figcaption { font-size: 12px; color: #5a6274; margin-top: 4px; }
-  .img { max-width: 300px; max-height: 300px; display: block;
+  .img { max-width: 260px; max-height: 260px; display: block;
          background: repeating-conic-gradient(#ddd 0% 25%, #fff 0% 50%) 50% / 16px 16px; border: 1px solid #d5d8e0; }
-  .thumb-big { max-width: 420px; }
+  .thumb-big { max-width: 300px; max-height: 300px; }
   .noimg { width: 220px; height: 140px; display: flex; align-items: center; justify-content: center; text-align: center;
            background: #fbeaea; color: #8e1c1c; border: 1px dashed #c62828; font-size: 13px; padding: 8px; box-sizing: border-box; }
   table.meta { border-collapse: collapse; font-size: 12.5px; min-width: 260px; }
