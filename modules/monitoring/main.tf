@@ -95,7 +95,6 @@ data "aws_iam_policy_document" "alarm_key" {
   # A key policy's "*" resource means this key. The account root statement
   # is the one AWS creates by default: it delegates the key's administration
   # to IAM policies in this account.
-  #tfsec:ignore:aws-iam-no-policy-wildcards
   statement {
     sid       = "AccountAdministersKeyThroughIAM"
     effect    = "Allow"

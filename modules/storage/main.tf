@@ -48,9 +48,7 @@ resource "aws_s3_bucket_versioning" "images" {
   }
 }
 
-# SSE-S3 unless a customer-managed key is given (issue 3: "SSE-S3 by default,
-# optional KMS key"); tfsec's customer-key check is therefore ignored.
-#tfsec:ignore:aws-s3-encryption-customer-key
+# SSE-S3 unless a customer-managed key is given (SSE-KMS with a bucket key).
 resource "aws_s3_bucket_server_side_encryption_configuration" "images" {
   bucket = aws_s3_bucket.images.id
 
