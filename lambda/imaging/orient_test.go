@@ -2,6 +2,7 @@ package imaging
 
 import (
 	"context"
+	"encoding/binary"
 	"fmt"
 	"image"
 	"image/color"
@@ -116,5 +117,69 @@ func TestOrientPlaneMatchesMapping(t *testing.T) {
 			}
 		}
 		owner.release()
+	}
+}
+
+// rgbTIFF writes an uncompressed 8-bit RGB TIFF with an Orientation tag in
+// its IFD0 (x/image/tiff's encoder writes none).
+func rgbTIFF(img *image.RGBA, orientation uint16) []byte {
+	w, h := img.Bounds().Dx(), img.Bounds().Dy()
+	le := binary.LittleEndian
+	const entries = 11
+	ifdSize := 2 + entries*12 + 4
+	bpsAt := 8 + ifdSize
+	pixAt := bpsAt + 6
+	out := le.AppendUint32([]byte("II*\x00"), 8)
+	out = le.AppendUint16(out, entries)
+	entry := func(tag, typ uint16, count, value uint32) {
+		out = le.AppendUint16(out, tag)
+		out = le.AppendUint16(out, typ)
+		out = le.AppendUint32(out, count)
+		if typ == 3 && count == 1 {
+			out = le.AppendUint16(out, uint16(value))
+			out = le.AppendUint16(out, 0)
+			return
+		}
+		out = le.AppendUint32(out, value)
+	}
+	entry(256, 4, 1, uint32(w))           // ImageWidth
+	entry(257, 4, 1, uint32(h))           // ImageLength
+	entry(258, 3, 3, uint32(bpsAt))       // BitsPerSample 8,8,8
+	entry(259, 3, 1, 1)                   // Compression: none
+	entry(262, 3, 1, 2)                   // Photometric: RGB
+	entry(273, 4, 1, uint32(pixAt))       // StripOffsets
+	entry(274, 3, 1, uint32(orientation)) // Orientation
+	entry(277, 3, 1, 3)                   // SamplesPerPixel
+	entry(278, 4, 1, uint32(h))           // RowsPerStrip
+	entry(279, 4, 1, uint32(w*h*3))       // StripByteCounts
+	entry(284, 3, 1, 1)                   // PlanarConfiguration: chunky
+	out = le.AppendUint32(out, 0)         // no next IFD
+	out = append(out, 8, 0, 8, 0, 8, 0)   // BitsPerSample values
+	for y := range h {
+		for x := range w {
+			c := img.RGBAAt(x, y)
+			out = append(out, c.R, c.G, c.B)
+		}
+	}
+	return out
+}
+
+func TestTIFFOrientation(t *testing.T) {
+	const uw, uh = 64, 32
+	for _, o := range []int{1, 3, 6, 8} {
+		t.Run(fmt.Sprintf("orientation%d", o), func(t *testing.T) {
+			res, err := newTestProcessor(t, 1024).Process(context.Background(), rgbTIFF(storedFor(o, uw, uh), uint16(o)))
+			require.NoError(t, err)
+			assert.Equal(t, FormatTIFF, res.Format)
+			assert.Equal(t, o, res.Orientation)
+			assert.Equal(t, [2]int{uw, uh}, [2]int{res.Width, res.Height})
+			img := decodeJPEGBytes(t, res.Thumbnails[0].JPEG)
+			for q, want := range quadrants {
+				got := rgbOf(img.At(uw/4+(q%2)*uw/2, uh/4+(q/2)*uh/2))
+				for c, w := range []uint8{want.R, want.G, want.B} {
+					assert.InDelta(t, float64(w), got[c], 40, "quadrant %d: got %v want %v", q, got, want)
+				}
+			}
+		})
 	}
 }

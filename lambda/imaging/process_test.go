@@ -318,3 +318,31 @@ func TestJPEGScanLimit(t *testing.T) {
 	assert.Equal(t, contract.ReasonCorrupt, reason)
 	assert.ErrorContains(t, err, "scans")
 }
+
+func TestTinyAndExtremeImages(t *testing.T) {
+	cases := []struct {
+		name string
+		img  image.Image
+		enc  func(testing.TB, image.Image) []byte
+	}{
+		{"1x1 jpeg", photoLike(1, 1), func(t testing.TB, m image.Image) []byte { return encodeTestJPEG(t, m, 90) }},
+		{"1x1 png", photoLike(1, 1), pngOf},
+		{"3x1 png", photoLike(3, 1), pngOf},
+		{"1x700 jpeg", photoLike(1, 700), func(t testing.TB, m image.Image) []byte { return encodeTestJPEG(t, m, 90) }},
+		{"2000x3 png", photoLike(2000, 3), pngOf},
+		{"17x13 grey jpeg", grayOf(photoLike(17, 13), false), func(t testing.TB, m image.Image) []byte { return encodeTestJPEG(t, m, 90) }},
+	}
+	p := newTestProcessor(t, 256, 8)
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			res, err := p.Process(context.Background(), tc.enc(t, tc.img))
+			require.NoError(t, err)
+			b := tc.img.Bounds()
+			for _, th := range res.Thumbnails {
+				w, h := fit(b.Dx(), b.Dy(), th.Size)
+				require.Equal(t, [2]int{w, h}, [2]int{th.Width, th.Height})
+				assert.Equal(t, image.Rect(0, 0, w, h), decodeJPEGBytes(t, th.JPEG).Bounds())
+			}
+		})
+	}
+}
