@@ -124,26 +124,10 @@ func TestFormatsAreProcessed(t *testing.T) {
 // band at the top and a green block at the left.
 func TestExifOrientationIsUpright(t *testing.T) {
 	ctx := t.Context()
-	obj := checks.MustUpload(ctx, t, tg, key(t, "rotated.jpg"), sample(t, "exif-orientation-6.jpg"))
+	obj := checks.MustUpload(ctx, t, tg, key(t, "rotated.jpg"), sample(t, checks.OrientationSample))
 	rec := checks.WaitForObject(ctx, t, tg, obj, contract.StatusProcessed)
 	assert.Equal(t, 6, rec.Orientation)
-	for size, img := range checks.AssertThumbnails(ctx, t, tg, obj.Key, 360, 240) {
-		b := img.Bounds()
-		top := img.At(b.Min.X+b.Dx()/2, b.Min.Y+b.Dy()/20)
-		left := img.At(b.Min.X+b.Dx()/20, b.Min.Y+b.Dy()*3/4)
-		assert.Truef(t, reddish(top), "thumbnail %d: top centre is %v, want the red band (not upright?)", size, top)
-		assert.Truef(t, greenish(left), "thumbnail %d: lower left is %v, want the green block (not upright?)", size, left)
-	}
-}
-
-func reddish(c color.Color) bool {
-	r, g, b, _ := c.RGBA()
-	return r > 0x9000 && g < 0x6000 && b < 0x6000
-}
-
-func greenish(c color.Color) bool {
-	r, g, b, _ := c.RGBA()
-	return g > 0x7000 && r < 0x5000 && b < 0x6000
+	checks.AssertUpright(t, checks.AssertThumbnails(ctx, t, tg, obj.Key, 360, 240))
 }
 
 func TestBadInputsFailWithReason(t *testing.T) {
@@ -347,7 +331,7 @@ func TestRunOnMixedFolder(t *testing.T) {
 		"nested/deep/empty":  nil,
 		"anim.gif":           sample(t, "video-001.gif"),
 		"photo (copy).webp":  sample(t, "yellow-rose.webp"),
-		"rotated phone.jpeg": sample(t, "exif-orientation-6.jpg"),
+		"rotated phone.jpeg": sample(t, checks.OrientationSample),
 	}
 	want := map[string]string{
 		"good photo.jpg": contract.StatusProcessed, "sub/ünï badge.png": contract.StatusProcessed,

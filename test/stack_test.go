@@ -1,0 +1,178 @@
+//go:build integration
+
+package test
+
+import (
+	"context"
+	"encoding/json"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
+	"github.com/aws/aws-sdk-go-v2/service/lambda"
+	lambdatypes "github.com/aws/aws-sdk-go-v2/service/lambda/types"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/sns"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
+	"github.com/gruntwork-io/terratest/modules/terraform"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/imgpipe/imgpipe/internal/contract"
+	"github.com/imgpipe/imgpipe/test/checks"
+	"github.com/imgpipe/imgpipe/test/itest"
+)
+
+// stackSizes are the thumbnail sizes TestStack deploys: not the defaults,
+// so the test proves the setting travels from Terraform to the function.
+var stackSizes = []int{160, 640}
+
+// TestStack deploys the whole root stack (terraform/) into an ephemeral
+// environment and checks the pipeline end to end on AWS.
+func TestStack(t *testing.T) {
+	runStages(t, fixture{
+		suite:           "stack",
+		folder:          "terraform",
+		backendOverride: true,
+		needsPackage:    true,
+		vars: func(in deployInput) map[string]any {
+			return map[string]any{
+				"environment":         in.Run.Environment(),
+				"aws_region":          in.Region,
+				"name_prefix":         itest.NamePrefix,
+				"force_destroy":       true,
+				"lambda_package_path": in.Package,
+				"thumbnail_sizes":     stackSizes,
+				"log_retention_days":  1,
+				"tags":                in.Run.Tags("stack"),
+			}
+		},
+	}, validateStack)
+}
+
+func validateStack(t *testing.T, ctx context.Context, d *deployment) {
+	bucket := d.output(t, ctx, "bucket_name")
+	table := d.output(t, ctx, "table_name")
+	tg := target(d.cfg, bucket, table, d.output(t, ctx, "uploads_prefix"), d.output(t, ctx, "thumbnails_prefix"), stackSizes)
+	s3c := s3.NewFromConfig(d.cfg)
+	cw := cloudwatch.NewFromConfig(d.cfg)
+
+	t.Run("bucket is versioned, encrypted and private", func(t *testing.T) {
+		assertBucketHardened(t, ctx, s3c, bucket)
+	})
+
+	// Four uploads at once: a real photo, a PNG with transparency, a JPEG
+	// whose EXIF says "rotate 90°", and a truncated JPEG.
+	photo := checks.MustUpload(ctx, t, tg, uploadKey(tg, d.run, "photo.jpg"), sample(t, "yellow-rose.jpg"))
+	alpha := checks.MustUpload(ctx, t, tg, uploadKey(tg, d.run, "badge.png"), sample(t, "transparent-badge.png"))
+	rotated := checks.MustUpload(ctx, t, tg, uploadKey(tg, d.run, "rotated.jpg"), sample(t, checks.OrientationSample))
+	corrupt := checks.MustUpload(ctx, t, tg, uploadKey(tg, d.run, "truncated.jpg"), sample(t, "truncated.jpg"))
+
+	t.Run("real photo gets thumbnails and a PROCESSED record", func(t *testing.T) {
+		rec := checks.WaitForObject(ctx, t, tg, photo, contract.StatusProcessed)
+		checks.AssertRecordThumbnails(t, tg, rec, 400, 301)
+		checks.AssertThumbnails(ctx, t, tg, photo.Key, 400, 301)
+	})
+	t.Run("PNG with transparency gets thumbnails", func(t *testing.T) {
+		rec := checks.WaitForObject(ctx, t, tg, alpha, contract.StatusProcessed)
+		checks.AssertRecordThumbnails(t, tg, rec, 480, 320)
+		checks.AssertThumbnails(ctx, t, tg, alpha.Key, 480, 320)
+	})
+	t.Run("EXIF-rotated JPEG gets upright thumbnails", func(t *testing.T) {
+		rec := checks.WaitForObject(ctx, t, tg, rotated, contract.StatusProcessed)
+		assert.Equal(t, 6, rec.Orientation)
+		checks.AssertRecordThumbnails(t, tg, rec, 360, 240)
+		checks.AssertUpright(t, checks.AssertThumbnails(ctx, t, tg, rotated.Key, 360, 240))
+	})
+	t.Run("truncated JPEG is FAILED corrupt, without thumbnails", func(t *testing.T) {
+		rec := checks.AssertFailed(ctx, t, tg, corrupt, contract.ReasonCorrupt)
+		assert.NotEmpty(t, rec.FailureMessage)
+		checks.AssertNoThumbnails(ctx, t, tg, corrupt.Key)
+	})
+	t.Run("StatusIndex returns the records", func(t *testing.T) {
+		checks.AssertStatusIndex(ctx, t, tg, contract.StatusProcessed, []string{photo.Key, alpha.Key, rotated.Key})
+		checks.AssertStatusIndex(ctx, t, tg, contract.StatusFailed, []string{corrupt.Key})
+	})
+
+	// The same bytes again: S3 makes a new version, which gets its own
+	// record; then the new version's event is delivered a second time (S3
+	// delivers at least once): still one record per version.
+	t.Run("re-uploading the same bytes duplicates no record", func(t *testing.T) {
+		again := checks.MustUpload(ctx, t, tg, photo.Key, sample(t, "yellow-rose.jpg"))
+		rec := checks.WaitForObject(ctx, t, tg, again, contract.StatusProcessed)
+		checks.AssertRecordThumbnails(t, tg, rec, 400, 301)
+		redeliver(t, ctx, d, tg, again)
+		checks.AssertOneRecordPerVersion(ctx, t, tg, []string{photo.Key, alpha.Key, rotated.Key, corrupt.Key})
+		counts, err := checks.CountRecords(ctx, tg, []string{photo.Key})
+		require.NoError(t, err)
+		assert.Equal(t, 2, counts[photo.Key], "one record per version of %s", photo.Key)
+	})
+
+	t.Run("EMF metrics reach CloudWatch", func(t *testing.T) {
+		env := map[string]string{contract.MetricDimensionEnvironment: d.run.Environment()}
+		// photo (two versions), badge and rotated were processed.
+		waitForMetric(t, ctx, cw, contract.DefaultMetricNamespace, contract.MetricImagesProcessed, env, 4)
+		waitForMetric(t, ctx, cw, contract.DefaultMetricNamespace, contract.MetricProcessingErrors, env, 1)
+	})
+
+	t.Run("dead-letter queue is empty", func(t *testing.T) {
+		assertQueueEmpty(t, ctx, sqs.NewFromConfig(d.cfg), d.output(t, ctx, "dlq_url"))
+	})
+
+	t.Run("every alarm exists and notifies the topic", func(t *testing.T) {
+		topic := d.output(t, ctx, "sns_topic_arn")
+		_, err := sns.NewFromConfig(d.cfg).GetTopicAttributes(ctx, &sns.GetTopicAttributesInput{TopicArn: aws.String(topic)})
+		require.NoError(t, err, "the alarm topic %s", topic)
+		assertAlarmsNotify(t, ctx, cw, terraform.OutputListContext(t, ctx, d.opts, "alarm_names"), topic)
+		_, err = cw.GetDashboard(ctx, &cloudwatch.GetDashboardInput{DashboardName: aws.String(d.output(t, ctx, "dashboard_name"))})
+		assert.NoError(t, err, "the dashboard")
+	})
+}
+
+// redeliver invokes the function synchronously with a copy of the S3 event
+// of obj, as S3's at-least-once delivery may, and waits for it to return.
+func redeliver(t *testing.T, ctx context.Context, d *deployment, tg checks.Target, obj checks.Object) {
+	t.Helper()
+	head, err := s3.NewFromConfig(d.cfg).HeadObject(ctx, &s3.HeadObjectInput{
+		Bucket: aws.String(tg.Bucket), Key: aws.String(obj.Key), VersionId: aws.String(obj.VersionID),
+	})
+	require.NoError(t, err, "HeadObject %s", obj.Key)
+	event := events.S3Event{Records: []events.S3EventRecord{{
+		EventVersion: "2.1",
+		EventSource:  "aws:s3",
+		AWSRegion:    d.region,
+		EventTime:    aws.ToTime(head.LastModified),
+		EventName:    "ObjectCreated:Put",
+		S3: events.S3Entity{
+			SchemaVersion:   "1.0",
+			ConfigurationID: "integration-test-redelivery",
+			Bucket:          events.S3Bucket{Name: tg.Bucket, Arn: "arn:aws:s3:::" + tg.Bucket},
+			Object: events.S3Object{
+				Key:       s3EventKey(obj.Key),
+				Size:      aws.ToInt64(head.ContentLength),
+				ETag:      strings.Trim(obj.ETag, `"`),
+				VersionID: obj.VersionID,
+				Sequencer: time.Now().UTC().Format("20060102150405"),
+			},
+		},
+	}}}
+	payload, err := json.Marshal(event)
+	require.NoError(t, err)
+	out, err := lambda.NewFromConfig(d.cfg).Invoke(ctx, &lambda.InvokeInput{
+		FunctionName:   aws.String(d.output(t, ctx, "function_name")),
+		InvocationType: lambdatypes.InvocationTypeRequestResponse,
+		Payload:        payload,
+	})
+	require.NoError(t, err, "invoke the function with a redelivered event")
+	require.Nil(t, out.FunctionError, "the function failed on a redelivered event: %s", out.Payload)
+}
+
+// s3EventKey encodes a key the way S3 event notifications do
+// (form-encoded, '/' kept).
+func s3EventKey(key string) string {
+	return strings.ReplaceAll(url.QueryEscape(key), "%2F", "/")
+}
