@@ -1,0 +1,319 @@
+package fastjpeg
+
+// scan is one parsed SOS header.
+type scan struct {
+	n      int
+	comp   [4]int // indices into decoder.comp
+	td, ta [4]uint8
+	ss, se int
+	ah, al uint
+}
+
+func (d *decoder) parseSOSAndScan() error {
+	p, err := d.segment("SOS")
+	if err != nil {
+		return err
+	}
+	if len(p) < 1 {
+		return corrupt("SOS segment too short")
+	}
+	var sc scan
+	sc.n = int(p[0])
+	if sc.n < 1 || sc.n > d.ncomp || len(p) != 4+2*sc.n {
+		return corrupt("SOS segment with %d components", sc.n)
+	}
+	blocks := 0
+	for i := 0; i < sc.n; i++ {
+		id := p[1+2*i]
+		ci := -1
+		for j := 0; j < d.ncomp; j++ {
+			if d.comp[j].id == id {
+				ci = j
+			}
+		}
+		if ci < 0 {
+			return corrupt("SOS names unknown component %d", id)
+		}
+		for j := 0; j < i; j++ {
+			if sc.comp[j] == ci {
+				return corrupt("SOS repeats component %d", id)
+			}
+		}
+		sc.comp[i] = ci
+		sc.td[i], sc.ta[i] = p[2+2*i]>>4, p[2+2*i]&15
+		if sc.td[i] > 3 || sc.ta[i] > 3 {
+			return corrupt("SOS selects Huffman table %d/%d", sc.td[i], sc.ta[i])
+		}
+		blocks += d.comp[ci].h * d.comp[ci].v
+	}
+	if sc.n > 1 && blocks > 10 {
+		return corrupt("MCU of %d blocks", blocks)
+	}
+	q := p[1+2*sc.n:]
+	sc.ss, sc.se = int(q[0]), int(q[1])
+	sc.ah, sc.al = uint(q[2]>>4), uint(q[2]&15)
+	if d.progressive {
+		switch {
+		case sc.ss > sc.se || sc.se > 63 || sc.al > 13 || sc.ah > 13:
+			return corrupt("progressive scan with spectral range %d..%d, bits %d/%d", sc.ss, sc.se, sc.ah, sc.al)
+		case sc.ss == 0 && sc.se != 0:
+			return corrupt("progressive DC scan with AC coefficients")
+		case sc.ss > 0 && sc.n != 1:
+			return corrupt("progressive AC scan with %d components", sc.n)
+		}
+	} else if sc.ss != 0 || sc.se != 63 || sc.ah != 0 || sc.al != 0 {
+		return corrupt("sequential scan with spectral range %d..%d", sc.ss, sc.se)
+	}
+	for i := 0; i < sc.n; i++ {
+		ci := sc.comp[i]
+		if !d.quantSet[d.comp[ci].tq] {
+			return corrupt("component %d uses undefined quantization table %d", i, d.comp[ci].tq)
+		}
+		needDC := !d.progressive || (sc.ss == 0 && sc.ah == 0)
+		needAC := !d.progressive || sc.ss > 0
+		if needDC && !d.dcSet[sc.td[i]] {
+			return corrupt("scan uses undefined DC Huffman table %d", sc.td[i])
+		}
+		if needAC && !d.acSet[sc.ta[i]] {
+			return corrupt("scan uses undefined AC Huffman table %d", sc.ta[i])
+		}
+	}
+	if err := d.allocate(); err != nil {
+		return err
+	}
+	start := d.pos
+	if d.progressive && sc.ss > 0 && d.keep == 1 {
+		// At 1/8 scale only DC matters: skip AC scans without decoding.
+		d.pos = nextMarker(d.data, start, true)
+		return nil
+	}
+	d.br.reset(d.data, start)
+	d.eobrun = 0
+	if d.progressive {
+		err = d.decodeProgressive(&sc)
+	} else {
+		err = d.decodeBaseline(&sc)
+	}
+	if err != nil {
+		return err
+	}
+	// Resume marker parsing after the entropy-coded data.
+	p0 := d.br.pos
+	if !d.br.marker {
+		p0 = nextMarker(d.data, p0, true)
+	}
+	d.pos = p0
+	return nil
+}
+
+// allocate makes the output planes (sequential) or coefficient stores
+// (progressive) once, after checking that the dimensions are plausible for
+// the amount of data: every block of a component costs at least one bit.
+func (d *decoder) allocate() error {
+	if d.allocated {
+		return nil
+	}
+	minBlocks := -1
+	for i := 0; i < d.ncomp; i++ {
+		c := &d.comp[i]
+		cw := (d.width*c.h + d.hmax - 1) / d.hmax
+		ch := (d.height*c.v + d.vmax - 1) / d.vmax
+		n := ((cw + 7) / 8) * ((ch + 7) / 8)
+		if minBlocks < 0 || n < minBlocks {
+			minBlocks = n
+		}
+	}
+	if minBlocks > 8*len(d.data) {
+		return corrupt("%dx%d image cannot fit in %d bytes (truncated?)", d.width, d.height, len(d.data))
+	}
+	for i := 0; i < d.ncomp; i++ {
+		c := &d.comp[i]
+		if d.progressive {
+			c.coef = make([]int16, c.bw*c.bh*d.keep)
+			if d.keep > 1 && d.keep < 64 {
+				c.mask = make([]uint64, c.bw*c.bh)
+			}
+		} else {
+			c.stride = c.bw * d.bs
+			c.plane = make([]byte, c.stride*c.bh*d.bs)
+		}
+	}
+	d.allocated = true
+	return nil
+}
+
+// restart handles a restart marker between intervals: it drops the
+// buffered bits, consumes the RSTn marker and resets the predictors.
+func (d *decoder) restart(pred *[4]int32) {
+	br := &d.br
+	p := br.pos
+	if !br.marker {
+		p = nextMarker(d.data, p, false)
+	}
+	br.acc, br.n, br.padEOF = 0, 0, 0
+	switch {
+	case p+1 < len(d.data) && d.data[p+1] >= mRST0 && d.data[p+1] <= mRST7:
+		br.pos, br.marker = p+2, false
+	case p >= len(d.data):
+		br.pos, br.marker = len(d.data), false
+	default:
+		// Some other marker: the interval is short. Feed zeros, as libjpeg
+		// does, rather than reading the next segment as image data.
+		br.pos, br.marker = p, true
+	}
+	*pred = [4]int32{}
+	d.eobrun = 0
+}
+
+func (d *decoder) checkReader() error {
+	if d.br.bad {
+		return corrupt("invalid Huffman code or coefficient index")
+	}
+	if d.br.truncated() {
+		return corrupt("truncated image data")
+	}
+	return nil
+}
+
+// decodeBaseline decodes a sequential scan straight into the planes.
+func (d *decoder) decodeBaseline(sc *scan) error {
+	var pred [4]int32
+	var blk [64]int32
+	br := &d.br
+	bs := d.bs
+	if sc.n == 1 {
+		c := &d.comp[sc.comp[0]]
+		cw := (d.width*c.h + d.hmax - 1) / d.hmax
+		ch := (d.height*c.v + d.vmax - 1) / d.vmax
+		bx, by := (cw+7)/8, (ch+7)/8
+		dct, act, q := &d.dcTab[sc.td[0]], &d.acTab[sc.ta[0]], &d.quant[c.tq]
+		n := 0
+		for y := 0; y < by; y++ {
+			row := c.plane[y*bs*c.stride:]
+			for x := 0; x < bx; x++ {
+				if d.ri > 0 && n > 0 && n%d.ri == 0 {
+					d.restart(&pred)
+				}
+				n++
+				ac := d.decodeBlock(br, dct, act, &pred[0], q, &blk)
+				d.emit(&blk, ac, row[x*bs:], c.stride)
+			}
+			if err := d.checkReader(); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	n := 0
+	for my := 0; my < d.mcusY; my++ {
+		for mx := 0; mx < d.mcusX; mx++ {
+			if d.ri > 0 && n > 0 && n%d.ri == 0 {
+				d.restart(&pred)
+			}
+			n++
+			for i := 0; i < sc.n; i++ {
+				c := &d.comp[sc.comp[i]]
+				dct, act, q := &d.dcTab[sc.td[i]], &d.acTab[sc.ta[i]], &d.quant[c.tq]
+				for v := 0; v < c.v; v++ {
+					off := ((my*c.v+v)*bs)*c.stride + mx*c.h*bs
+					for h := 0; h < c.h; h++ {
+						ac := d.decodeBlock(br, dct, act, &pred[i], q, &blk)
+						d.emit(&blk, ac, c.plane[off+h*bs:], c.stride)
+					}
+				}
+			}
+		}
+		if err := d.checkReader(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// decodeBlock decodes one sequential block, dequantizing the coefficients
+// the output scale needs into blk (bs x bs, natural order). It reports
+// whether any kept AC coefficient is nonzero; blk is left zero except for
+// the entries it sets, which emit clears.
+func (d *decoder) decodeBlock(br *bitReader, dct, act *huffTable, pred *int32, q *[64]int32, blk *[64]int32) bool {
+	if br.n < 32 {
+		br.fill()
+	}
+	s := br.decode(dct)
+	if s > 15 {
+		br.bad = true
+		s = 0
+	}
+	*pred += br.receive(uint(s))
+	blk[0] = *pred * q[0]
+	ac := false
+	place := &d.place
+	for k := 1; k < 64; {
+		if br.n < 32 {
+			br.fill()
+		}
+		if f := act.ac[br.acc>>(64-fastBits)]; f != 0 {
+			k += int(f>>8) & 0xFF
+			l := uint(f & 0xFF)
+			br.acc <<= l
+			br.n -= l
+			if k > 63 {
+				br.bad = true
+				break
+			}
+			if p := place[k]; p >= 0 {
+				blk[p] = (f >> 16) * q[k]
+				ac = true
+			}
+			k++
+			continue
+		}
+		rs := br.decode(act)
+		r, s := int(rs>>4), uint(rs&15)
+		if s == 0 {
+			if r != 15 {
+				break
+			}
+			k += 16
+			continue
+		}
+		k += r
+		if k > 63 {
+			br.bad = true
+			break
+		}
+		v := br.receive(s)
+		if p := place[k]; p >= 0 {
+			blk[p] = v * q[k]
+			ac = true
+		}
+		k++
+	}
+	return ac
+}
+
+// emit writes one decoded block to the plane at dst and clears blk.
+func (d *decoder) emit(blk *[64]int32, ac bool, dst []byte, stride int) {
+	bs := d.bs
+	if !ac {
+		v := clampDC(blk[0])
+		for y := 0; y < bs; y++ {
+			row := dst[y*stride : y*stride+bs]
+			for x := range row {
+				row[x] = v
+			}
+		}
+		blk[0] = 0
+		return
+	}
+	switch bs {
+	case 8:
+		idct8(blk, dst, stride)
+		*blk = [64]int32{}
+	case 4:
+		idct4(blk, dst, stride)
+		clear(blk[:16])
+	case 2:
+		idct2(blk, dst, stride)
+		clear(blk[:4])
+	}
+}
