@@ -60,9 +60,9 @@ type decoder struct {
 	data  []byte
 	pos   int
 	scale int
-	bs    int       // output pixels per block edge: 8/scale
-	keep  int       // coefficients kept per block (zigzag prefix)
-	place [64]int8  // zigzag index -> index in the bs x bs output block, or -1
+	bs    int      // output pixels per block edge: 8/scale
+	keep  int      // coefficients kept per block (zigzag prefix)
+	place [64]int8 // zigzag index -> index in the bs x bs output block, or -1
 
 	width, height int
 	progressive   bool
