@@ -34,6 +34,9 @@ func (t *huffTable) build(counts *[16]uint8, vals []uint8, isAC bool) error {
 	code, k := int32(0), int32(0)
 	for l := 1; l <= 16; l++ {
 		n := int32(counts[l-1])
+		if code+n > 1<<l {
+			return corrupt("Huffman table has too many codes of length %d", l)
+		}
 		t.minCode[l] = code
 		t.valPtr[l] = k
 		t.maxCode[l] = -1
@@ -47,9 +50,6 @@ func (t *huffTable) build(counts *[16]uint8, vals []uint8, isAC bool) error {
 		}
 		code += n
 		k += n
-		if code > 1<<l {
-			return corrupt("Huffman table has too many codes of length %d", l)
-		}
 		code <<= 1
 	}
 	return nil

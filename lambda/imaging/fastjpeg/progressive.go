@@ -1,6 +1,7 @@
 package fastjpeg
 
 import (
+	"math/bits"
 	"runtime"
 	"sync"
 )
@@ -48,13 +49,13 @@ func (d *decoder) decodeProgressive(sc *scan) error {
 			n++
 			b := y*c.bw + x
 			coef := c.coef[b*d.keep : (b+1)*d.keep]
-			var mask *uint64
-			if c.mask != nil {
-				mask = &c.mask[b]
-			}
-			switch {
-			case sc.ss == 0:
+			if sc.ss == 0 {
 				d.decodeDC(sc, 0, &pred[0], coef)
+				continue
+			}
+			// AC scans are skipped at scale 8, so c.mask exists here.
+			mask := &c.mask[b]
+			switch {
 			case sc.ah == 0:
 				d.decodeACFirst(sc, coef, mask)
 			default:
@@ -88,21 +89,9 @@ func (d *decoder) decodeDC(sc *scan, i int, pred *int32, coef []int16) {
 	}
 }
 
-// coefficient access for kept (k < keep) and dropped coefficients.
-func nonzero(coef []int16, mask *uint64, k int) bool {
-	if k < len(coef) {
-		return coef[k] != 0
-	}
-	return mask != nil && *mask>>uint(k)&1 != 0
-}
-
-func set(coef []int16, mask *uint64, k int, v int32) {
-	if k < len(coef) {
-		coef[k] = int16(v)
-	} else if mask != nil {
-		*mask |= 1 << uint(k)
-	}
-}
+// Progressive blocks keep their first d.keep zigzag coefficients in coef
+// and, in mask, a bit per zigzag index that is nonzero: the refinement
+// scans need that history for every coefficient, kept or not.
 
 func (d *decoder) decodeACFirst(sc *scan, coef []int16, mask *uint64) {
 	if d.eobrun > 0 {
@@ -111,9 +100,26 @@ func (d *decoder) decodeACFirst(sc *scan, coef []int16, mask *uint64) {
 	}
 	br := &d.br
 	act := &d.acTab[sc.ta[0]]
+	m := *mask
 	for k := sc.ss; k <= sc.se; {
 		if br.n < 32 {
 			br.fill()
+		}
+		if f := act.ac[br.acc>>(64-fastBits)]; f != 0 {
+			k += int(f>>8) & 0xFF
+			l := uint(f & 0xFF)
+			br.acc <<= l
+			br.n -= l
+			if k > sc.se {
+				br.bad = true
+				break
+			}
+			m |= 1 << uint(k)
+			if k < len(coef) {
+				coef[k] = int16((f >> 16) << sc.al)
+			}
+			k++
+			continue
 		}
 		rs := br.decode(act)
 		r, s := int(rs>>4), uint(rs&15)
@@ -123,7 +129,7 @@ func (d *decoder) decodeACFirst(sc *scan, coef []int16, mask *uint64) {
 				if r > 0 {
 					d.eobrun += int(br.bits(uint(r)))
 				}
-				return
+				break
 			}
 			k += 16
 			continue
@@ -131,34 +137,31 @@ func (d *decoder) decodeACFirst(sc *scan, coef []int16, mask *uint64) {
 		k += r
 		if k > sc.se {
 			br.bad = true
-			return
+			break
 		}
-		set(coef, mask, k, br.receive(s)<<sc.al)
+		m |= 1 << uint(k)
+		v := br.receive(s) << sc.al
+		if k < len(coef) {
+			coef[k] = int16(v)
+		}
 		k++
 	}
+	*mask = m
+}
+
+// span returns the bits a..b of a 64-bit mask (none when b < a).
+func span(a, b int) uint64 {
+	if b < a {
+		return 0
+	}
+	return ^uint64(0) >> uint(63-b) &^ (1<<uint(a) - 1)
 }
 
 func (d *decoder) decodeACRefine(sc *scan, coef []int16, mask *uint64) {
 	br := &d.br
 	act := &d.acTab[sc.ta[0]]
 	p1 := int32(1) << sc.al
-	m1 := int32(-1) << sc.al
-	refine := func(k int) {
-		if br.n < 16 {
-			br.fill()
-		}
-		if br.bits(1) != 0 && k < len(coef) {
-			c := int32(coef[k])
-			if c&p1 == 0 {
-				if c >= 0 {
-					c += p1
-				} else {
-					c += m1
-				}
-				coef[k] = int16(c)
-			}
-		}
-	}
+	m := *mask
 	k := sc.ss
 	if d.eobrun == 0 {
 		for ; k <= sc.se; k++ {
@@ -173,10 +176,9 @@ func (d *decoder) decodeACRefine(sc *scan, coef []int16, mask *uint64) {
 					br.bad = true
 					return
 				}
+				z = -p1
 				if br.bits(1) != 0 {
 					z = p1
-				} else {
-					z = m1
 				}
 			} else if r != 15 {
 				d.eobrun = 1 << r
@@ -185,32 +187,74 @@ func (d *decoder) decodeACRefine(sc *scan, coef []int16, mask *uint64) {
 				}
 				break
 			}
-			for ; k <= sc.se; k++ {
-				if nonzero(coef, mask, k) {
-					refine(k)
-				} else {
-					if r == 0 {
-						break
-					}
-					r--
-				}
+			// Skip r zero coefficients to the next zero one, giving every
+			// nonzero coefficient on the way its correction bit.
+			zeros := ^m & span(k, sc.se)
+			for ; r > 0 && zeros != 0; r-- {
+				zeros &= zeros - 1
 			}
+			t := sc.se + 1
+			if zeros != 0 {
+				t = bits.TrailingZeros64(zeros)
+			}
+			d.correct(m&span(k, t-1), coef, p1)
+			k = t
 			if z != 0 {
 				if k > sc.se {
 					br.bad = true
 					return
 				}
-				set(coef, mask, k, z)
+				m |= 1 << uint(k)
+				if k < len(coef) {
+					coef[k] = int16(z)
+				}
 			}
 		}
 	}
 	if d.eobrun > 0 {
-		for ; k <= sc.se; k++ {
-			if nonzero(coef, mask, k) {
-				refine(k)
+		d.correct(m&span(k, sc.se), coef, p1)
+		d.eobrun--
+	}
+	*mask = m
+}
+
+// correct reads one correction bit for each nonzero coefficient in nz and
+// applies those for kept coefficients; bits for dropped ones are skipped
+// in bulk.
+func (d *decoder) correct(nz uint64, coef []int16, p1 int32) {
+	br := &d.br
+	if nz&(1<<uint(len(coef))-1) == 0 {
+		for cnt := uint(bits.OnesCount64(nz)); cnt > 0; {
+			if br.n < 32 {
+				br.fill()
+			}
+			t := min(cnt, 24)
+			br.acc <<= t
+			br.n -= t
+			cnt -= t
+		}
+		return
+	}
+	for nz != 0 {
+		k := bits.TrailingZeros64(nz)
+		nz &= nz - 1
+		if br.n < 16 {
+			br.fill()
+		}
+		bit := br.acc >> 63
+		br.acc <<= 1
+		br.n--
+		if bit != 0 && k < len(coef) {
+			c := int32(coef[k])
+			if c&p1 == 0 {
+				if c >= 0 {
+					c += p1
+				} else {
+					c -= p1
+				}
+				coef[k] = int16(c)
 			}
 		}
-		d.eobrun--
 	}
 }
 

@@ -130,7 +130,7 @@ func (d *decoder) allocate() error {
 		c := &d.comp[i]
 		if d.progressive {
 			c.coef = make([]int16, c.bw*c.bh*d.keep)
-			if d.keep > 1 && d.keep < 64 {
+			if d.keep > 1 {
 				c.mask = make([]uint64, c.bw*c.bh)
 			}
 		} else {
