@@ -7,6 +7,7 @@ import (
 	"image"
 	"image/color"
 	"image/jpeg"
+	"io"
 	"math"
 	"math/rand/v2"
 	"os"
@@ -197,8 +198,8 @@ func TestErrors(t *testing.T) {
 	}{
 		{"empty", nil, ErrCorrupt},
 		{"png", []byte("\x89PNG\r\n\x1a\n"), ErrCorrupt},
-		{"truncated header", good[:40], ErrCorrupt},
-		{"truncated scan", good[:len(good)-200], ErrCorrupt},
+		{"truncated header", good[:40], io.ErrUnexpectedEOF},
+		{"truncated scan", good[:len(good)-200], io.ErrUnexpectedEOF},
 		{"arithmetic", replaceSOF(good, 0xC9), ErrUnsupported},
 		{"lossless", replaceSOF(good, 0xC3), ErrUnsupported},
 		{"12-bit", setPrecision(good, 12), ErrUnsupported},
@@ -208,6 +209,7 @@ func TestErrors(t *testing.T) {
 			_, err := Decode(tt.data, 1)
 			require.Error(t, err)
 			assert.True(t, errors.Is(err, tt.want), "got %v", err)
+			assert.True(t, errors.Is(err, ErrCorrupt) || errors.Is(err, ErrUnsupported), "unclassified: %v", err)
 		})
 	}
 }

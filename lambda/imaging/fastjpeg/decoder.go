@@ -98,11 +98,14 @@ type decoder struct {
 // advances past it.
 func (d *decoder) segment(name string) ([]byte, error) {
 	if d.pos+2 > len(d.data) {
-		return nil, corrupt("truncated %s segment", name)
+		return nil, truncated("%s segment cut short", name)
 	}
 	n := int(binary.BigEndian.Uint16(d.data[d.pos:]))
-	if n < 2 || d.pos+n > len(d.data) {
-		return nil, corrupt("truncated %s segment", name)
+	if n < 2 {
+		return nil, corrupt("%s segment length %d", name, n)
+	}
+	if d.pos+n > len(d.data) {
+		return nil, truncated("%s segment cut short", name)
 	}
 	p := d.data[d.pos+2 : d.pos+n]
 	d.pos += n

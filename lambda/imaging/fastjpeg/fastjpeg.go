@@ -18,6 +18,7 @@ import (
 	"fmt"
 	"image"
 	"image/color"
+	"io"
 )
 
 // ErrUnsupported marks a valid JPEG variant this decoder does not handle.
@@ -32,6 +33,12 @@ func unsupported(format string, args ...any) error {
 
 func corrupt(format string, args ...any) error {
 	return fmt.Errorf("%w: "+format, append([]any{ErrCorrupt}, args...)...)
+}
+
+// truncated is a corrupt error that also wraps io.ErrUnexpectedEOF: the
+// data ends before the image does.
+func truncated(format string, args ...any) error {
+	return fmt.Errorf("%w: "+format+": %w", append(append([]any{ErrCorrupt}, args...), io.ErrUnexpectedEOF)...)
 }
 
 // Scales are the DCT-domain scale factors Decode accepts.

@@ -170,7 +170,7 @@ func (d *decoder) checkReader() error {
 		return corrupt("invalid Huffman code or coefficient index")
 	}
 	if d.br.truncated() {
-		return corrupt("truncated image data")
+		return truncated("image data cut short")
 	}
 	return nil
 }
