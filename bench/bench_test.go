@@ -67,7 +67,7 @@ func TestGoPipelinesMakeEverySize(t *testing.T) {
 	require.NoError(t, err)
 	for _, p := range GoPipelines()[1:] { // imgpipe has its own tests
 		t.Run(p.Name, func(t *testing.T) {
-			thumbs, err := p.Run(buf.Bytes(), []int{256, 100})
+			thumbs, err := p.Run(buf.Bytes(), []int{256, 100}, Quality)
 			require.NoError(t, err)
 			require.Len(t, thumbs, 2)
 			assert.Equal(t, [2]int{256, 192}, [2]int{thumbs[0].W, thumbs[0].H})

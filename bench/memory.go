@@ -64,8 +64,8 @@ func (s *heapSampler) Stop() int64 {
 }
 
 // RunChild is the child side: run one pipeline once on one file and print
-// a MemResult as JSON on stdout. The parent reads the child's peak RSS
-// from the kernel after it exits.
+// a MemResult (sampled peak heap, and peak RSS from the kernel) as JSON on
+// stdout.
 func RunChild(pipeline, path string, sizes []int) error {
 	var p *Pipeline
 	for _, c := range GoPipelines() {
@@ -82,8 +82,8 @@ func RunChild(pipeline, path string, sizes []int) error {
 	}
 	runtime.GC()
 	s := startHeapSampler()
-	_, err = p.Run(data, sizes)
-	res := MemResult{PeakHeap: s.Stop()}
+	_, err = p.Run(data, sizes, Quality)
+	res := MemResult{PeakHeap: s.Stop(), MaxRSS: vmHWM()}
 	if err != nil {
 		res.Err = err.Error()
 	}
@@ -108,7 +108,6 @@ func MeasureMemory(self []string, pipeline, path string, sizes []int) (MemResult
 	if res.Err != "" {
 		return MemResult{}, fmt.Errorf("memory child for %s: %s", pipeline, res.Err)
 	}
-	res.MaxRSS = maxRSS(cmd.ProcessState)
 	return res, nil
 }
 

@@ -25,11 +25,16 @@ type Thumb struct {
 // Pipeline makes the thumbnails of one image, one per size.
 type Pipeline struct {
 	Name string
-	Run  func(data []byte, sizes []int) ([]Thumb, error)
+	Run  func(data []byte, sizes []int, quality int) ([]Thumb, error)
 }
 
-// Quality is the JPEG quality every pipeline encodes with: the project's default.
+// Quality is the JPEG quality every pipeline encodes with when timed: the
+// project's default.
 const Quality = contract.DefaultJPEGQuality
+
+// QualityForPSNR is the JPEG quality of the untimed quality pass, high so
+// that the PSNR measures decoding and resampling rather than the encoder.
+const QualityForPSNR = 100
 
 // Fit returns the dimensions of a w x h image scaled so its longest edge is
 // size, never upscaled.
@@ -46,8 +51,8 @@ func Fit(w, h, size int) (int, int) {
 // Imgpipe is the project's pipeline (lambda/imaging): one decode, at the
 // scale the largest size needs, then every size.
 func Imgpipe() Pipeline {
-	return Pipeline{Name: "imgpipe", Run: func(data []byte, sizes []int) ([]Thumb, error) {
-		p, err := imaging.New(imaging.Options{Sizes: sizes, Quality: Quality, MaxPixels: contract.DefaultMaxImagePixels})
+	return Pipeline{Name: "imgpipe", Run: func(data []byte, sizes []int, quality int) ([]Thumb, error) {
+		p, err := imaging.New(imaging.Options{Sizes: sizes, Quality: quality, MaxPixels: contract.DefaultMaxImagePixels})
 		if err != nil {
 			return nil, err
 		}
@@ -66,7 +71,7 @@ func Imgpipe() Pipeline {
 // stdlibResize decodes with the standard library and resizes each size
 // from the full image with resize.
 func stdlibResize(name string, resize func(img image.Image, w, h int) image.Image) Pipeline {
-	return Pipeline{Name: name, Run: func(data []byte, sizes []int) ([]Thumb, error) {
+	return Pipeline{Name: name, Run: func(data []byte, sizes []int, quality int) ([]Thumb, error) {
 		img, _, err := image.Decode(bytes.NewReader(data))
 		if err != nil {
 			return nil, err
@@ -76,7 +81,7 @@ func stdlibResize(name string, resize func(img image.Image, w, h int) image.Imag
 		for _, s := range sizes {
 			w, h := Fit(b.Dx(), b.Dy(), s)
 			var buf bytes.Buffer
-			if err := jpeg.Encode(&buf, resize(img, w, h), &jpeg.Options{Quality: Quality}); err != nil {
+			if err := jpeg.Encode(&buf, resize(img, w, h), &jpeg.Options{Quality: quality}); err != nil {
 				return nil, fmt.Errorf("encoding: %w", err)
 			}
 			out = append(out, Thumb{w, h, buf.Bytes()})

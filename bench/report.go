@@ -81,9 +81,9 @@ func (r *Report) Markdown(w io.Writer) {
 	fmt.Fprintln(w)
 	fmt.Fprintln(w, "## Results")
 	fmt.Fprintln(w)
-	fmt.Fprintln(w, "Time is the median over the rounds: in-process wall time for the Go pipelines (decode, resize, JPEG encode of every size), process wall time for `vipsthumbnail` (one process per size, summed). `÷ libvips` and `÷ baseline` are time ratios (below 1 is faster); the baseline is stdlib decode + nfnt/resize Lanczos3. Peak heap is sampled from `runtime/metrics` (`"+heapMetric+"`, every 0.5 ms) in a fresh child process per Go pipeline; peak RSS is the child's `ru_maxrss` from the kernel, for every pipeline. PSNR is of each decoded thumbnail (JPEG q"+fmt.Sprint(Quality)+") against the fully decoded image resized with nfnt/resize Lanczos3, per size in the job's order.")
+	fmt.Fprintln(w, "Time is the median over the rounds: in-process wall time for the Go pipelines (decode, resize, JPEG encode of every size), process wall time for `vipsthumbnail` (one process per size, summed). `÷ libvips` and `÷ baseline` are time ratios (below 1 is faster); the baseline is stdlib decode + nfnt/resize Lanczos3. Timed runs encode at JPEG q"+fmt.Sprint(Quality)+" (the project default). Peak heap is sampled from `runtime/metrics` (`"+heapMetric+"`, every 0.5 ms) in a fresh child process per Go pipeline, input and job; peak RSS is that child's `VmHWM`, and for libvips `ru_maxrss` of `vipsthumbnail` (started from a small spawner process so that the benchmark's own memory is not charged to it; the larger of its sizes). PSNR is luma PSNR of each thumbnail, made in an untimed pass at JPEG q"+fmt.Sprint(QualityForPSNR)+" so that it measures decoding and resampling rather than the encoder, against the fully decoded image resized with nfnt/resize Lanczos3; one value per size, in the job's order.")
 	fmt.Fprintln(w)
-	fmt.Fprintln(w, "| image | sizes | pipeline | median ms | ÷ libvips | ÷ baseline | peak heap MiB | peak RSS MiB | PSNR dB |")
+	fmt.Fprintln(w, "| image | sizes | pipeline | median ms | ÷ libvips | ÷ baseline | peak heap MiB | peak RSS MiB | PSNR dB (Y) |")
 	fmt.Fprintln(w, "|---|---|---|---:|---:|---:|---:|---:|---|")
 	for _, in := range r.Inputs {
 		for _, job := range Jobs {

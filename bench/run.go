@@ -59,9 +59,10 @@ type Config struct {
 }
 
 // Run measures every pipeline on every input and job: Rounds interleaved
-// rounds of timings in this process (a GC before each run, so no run pays
-// for another's garbage), libvips as child processes, then one memory run
-// per Go pipeline in a fresh child process, then quality.
+// rounds of timings (Go pipelines in this process, with a GC before each
+// run so that no run pays for another's garbage; libvips as processes),
+// then one memory run per Go pipeline in a fresh child process, then an
+// untimed quality pass.
 func Run(cfg Config) ([]*Cell, error) {
 	var cells []*Cell
 	index := map[[3]string]*Cell{}
@@ -83,8 +84,8 @@ func Run(cfg Config) ([]*Cell, error) {
 		}
 		data[i] = b
 	}
-	for r := 0; r < cfg.Rounds; r++ {
-		fmt.Fprintf(cfg.Log, "round %d/%d\n", r+1, cfg.Rounds)
+	// each runs every pipeline once on every input and job.
+	each := func(quality int, f func(c *Cell, d time.Duration, thumbs []Thumb)) {
 		for i, in := range cfg.Inputs {
 			for _, job := range Jobs {
 				for _, p := range cfg.Pipelines {
@@ -94,16 +95,13 @@ func Run(cfg Config) ([]*Cell, error) {
 					}
 					runtime.GC()
 					start := time.Now()
-					thumbs, err := p.Run(data[i], job.Sizes)
+					thumbs, err := p.Run(data[i], job.Sizes, quality)
 					d := time.Since(start)
 					if err != nil {
 						c.Err = err
 						continue
 					}
-					c.Times = append(c.Times, d)
-					if r == 0 {
-						c.Thumbs = thumbs
-					}
+					f(c, d, thumbs)
 				}
 				if cfg.Vips == nil {
 					continue
@@ -115,7 +113,7 @@ func Run(cfg Config) ([]*Cell, error) {
 				var total time.Duration
 				var thumbs []Thumb
 				for _, s := range job.Sizes {
-					pr, jpg, err := cfg.Vips.Thumbnail(in.Path, s)
+					pr, jpg, err := cfg.Vips.Thumbnail(cfg.Self, in.Path, s, quality)
 					if err != nil {
 						c.Err = err
 						break
@@ -125,15 +123,16 @@ func Run(cfg Config) ([]*Cell, error) {
 					thumbs = append(thumbs, Thumb{JPEG: jpg})
 				}
 				if c.Err == nil {
-					c.Times = append(c.Times, total)
-					if r == 0 {
-						c.Thumbs = thumbs
-					}
+					f(c, total, thumbs)
 				}
 			}
 		}
 	}
-	fmt.Fprintln(cfg.Log, "memory: one child process per Go pipeline")
+	for r := 0; r < cfg.Rounds; r++ {
+		fmt.Fprintf(cfg.Log, "timing: round %d/%d\n", r+1, cfg.Rounds)
+		each(Quality, func(c *Cell, d time.Duration, _ []Thumb) { c.Times = append(c.Times, d) })
+	}
+	fmt.Fprintln(cfg.Log, "memory: one child process per Go pipeline, input and job")
 	for i, in := range cfg.Inputs {
 		for _, job := range Jobs {
 			for _, p := range cfg.Pipelines {
@@ -149,7 +148,10 @@ func Run(cfg Config) ([]*Cell, error) {
 				c.PeakHeap, c.MaxRSS = m.PeakHeap, m.MaxRSS
 			}
 		}
-		fmt.Fprintf(cfg.Log, "quality: %s\n", in.Name)
+	}
+	fmt.Fprintf(cfg.Log, "quality: every pipeline once more at JPEG q%d\n", QualityForPSNR)
+	each(QualityForPSNR, func(c *Cell, _ time.Duration, thumbs []Thumb) { c.Thumbs = thumbs })
+	for i, in := range cfg.Inputs {
 		ref, err := NewReference(data[i])
 		if err != nil {
 			return nil, err
@@ -158,7 +160,6 @@ func Run(cfg Config) ([]*Cell, error) {
 			if c.Input != in.Name || c.Err != nil {
 				continue
 			}
-			c.PSNR = nil
 			for _, t := range c.Thumbs {
 				q, err := ref.PSNR(t.JPEG)
 				if err != nil {

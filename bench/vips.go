@@ -7,8 +7,6 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"syscall"
-	"time"
 )
 
 // Vips runs Debian's vipsthumbnail, one process per size, as libvips users
@@ -37,36 +35,18 @@ func (v *Vips) Version() string {
 	return strings.TrimSpace(string(out))
 }
 
-// ProcRun is the measurement of one child process.
-type ProcRun struct {
-	Wall   time.Duration
-	MaxRSS int64 // bytes
-}
-
-// Thumbnail makes one thumbnail of in with longest edge size and returns
-// the process's wall time and peak RSS, and the thumbnail.
-func (v *Vips) Thumbnail(in string, size int) (ProcRun, []byte, error) {
+// Thumbnail makes one thumbnail of in with longest edge size through a
+// spawner child (see Spawn) and returns vipsthumbnail's wall time and peak
+// RSS, and the thumbnail.
+func (v *Vips) Thumbnail(self []string, in string, size, quality int) (ProcRun, []byte, error) {
 	out := filepath.Join(v.OutDir, fmt.Sprintf("vips-%d.jpg", size))
-	cmd := exec.Command(v.Bin, in, "--size", strconv.Itoa(size), "-o", out+"[Q="+strconv.Itoa(Quality)+",strip]")
-	var stderr strings.Builder
-	cmd.Stderr = &stderr
-	start := time.Now()
-	err := cmd.Run()
-	wall := time.Since(start)
+	pr, err := RunSpawner(self, v.Bin, in, "--size", strconv.Itoa(size), "-o", out+"[Q="+strconv.Itoa(quality)+",strip]")
 	if err != nil {
-		return ProcRun{}, nil, fmt.Errorf("vipsthumbnail %s --size %d: %w: %s", in, size, err, stderr.String())
+		return ProcRun{}, nil, fmt.Errorf("vipsthumbnail %s --size %d: %w", in, size, err)
 	}
 	data, err := os.ReadFile(out)
 	if err != nil {
 		return ProcRun{}, nil, err
 	}
-	return ProcRun{Wall: wall, MaxRSS: maxRSS(cmd.ProcessState)}, data, nil
-}
-
-// maxRSS is the peak resident set of a finished child (Linux reports KiB).
-func maxRSS(ps *os.ProcessState) int64 {
-	if ru, ok := ps.SysUsage().(*syscall.Rusage); ok {
-		return int64(ru.Maxrss) * 1024
-	}
-	return 0
+	return pr, data, nil
 }

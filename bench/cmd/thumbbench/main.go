@@ -25,7 +25,15 @@ func main() {
 	child := flag.String("child", "", "internal: run one pipeline once and report memory")
 	childImage := flag.String("child-image", "", "internal: the child's input")
 	childSizes := flag.String("child-sizes", "", "internal: the child's sizes")
+	spawn := flag.Bool("spawn", false, "internal: run the arguments as a command and report its time and peak RSS")
 	flag.Parse()
+	if *spawn {
+		if err := bench.Spawn(flag.Args()); err != nil {
+			fmt.Fprintln(os.Stderr, "thumbbench spawner:", err)
+			os.Exit(1)
+		}
+		return
+	}
 	if *child != "" {
 		sizes, err := parseSizes(*childSizes)
 		if err == nil {
