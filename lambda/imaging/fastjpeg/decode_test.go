@@ -345,3 +345,32 @@ func TestScaledDecodeMatchesBoxDownscale(t *testing.T) {
 		}
 	}
 }
+
+// A progressive file and its baseline twin (same coefficients, from the Go
+// testdata) must decode identically at every scale: this checks the
+// progressive path, including the dropped-coefficient bookkeeping of the
+// refinement scans at scales 2 and 4, against the simpler baseline path.
+func TestProgressiveMatchesBaselineTwin(t *testing.T) {
+	files, err := filepath.Glob("testdata/*.progressive.jpeg")
+	require.NoError(t, err)
+	require.NotEmpty(t, files)
+	for _, prog := range files {
+		base := strings.Replace(prog, ".progressive.jpeg", ".jpeg", 1)
+		if _, err := os.Stat(base); err != nil {
+			continue
+		}
+		for _, s := range Scales {
+			t.Run(fmt.Sprintf("%s/%d", filepath.Base(prog), s), func(t *testing.T) {
+				pd, err := os.ReadFile(prog)
+				require.NoError(t, err)
+				bd, err := os.ReadFile(base)
+				require.NoError(t, err)
+				pi, err := Decode(pd, s)
+				require.NoError(t, err)
+				bi, err := Decode(bd, s)
+				require.NoError(t, err)
+				assert.Equal(t, 0, maxDiff(t, pi, bi))
+			})
+		}
+	}
+}

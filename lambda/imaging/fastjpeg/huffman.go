@@ -147,6 +147,21 @@ func (b *bitReader) fill() {
 	b.acc, b.n = acc, n
 }
 
+// refill is fill for callers that keep the buffer in local variables: it
+// stores them, fills, and returns the new values.
+func (b *bitReader) refill(acc uint64, n uint) (uint64, uint) {
+	b.acc, b.n = acc, n
+	b.fill()
+	return b.acc, b.n
+}
+
+// decodeSlowLocal is decodeSlow for callers with local buffers.
+func (b *bitReader) decodeSlowLocal(t *huffTable, acc uint64, n uint) (uint8, uint64, uint) {
+	b.acc, b.n = acc, n
+	s := b.decodeSlow(t)
+	return s, b.acc, b.n
+}
+
 // truncated reports whether zero bits fed past the end of the data were
 // consumed.
 func (b *bitReader) truncated() bool {

@@ -99,53 +99,71 @@ func (d *decoder) decodeACFirst(sc *scan, coef []int16, mask *uint64) {
 		return
 	}
 	br := &d.br
+	acc, n := br.acc, br.n
 	act := &d.acTab[sc.ta[0]]
 	m := *mask
+	al := sc.al
 	for k := sc.ss; k <= sc.se; {
-		if br.n < 32 {
-			br.fill()
+		if n < 32 {
+			acc, n = br.refill(acc, n)
 		}
-		if f := act.ac[br.acc>>(64-fastBits)]; f != 0 {
+		if f := act.ac[acc>>(64-fastBits)]; f != 0 {
 			k += int(f>>8) & 0xFF
 			l := uint(f & 0xFF)
-			br.acc <<= l
-			br.n -= l
+			acc <<= l
+			n -= l
 			if k > sc.se {
 				br.bad = true
 				break
 			}
 			m |= 1 << uint(k)
 			if k < len(coef) {
-				coef[k] = int16((f >> 16) << sc.al)
+				coef[k] = int16((f >> 16) << al)
 			}
 			k++
 			continue
 		}
-		rs := br.decode(act)
-		r, s := int(rs>>4), uint(rs&15)
+		var rs uint8
+		if e := act.fast[acc>>(64-fastBits)]; e != 0 {
+			l := uint(e >> 8)
+			acc <<= l
+			n -= l
+			rs = uint8(e)
+		} else {
+			rs, acc, n = br.decodeSlowLocal(act, acc, n)
+		}
+		r, s := uint(rs>>4), uint(rs&15)
 		if s == 0 {
 			if r < 15 {
 				d.eobrun = 1<<r - 1
 				if r > 0 {
-					d.eobrun += int(br.bits(uint(r)))
+					d.eobrun += int(acc >> (64 - r))
+					acc <<= r
+					n -= r
 				}
 				break
 			}
 			k += 16
 			continue
 		}
-		k += r
+		k += int(r)
 		if k > sc.se {
 			br.bad = true
 			break
 		}
 		m |= 1 << uint(k)
-		v := br.receive(s) << sc.al
+		v := int32(acc >> (64 - s))
+		acc <<= s
+		n -= s
+		if v < 1<<(s-1) {
+			v += -1<<s + 1
+		}
 		if k < len(coef) {
-			coef[k] = int16(v)
+			coef[k] = int16(v << al)
 		}
 		k++
 	}
+	br.acc, br.n = acc, n
 	*mask = m
 }
 
@@ -163,27 +181,45 @@ func (d *decoder) decodeACRefine(sc *scan, coef []int16, mask *uint64) {
 	p1 := int32(1) << sc.al
 	m := *mask
 	k := sc.ss
+	// kept marks the coefficients whose corrections matter.
+	kept := uint64(1)<<uint(len(coef)) - 1
+	if len(coef) >= 64 {
+		kept = ^uint64(0)
+	}
+	acc, n := br.acc, br.n
 	if d.eobrun == 0 {
 		for ; k <= sc.se; k++ {
-			if br.n < 32 {
-				br.fill()
+			if n < 32 {
+				acc, n = br.refill(acc, n)
 			}
-			rs := br.decode(act)
-			r, s := int(rs>>4), uint(rs&15)
+			var rs uint8
+			if e := act.fast[acc>>(64-fastBits)]; e != 0 {
+				l := uint(e >> 8)
+				acc <<= l
+				n -= l
+				rs = uint8(e)
+			} else {
+				rs, acc, n = br.decodeSlowLocal(act, acc, n)
+			}
+			r, s := uint(rs>>4), uint(rs&15)
 			var z int32
 			if s != 0 {
 				if s != 1 {
 					br.bad = true
-					return
+					break
 				}
 				z = -p1
-				if br.bits(1) != 0 {
+				if acc>>63 != 0 {
 					z = p1
 				}
+				acc <<= 1
+				n--
 			} else if r != 15 {
 				d.eobrun = 1 << r
 				if r > 0 {
-					d.eobrun += int(br.bits(uint(r)))
+					d.eobrun += int(acc >> (64 - r))
+					acc <<= r
+					n -= r
 				}
 				break
 			}
@@ -197,12 +233,25 @@ func (d *decoder) decodeACRefine(sc *scan, coef []int16, mask *uint64) {
 			if zeros != 0 {
 				t = bits.TrailingZeros64(zeros)
 			}
-			d.correct(m&span(k, t-1), coef, p1)
+			if nz := m & span(k, t-1); nz != 0 {
+				if c := uint(bits.OnesCount64(nz)); nz&kept == 0 && c <= 32 {
+					// Corrections of dropped coefficients: skip the bits.
+					if n < c+16 {
+						acc, n = br.refill(acc, n)
+					}
+					acc <<= c
+					n -= c
+				} else {
+					br.acc, br.n = acc, n
+					d.correct(nz, coef, p1)
+					acc, n = br.acc, br.n
+				}
+			}
 			k = t
 			if z != 0 {
 				if k > sc.se {
 					br.bad = true
-					return
+					break
 				}
 				m |= 1 << uint(k)
 				if k < len(coef) {
@@ -211,6 +260,7 @@ func (d *decoder) decodeACRefine(sc *scan, coef []int16, mask *uint64) {
 			}
 		}
 	}
+	br.acc, br.n = acc, n
 	if d.eobrun > 0 {
 		d.correct(m&span(k, sc.se), coef, p1)
 		d.eobrun--
@@ -223,27 +273,29 @@ func (d *decoder) decodeACRefine(sc *scan, coef []int16, mask *uint64) {
 // in bulk.
 func (d *decoder) correct(nz uint64, coef []int16, p1 int32) {
 	br := &d.br
+	acc, n := br.acc, br.n
 	if nz&(1<<uint(len(coef))-1) == 0 {
 		for cnt := uint(bits.OnesCount64(nz)); cnt > 0; {
-			if br.n < 32 {
-				br.fill()
+			if n < 32 {
+				acc, n = br.refill(acc, n)
 			}
 			t := min(cnt, 24)
-			br.acc <<= t
-			br.n -= t
+			acc <<= t
+			n -= t
 			cnt -= t
 		}
+		br.acc, br.n = acc, n
 		return
 	}
 	for nz != 0 {
 		k := bits.TrailingZeros64(nz)
 		nz &= nz - 1
-		if br.n < 16 {
-			br.fill()
+		if n < 16 {
+			acc, n = br.refill(acc, n)
 		}
-		bit := br.acc >> 63
-		br.acc <<= 1
-		br.n--
+		bit := acc >> 63
+		acc <<= 1
+		n--
 		if bit != 0 && k < len(coef) {
 			c := int32(coef[k])
 			if c&p1 == 0 {
@@ -256,6 +308,7 @@ func (d *decoder) correct(nz uint64, coef []int16, p1 int32) {
 			}
 		}
 	}
+	br.acc, br.n = acc, n
 }
 
 // finishProgressive dequantizes and inverse-transforms the stored

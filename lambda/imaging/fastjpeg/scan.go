@@ -233,29 +233,47 @@ func (d *decoder) decodeBaseline(sc *scan) error {
 // decodeBlock decodes one sequential block, dequantizing the coefficients
 // the output scale needs into blk (bs x bs, natural order). It reports
 // whether any kept AC coefficient is nonzero; blk is left zero except for
-// the entries it sets, which emit clears.
+// the entries it sets, which emit clears. The bit buffer lives in local
+// variables for the duration, so that it stays in registers.
 func (d *decoder) decodeBlock(br *bitReader, dct, act *huffTable, pred *int32, q *[64]int32, blk *[64]int32) bool {
-	if br.n < 32 {
-		br.fill()
+	acc, n := br.acc, br.n
+	if n < 32 {
+		acc, n = br.refill(acc, n)
 	}
-	s := br.decode(dct)
+	var s uint8
+	if e := dct.fast[acc>>(64-fastBits)]; e != 0 {
+		l := uint(e >> 8)
+		acc <<= l
+		n -= l
+		s = uint8(e)
+	} else {
+		s, acc, n = br.decodeSlowLocal(dct, acc, n)
+	}
 	if s > 15 {
 		br.bad = true
 		s = 0
 	}
-	*pred += br.receive(uint(s))
+	if s != 0 {
+		v := int32(acc >> (64 - uint(s)))
+		acc <<= s
+		n -= uint(s)
+		if v < 1<<(s-1) {
+			v += -1<<s + 1
+		}
+		*pred += v
+	}
 	blk[0] = *pred * q[0]
 	ac := false
 	place := &d.place
 	for k := 1; k < 64; {
-		if br.n < 32 {
-			br.fill()
+		if n < 32 {
+			acc, n = br.refill(acc, n)
 		}
-		if f := act.ac[br.acc>>(64-fastBits)]; f != 0 {
+		if f := act.ac[acc>>(64-fastBits)]; f != 0 {
 			k += int(f>>8) & 0xFF
 			l := uint(f & 0xFF)
-			br.acc <<= l
-			br.n -= l
+			acc <<= l
+			n -= l
 			if k > 63 {
 				br.bad = true
 				break
@@ -267,7 +285,15 @@ func (d *decoder) decodeBlock(br *bitReader, dct, act *huffTable, pred *int32, q
 			k++
 			continue
 		}
-		rs := br.decode(act)
+		var rs uint8
+		if e := act.fast[acc>>(64-fastBits)]; e != 0 {
+			l := uint(e >> 8)
+			acc <<= l
+			n -= l
+			rs = uint8(e)
+		} else {
+			rs, acc, n = br.decodeSlowLocal(act, acc, n)
+		}
 		r, s := int(rs>>4), uint(rs&15)
 		if s == 0 {
 			if r != 15 {
@@ -281,13 +307,19 @@ func (d *decoder) decodeBlock(br *bitReader, dct, act *huffTable, pred *int32, q
 			br.bad = true
 			break
 		}
-		v := br.receive(s)
+		v := int32(acc >> (64 - s))
+		acc <<= s
+		n -= s
+		if v < 1<<(s-1) {
+			v += -1<<s + 1
+		}
 		if p := place[k]; p >= 0 {
 			blk[p] = v * q[k]
 			ac = true
 		}
 		k++
 	}
+	br.acc, br.n = acc, n
 	return ac
 }
 
