@@ -92,6 +92,8 @@ type decoder struct {
 
 	br     bitReader
 	eobrun int
+
+	pending []*progScan // progressive scans not yet decoded
 }
 
 // segment returns the payload of the length-prefixed segment at d.pos and
@@ -140,7 +142,7 @@ func (d *decoder) run(configOnly bool) error {
 		}
 		if d.pos >= len(d.data) {
 			if d.scans > 0 {
-				return nil // missing EOI: keep what was decoded
+				return d.runScans() // missing EOI: keep what was decoded
 			}
 			if !d.frame {
 				return corrupt("no frame header (SOF) before the end of the data")
@@ -160,7 +162,7 @@ func (d *decoder) run(configOnly bool) error {
 			if d.scans == 0 && !configOnly {
 				return corrupt("no image data (SOS) before EOI")
 			}
-			return nil
+			return d.runScans()
 		case m == mSOF0 || m == mSOF1 || m == mSOF2:
 			if err := d.parseSOF(m == mSOF2); err != nil {
 				return err

@@ -6,6 +6,78 @@ import (
 	"sync"
 )
 
+// progScan is a progressive scan waiting to be decoded, with the Huffman
+// tables in force when it was read (a DHT may redefine them before the
+// next scan).
+type progScan struct {
+	sc    scan
+	start int
+	ri    int
+	dc    [4]huffTable // by scan component, for DC first scans
+	ac    huffTable    // for AC scans
+}
+
+// runScans decodes the pending progressive scans. Scans of different
+// components, and DC and AC scans of one component, touch disjoint
+// coefficients, so they are split into independent groups (all DC scans;
+// the AC scans of each component), each decoded in file order by its own
+// goroutine with its own copy of the decoder's scan state.
+func (d *decoder) runScans() error {
+	if len(d.pending) == 0 {
+		return nil
+	}
+	var groups [5][]*progScan // 0: DC, 1+i: AC of component i
+	for _, j := range d.pending {
+		g := 0
+		if j.sc.ss > 0 {
+			g = 1 + j.sc.comp[0]
+		}
+		groups[g] = append(groups[g], j)
+	}
+	d.pending = nil
+	var errs [5]error
+	run := func(g int) {
+		w := *d // shares the coefficient stores, owns bit reader and tables
+		w.pending = nil
+		for _, j := range groups[g] {
+			for i := 0; i < j.sc.n; i++ {
+				w.dcTab[j.sc.td[i]] = j.dc[i]
+			}
+			w.acTab[j.sc.ta[0]] = j.ac
+			w.ri = j.ri
+			w.br.reset(w.data, j.start)
+			w.eobrun = 0
+			if err := w.decodeProgressive(&j.sc); err != nil {
+				errs[g] = err
+				return
+			}
+		}
+	}
+	if runtime.GOMAXPROCS(0) == 1 {
+		for g := range groups {
+			run(g)
+		}
+	} else {
+		var wg sync.WaitGroup
+		for g := range groups {
+			if len(groups[g]) > 0 {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					run(g)
+				}()
+			}
+		}
+		wg.Wait()
+	}
+	for _, err := range errs {
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // decodeProgressive decodes one progressive scan into the coefficient
 // stores.
 func (d *decoder) decodeProgressive(sc *scan) error {

@@ -87,14 +87,26 @@ func (d *decoder) parseSOSAndScan() error {
 		d.pos = nextMarker(d.data, start, true)
 		return nil
 	}
+	if d.progressive {
+		// Progressive scans are decoded after the last marker, several at
+		// a time (see runScans): note where this one starts and the tables
+		// it uses, and skip its data.
+		job := progScan{sc: sc, start: start, ri: d.ri}
+		for i := 0; i < sc.n; i++ {
+			if sc.ss == 0 && sc.ah == 0 {
+				job.dc[i] = d.dcTab[sc.td[i]]
+			}
+		}
+		if sc.ss > 0 {
+			job.ac = d.acTab[sc.ta[0]]
+		}
+		d.pending = append(d.pending, &job)
+		d.pos = nextMarker(d.data, start, true)
+		return nil
+	}
 	d.br.reset(d.data, start)
 	d.eobrun = 0
-	if d.progressive {
-		err = d.decodeProgressive(&sc)
-	} else {
-		err = d.decodeBaseline(&sc)
-	}
-	if err != nil {
+	if err := d.decodeBaseline(&sc); err != nil {
 		return err
 	}
 	// Resume marker parsing after the entropy-coded data.
