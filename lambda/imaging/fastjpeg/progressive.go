@@ -280,10 +280,7 @@ func (d *decoder) decodeACRefine(sc *scan, coef []int16, mask *uint64) {
 					br.bad = true
 					break
 				}
-				z = -p1
-				if acc>>63 != 0 {
-					z = p1
-				}
+				z = (int32(acc>>63)*2 - 1) * p1 // the sign bit, without a branch
 				acc <<= 1
 				n--
 			} else if r != 15 {
