@@ -139,7 +139,7 @@ func encode(t testing.TB, img image.Image, q int) []byte {
 }
 
 func TestDecodeMatchesStdlibOnGeneratedImages(t *testing.T) {
-	sizes := [][2]int{{1, 1}, {7, 9}, {16, 16}, {17, 33}, {64, 48}, {100, 75}, {257, 131}}
+	sizes := [][2]int{{1, 1}, {7, 9}, {16, 16}, {17, 33}, {64, 48}, {100, 75}, {257, 131}, {800, 600}}
 	for i, sz := range sizes {
 		for _, q := range []int{30, 75, 95, 100} {
 			for _, gray := range []bool{false, true} {

@@ -1,5 +1,7 @@
 package fastjpeg
 
+import "runtime"
+
 // scan is one parsed SOS header.
 type scan struct {
 	n      int
@@ -187,10 +189,11 @@ func (d *decoder) checkReader() error {
 	return nil
 }
 
-// decodeBaseline decodes a sequential scan straight into the planes.
+// decodeBaseline decodes a sequential scan into the planes. The entropy
+// decoding is inherently serial; the inverse DCTs of one row of blocks run
+// on another goroutine while the next row is decoded (see emitter).
 func (d *decoder) decodeBaseline(sc *scan) error {
 	var pred [4]int32
-	var blk [64]int32
 	br := &d.br
 	bs := d.bs
 	if sc.n == 1 {
@@ -199,6 +202,8 @@ func (d *decoder) decodeBaseline(sc *scan) error {
 		ch := (d.height*c.v + d.vmax - 1) / d.vmax
 		bx, by := (cw+7)/8, (ch+7)/8
 		dct, act, q := &d.dcTab[sc.td[0]], &d.acTab[sc.ta[0]], &d.quant[c.tq]
+		e := d.newEmitter(bx, by)
+		defer e.close()
 		n := 0
 		for y := 0; y < by; y++ {
 			row := c.plane[y*bs*c.stride:]
@@ -207,15 +212,24 @@ func (d *decoder) decodeBaseline(sc *scan) error {
 					d.restart(&pred)
 				}
 				n++
-				ac := d.decodeBlock(br, dct, act, &pred[0], q, &blk)
-				d.emit(&blk, ac, row[x*bs:], c.stride)
+				p := e.slot()
+				p.ac = d.decodeBlock(br, dct, act, &pred[0], q, &p.blk)
+				p.dst, p.stride = row[x*bs:], c.stride
+				e.put(p)
 			}
 			if err := d.checkReader(); err != nil {
 				return err
 			}
+			e.endRow()
 		}
 		return nil
 	}
+	perMCU := 0
+	for i := 0; i < sc.n; i++ {
+		perMCU += d.comp[sc.comp[i]].h * d.comp[sc.comp[i]].v
+	}
+	e := d.newEmitter(perMCU*d.mcusX, d.mcusY)
+	defer e.close()
 	n := 0
 	for my := 0; my < d.mcusY; my++ {
 		for mx := 0; mx < d.mcusX; mx++ {
@@ -229,8 +243,10 @@ func (d *decoder) decodeBaseline(sc *scan) error {
 				for v := 0; v < c.v; v++ {
 					off := ((my*c.v+v)*bs)*c.stride + mx*c.h*bs
 					for h := 0; h < c.h; h++ {
-						ac := d.decodeBlock(br, dct, act, &pred[i], q, &blk)
-						d.emit(&blk, ac, c.plane[off+h*bs:], c.stride)
+						p := e.slot()
+						p.ac = d.decodeBlock(br, dct, act, &pred[i], q, &p.blk)
+						p.dst, p.stride = c.plane[off+h*bs:], c.stride
+						e.put(p)
 					}
 				}
 			}
@@ -238,8 +254,95 @@ func (d *decoder) decodeBaseline(sc *scan) error {
 		if err := d.checkReader(); err != nil {
 			return err
 		}
+		e.endRow()
 	}
 	return nil
+}
+
+// decoded is one entropy-decoded block waiting for its inverse DCT.
+type decoded struct {
+	blk    [64]int32
+	ac     bool
+	dst    []byte
+	stride int
+}
+
+// emitter runs the inverse DCTs of decoded blocks: at once (one CPU, or a
+// small image), or a row of blocks at a time on a second goroutine, with
+// three row buffers in rotation.
+type emitter struct {
+	d          *decoder
+	one        decoded // synchronous mode
+	cur        []decoded
+	n          int
+	free, full chan []decoded
+	done       chan struct{}
+}
+
+// asyncMinBlocks is the size below which handing rows to another
+// goroutine costs more than it saves.
+const asyncMinBlocks = 4096
+
+func (d *decoder) newEmitter(perRow, rows int) *emitter {
+	e := &emitter{d: d}
+	if runtime.GOMAXPROCS(0) < 2 || perRow*rows < asyncMinBlocks || rows < 4 {
+		return e
+	}
+	e.free, e.full, e.done = make(chan []decoded, 3), make(chan []decoded, 3), make(chan struct{})
+	for i := 0; i < 2; i++ {
+		e.free <- make([]decoded, perRow)
+	}
+	e.cur = make([]decoded, perRow)
+	go func() {
+		defer close(e.done)
+		for row := range e.full {
+			for i := range row {
+				p := &row[i]
+				d.emit(&p.blk, p.ac, p.dst, p.stride)
+			}
+			e.free <- row[:cap(row)]
+		}
+	}()
+	return e
+}
+
+// slot returns where to decode the next block.
+func (e *emitter) slot() *decoded {
+	if e.cur == nil {
+		return &e.one
+	}
+	p := &e.cur[e.n]
+	e.n++
+	return p
+}
+
+// put hands over a decoded block.
+func (e *emitter) put(p *decoded) {
+	if e.cur == nil {
+		e.d.emit(&p.blk, p.ac, p.dst, p.stride)
+	}
+}
+
+// endRow ends a row of blocks.
+func (e *emitter) endRow() {
+	if e.cur == nil {
+		return
+	}
+	e.full <- e.cur[:e.n]
+	e.cur, e.n = <-e.free, 0
+}
+
+// close waits for the outstanding rows.
+func (e *emitter) close() {
+	if e.cur == nil {
+		return
+	}
+	if e.n > 0 { // a row cut short by an error: its blocks must still be cleared
+		e.full <- e.cur[:e.n]
+	}
+	close(e.full)
+	<-e.done
+	e.cur = nil
 }
 
 // decodeBlock decodes one sequential block, dequantizing the coefficients
