@@ -85,25 +85,3 @@ func LumaPSNR(a, b *image.RGBA) float64 {
 	}
 	return 10 * math.Log10(255*255*float64(n)/se)
 }
-
-// PSNR is the peak signal-to-noise ratio of a against b over R, G and B;
-// +Inf when they are equal. Both must have the same size.
-func PSNR(a, b *image.RGBA) float64 {
-	var se float64
-	n := 0
-	for y := 0; y < a.Rect.Dy(); y++ {
-		ra := a.Pix[y*a.Stride : y*a.Stride+4*a.Rect.Dx()]
-		rb := b.Pix[y*b.Stride : y*b.Stride+4*b.Rect.Dx()]
-		for i := 0; i < len(ra); i += 4 {
-			for c := 0; c < 3; c++ {
-				d := float64(ra[i+c]) - float64(rb[i+c])
-				se += d * d
-			}
-			n += 3
-		}
-	}
-	if se == 0 {
-		return math.Inf(1)
-	}
-	return 10 * math.Log10(255*255*float64(n)/se)
-}

@@ -44,6 +44,19 @@ func clampF(v float32) byte {
 	return byte(int32(v))
 }
 
+// idct1 is the 8-point 1-D inverse DCT without the 1/2 factor: the even
+// half is a 4-point IDCT, the odd half a 4x4 product.
+func idct1(f0, f1, f2, f3, f4, f5, f6, f7 float32) [8]float32 {
+	t0, t1 := (f0+f4)*r2, (f0-f4)*r2
+	s0, s1 := f2*c1+f6*c3, f2*c3-f6*c1
+	e0, e1, e2, e3 := t0+s0, t1+s1, t1-s1, t0-s0
+	o0 := f1*k1 + f3*k3 + f5*k5 + f7*k7
+	o1 := f1*k3 - f3*k7 - f5*k1 - f7*k5
+	o2 := f1*k5 - f3*k1 + f5*k7 + f7*k3
+	o3 := f1*k7 - f3*k5 + f5*k3 - f7*k1
+	return [8]float32{e0 + o0, e1 + o1, e2 + o2, e3 + o3, e3 - o3, e2 - o2, e1 - o1, e0 - o0}
+}
+
 // idct8 transforms a full 8x8 block (natural order) into dst.
 func idct8(in *[64]int32, dst []byte, stride int) {
 	var ws [64]float32
@@ -55,35 +68,19 @@ func idct8(in *[64]int32, dst []byte, stride int) {
 			}
 			continue
 		}
-		f0, f1, f2, f3 := float32(in[x]), float32(in[8+x]), float32(in[16+x]), float32(in[24+x])
-		f4, f5, f6, f7 := float32(in[32+x]), float32(in[40+x]), float32(in[48+x]), float32(in[56+x])
-		t0, t1 := (f0+f4)*r2, (f0-f4)*r2
-		s0, s1 := f2*c1+f6*c3, f2*c3-f6*c1
-		e0, e1, e2, e3 := t0+s0, t1+s1, t1-s1, t0-s0
-		o0 := f1*k1 + f3*k3 + f5*k5 + f7*k7
-		o1 := f1*k3 - f3*k7 - f5*k1 - f7*k5
-		o2 := f1*k5 - f3*k1 + f5*k7 + f7*k3
-		o3 := f1*k7 - f3*k5 + f5*k3 - f7*k1
-		ws[x], ws[56+x] = e0+o0, e0-o0
-		ws[8+x], ws[48+x] = e1+o1, e1-o1
-		ws[16+x], ws[40+x] = e2+o2, e2-o2
-		ws[24+x], ws[32+x] = e3+o3, e3-o3
+		v := idct1(float32(in[x]), float32(in[8+x]), float32(in[16+x]), float32(in[24+x]),
+			float32(in[32+x]), float32(in[40+x]), float32(in[48+x]), float32(in[56+x]))
+		for y := 0; y < 8; y++ {
+			ws[y*8+x] = v[y]
+		}
 	}
 	for y := 0; y < 8; y++ {
 		w := ws[y*8 : y*8+8 : y*8+8]
 		out := dst[y*stride : y*stride+8 : y*stride+8]
-		f0, f1, f2, f3, f4, f5, f6, f7 := w[0], w[1], w[2], w[3], w[4], w[5], w[6], w[7]
-		t0, t1 := (f0+f4)*r2, (f0-f4)*r2
-		s0, s1 := f2*c1+f6*c3, f2*c3-f6*c1
-		e0, e1, e2, e3 := t0+s0, t1+s1, t1-s1, t0-s0
-		o0 := f1*k1 + f3*k3 + f5*k5 + f7*k7
-		o1 := f1*k3 - f3*k7 - f5*k1 - f7*k5
-		o2 := f1*k5 - f3*k1 + f5*k7 + f7*k3
-		o3 := f1*k7 - f3*k5 + f5*k3 - f7*k1
-		out[0], out[7] = clampF(e0+o0), clampF(e0-o0)
-		out[1], out[6] = clampF(e1+o1), clampF(e1-o1)
-		out[2], out[5] = clampF(e2+o2), clampF(e2-o2)
-		out[3], out[4] = clampF(e3+o3), clampF(e3-o3)
+		v := idct1(w[0], w[1], w[2], w[3], w[4], w[5], w[6], w[7])
+		for i := range out {
+			out[i] = clampF(v[i])
+		}
 	}
 }
 
