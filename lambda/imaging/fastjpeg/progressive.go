@@ -128,6 +128,8 @@ func (d *decoder) decodeProgressive(sc *scan) error {
 			// AC scans are skipped at scale 8, so c.mask exists here.
 			mask := &c.mask[b]
 			switch {
+			case sc.ah == 0 && d.eobrun > 0:
+				d.eobrun-- // inside an end-of-band run: nothing coded for this block
 			case sc.ah == 0:
 				d.decodeACFirst(sc, coef, mask)
 			default:
