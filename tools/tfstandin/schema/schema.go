@@ -10,6 +10,7 @@ import (
 	"io"
 	"os"
 	"sort"
+	"sync"
 
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
 	"github.com/hashicorp/terraform-plugin-go/tftypes"
@@ -170,7 +171,7 @@ func (a *Attribute) proto(name string) (*tfprotov6.SchemaAttribute, error) {
 		}
 		out.NestedType = obj
 	case len(a.Type) > 0:
-		t, err := tftypes.ParseJSONType(a.Type) //nolint:staticcheck // the cty JSON type encoding is exactly what we store
+		t, err := parseType(a.Type)
 		if err != nil {
 			return nil, fmt.Errorf("attribute %s: type %s: %w", name, a.Type, err)
 		}
@@ -179,6 +180,23 @@ func (a *Attribute) proto(name string) (*tfprotov6.SchemaAttribute, error) {
 		return nil, fmt.Errorf("attribute %s has neither type nor nested_type", name)
 	}
 	return out, nil
+}
+
+// typeCache memoises parsed types: a provider schema has thousands of
+// attributes but only a few dozen distinct types, and parsing them all
+// dominates the stand-in's start-up, which Terraform pays on every plugin start.
+var typeCache sync.Map // string -> tftypes.Type
+
+func parseType(raw json.RawMessage) (tftypes.Type, error) {
+	if t, ok := typeCache.Load(string(raw)); ok {
+		return t.(tftypes.Type), nil
+	}
+	t, err := tftypes.ParseJSONType(raw) //nolint:staticcheck // the cty JSON type encoding is exactly what we store
+	if err != nil {
+		return nil, err
+	}
+	typeCache.Store(string(raw), t)
+	return t, nil
 }
 
 func blockNesting(m string) (tfprotov6.SchemaNestedBlockNestingMode, error) {
