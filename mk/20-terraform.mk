@@ -85,7 +85,9 @@ $(STANDIN_PKGDIR)/terraform-provider-aws_v$(AWS_PROVIDER_VERSION): $(STANDIN_BIN
 	@rm -rf $(STANDIN_MIRROR) && mkdir -p $(@D) $(STANDIN_MIRROR)/registry.opentofu.org/hashicorp
 	cp $(STANDIN_SCHEMA) $(@D)/schema.json.gz
 	cp $(STANDIN_BIN) $@
-	ln -s ../../registry.terraform.io/hashicorp/aws $(STANDIN_MIRROR)/registry.opentofu.org/hashicorp/aws
+	@# OpenTofu resolves hashicorp/aws to registry.opentofu.org and does not
+	@# follow symlinked folders in a mirror: a hard-linked copy.
+	cp -al $(STANDIN_MIRROR)/registry.terraform.io/hashicorp/aws $(STANDIN_MIRROR)/registry.opentofu.org/hashicorp/aws
 
 $(STANDIN_BIN): $(STANDIN_GO) go.mod go.sum
 	@mkdir -p $(@D)
