@@ -1,10 +1,29 @@
-# Go: vet (including the build-tagged AWS suites) and unit tests.
+# Go: vet (including the build-tagged AWS suites), unit tests, and the Lambda
+# build and reproducible package.
 TEST_TARGETS += test-go
 
-.PHONY: test-go vet
+LAMBDA_PKG       := ./lambda/cmd/processor
+HOST_BOOTSTRAP   := $(DIST)/host/bootstrap
+LAMBDA_BOOTSTRAP := $(DIST)/lambda/bootstrap
+LAMBDA_ZIP       := $(DIST)/processor.zip
+# Reproducible: no cgo, no paths, no VCS stamp, no build id.
+GO_LAMBDA_FLAGS  := -tags lambda.norpc -trimpath -buildvcs=false -ldflags "-s -w -buildid="
+
+.PHONY: test-go vet build build-lambda package
 vet: ## go vet, with and without the integration build tag
 	$(GO) vet ./...
 	$(GO) vet -tags integration ./...
 
 test-go: vet ## Go unit, fuzz-seed and end-to-end tests
 	$(GO) test -count=1 ./...
+
+build: ## Build the processor for this machine into dist/host/bootstrap (local runs)
+	CGO_ENABLED=0 $(GO) build $(GO_LAMBDA_FLAGS) -o $(HOST_BOOTSTRAP) $(LAMBDA_PKG)
+	@echo "built $(HOST_BOOTSTRAP)"
+
+build-lambda: ## Build the Lambda binary (linux/arm64, provided.al2023) into dist/lambda/bootstrap
+	CGO_ENABLED=0 GOOS=linux GOARCH=arm64 $(GO) build $(GO_LAMBDA_FLAGS) -o $(LAMBDA_BOOTSTRAP) $(LAMBDA_PKG)
+	@echo "built $(LAMBDA_BOOTSTRAP)"
+
+package: build-lambda ## Package dist/processor.zip reproducibly and print its sha256 (hex and base64)
+	$(GO) run ./lambda/cmd/zip -o $(LAMBDA_ZIP) $(LAMBDA_BOOTSTRAP)

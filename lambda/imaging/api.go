@@ -3,11 +3,32 @@
 // check dimensions against the pixel cap before decoding, decode once,
 // apply EXIF orientation, resize to each requested longest edge without
 // upscaling, and encode.
+//
+// Formats: JPEG (baseline, progressive, grey, Adobe CMYK/YCCK), PNG, GIF
+// (first frame), WebP (lossy, lossless, with alpha), BMP and TIFF, told
+// apart by their magic bytes only.
+//
+// Transparency: JPEG has no alpha channel, so transparent and translucent
+// pixels are composited over white before encoding (a transparent logo on
+// a white page looks the same as its thumbnail).
+//
+// Privacy: thumbnails carry no EXIF, GPS, ICC, XMP or comment segment; the
+// encoder writes none. The EXIF summary (make, model, taken-at) and the
+// orientation are returned in Result for the metadata record only; EXIF
+// that is malformed is ignored, never a reason to fail an image.
+//
+// Speed: a JPEG is decoded once (through decodeJPEG, where a scaled
+// decoder plugs in) and processed in its own YCbCr planes, so no colour
+// conversion happens at full resolution. Each size is resampled with a
+// separable Lanczos3 whose fixed-point weights are computed once per axis,
+// after an integer box pre-shrink for large reductions; smaller sizes start
+// from a larger thumbnail when it is at least twice their size. Work is
+// spread over GOMAXPROCS goroutines and buffers are pooled.
 package imaging
 
 import (
-	"context"
 	"errors"
+	"fmt"
 	"time"
 )
 
@@ -57,14 +78,30 @@ type Result struct {
 }
 
 // Processor makes thumbnails. It is safe for concurrent use.
-type Processor struct{ opts Options }
+type Processor struct {
+	opts   Options
+	encode func(p *planes, quality int) ([]byte, error) // encodeJPEG; tests observe pixels through it
+}
 
 // New validates opts and returns a Processor.
-func New(opts Options) (*Processor, error) { return &Processor{opts: opts}, nil }
-
-// Process makes the thumbnails of one image. A bad image returns a
-// fault.Permanent error with reason empty, unsupported_format,
-// too_many_pixels or corrupt; a cancelled ctx returns fault.Transient.
-func (p *Processor) Process(ctx context.Context, data []byte) (*Result, error) {
-	return nil, errors.New("imaging: Process is being written (issue 2)")
+func New(opts Options) (*Processor, error) {
+	if len(opts.Sizes) == 0 {
+		return nil, errors.New("imaging: Options.Sizes is empty: give at least one thumbnail size in pixels")
+	}
+	for i, s := range opts.Sizes {
+		if s <= 0 || s > MaxSize {
+			return nil, fmt.Errorf("imaging: Options.Sizes[%d] is %d: each size must be between 1 and %d pixels", i, s, MaxSize)
+		}
+	}
+	if opts.Quality < 1 || opts.Quality > 100 {
+		return nil, fmt.Errorf("imaging: Options.Quality is %d: JPEG quality must be between 1 and 100", opts.Quality)
+	}
+	if opts.MaxPixels <= 0 {
+		return nil, fmt.Errorf("imaging: Options.MaxPixels is %d: the pixel cap must be greater than 0", opts.MaxPixels)
+	}
+	opts.Sizes = append([]int(nil), opts.Sizes...)
+	return &Processor{opts: opts, encode: encodeJPEG}, nil
 }
+
+// MaxSize is the largest thumbnail edge accepted, the JPEG format's limit.
+const MaxSize = 65535

@@ -1,0 +1,9 @@
+output "function_name" {
+  description = "Name of the processor function."
+  value       = module.processing.function_name
+}
+
+output "dlq_url" {
+  description = "URL of the dead-letter queue of failed events."
+  value       = module.processing.dlq_url
+}

@@ -1,0 +1,160 @@
+package hclgen
+
+import (
+	"go/ast"
+	"go/constant"
+	"go/parser"
+	"go/token"
+	"go/types"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"github.com/zclconf/go-cty/cty"
+
+	"github.com/imgpipe/imgpipe/internal/contract"
+)
+
+// repoRoot walks up from the test's directory to the folder holding go.mod.
+func repoRoot(t *testing.T) string {
+	t.Helper()
+	dir, err := os.Getwd()
+	require.NoError(t, err)
+	for {
+		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
+			return dir
+		}
+		parent := filepath.Dir(dir)
+		require.NotEqual(t, parent, dir, "go.mod not found above the test directory")
+		dir = parent
+	}
+}
+
+func TestGeneratedModuleIsCurrent(t *testing.T) {
+	files, err := Files()
+	require.NoError(t, err)
+	dir := filepath.Join(repoRoot(t), "modules", "contract")
+	for _, name := range FileNames(files) {
+		got, err := os.ReadFile(filepath.Join(dir, name))
+		require.NoError(t, err, "modules/contract/%s is missing: run `make generate`", name)
+		assert.Equal(t, string(files[name]), string(got),
+			"modules/contract/%s is stale: run `make generate` and commit the result", name)
+	}
+	entries, err := os.ReadDir(dir)
+	require.NoError(t, err)
+	for _, e := range entries {
+		if strings.HasSuffix(e.Name(), ".tf") {
+			assert.Contains(t, files, e.Name(), "modules/contract/%s is not generated: remove it or generate it", e.Name())
+		}
+	}
+}
+
+// contractConsts type-checks internal/contract from source (imports are
+// stubbed: only its constants matter) and returns its exported constants.
+func contractConsts(t *testing.T) map[string]constant.Value {
+	t.Helper()
+	dir := filepath.Join(repoRoot(t), "internal", "contract")
+	fset := token.NewFileSet()
+	pkgs, err := parser.ParseDir(fset, dir, func(fi os.FileInfo) bool {
+		return !strings.HasSuffix(fi.Name(), "_test.go")
+	}, 0)
+	require.NoError(t, err)
+	pkg, ok := pkgs["contract"]
+	require.True(t, ok, "package contract not found in %s", dir)
+	var files []*ast.File
+	for _, f := range pkg.Files {
+		files = append(files, f)
+	}
+	conf := types.Config{
+		Importer: stubImporter{},
+		Error:    func(error) {}, // calls into stubbed imports do not type-check; constants do
+	}
+	tpkg, _ := conf.Check("github.com/imgpipe/imgpipe/internal/contract", fset, files, nil)
+	consts := map[string]constant.Value{}
+	for _, name := range tpkg.Scope().Names() {
+		if c, ok := tpkg.Scope().Lookup(name).(*types.Const); ok && c.Exported() {
+			consts[name] = c.Val()
+		}
+	}
+	require.NotEmpty(t, consts)
+	return consts
+}
+
+type stubImporter struct{}
+
+func (stubImporter) Import(path string) (*types.Package, error) {
+	p := types.NewPackage(path, filepath.Base(path))
+	p.MarkComplete()
+	return p, nil
+}
+
+// TestEveryContractConstantIsExposed proves that each exported constant of
+// internal/contract reaches modules/contract, under the right value: a new
+// constant, or a hand-edited entry that pairs a name with another's value,
+// fails here.
+func TestEveryContractConstantIsExposed(t *testing.T) {
+	outputs, err := Outputs()
+	require.NoError(t, err)
+	consts := contractConsts(t)
+
+	exposed := map[string]bool{}
+	for _, o := range outputs {
+		for _, e := range o.Entries {
+			if e.GoName == "" {
+				continue
+			}
+			exposed[e.GoName] = true
+			want, isConst := consts[e.GoName]
+			if e.GoName == "Reasons" || e.GoName == "DefaultThumbnailSizes" {
+				continue // not scalar: checked below
+			}
+			if !assert.True(t, isConst, "output %s: %s is no exported constant of internal/contract", o.Name, e.GoName) {
+				continue
+			}
+			switch want.Kind() {
+			case constant.String:
+				assert.Equal(t, cty.StringVal(constant.StringVal(want)), e.Value, "output %s: %s", o.Name, e.GoName)
+			case constant.Int:
+				n, exact := constant.Int64Val(want)
+				require.True(t, exact)
+				assert.True(t, cty.NumberIntVal(n).Equals(e.Value).True(), "output %s: %s = %d, generated %#v", o.Name, e.GoName, n, e.Value)
+			default:
+				t.Errorf("output %s: %s has unhandled kind %s", o.Name, e.GoName, want.Kind())
+			}
+		}
+	}
+	for name := range consts {
+		if strings.HasPrefix(name, "Reason") {
+			continue // the Reason* constants travel as the failure_reasons list
+		}
+		assert.True(t, exposed[name], "contract.%s is not exposed by modules/contract: add it to hclgen.Outputs", name)
+	}
+
+	var reasons, sizes cty.Value
+	for _, o := range outputs {
+		switch o.Name {
+		case "failure_reasons":
+			reasons = o.Value()
+		case "defaults":
+			sizes = o.Value().GetAttr("thumbnail_sizes")
+		}
+	}
+	require.Equal(t, len(contract.Reasons), reasons.LengthInt())
+	for i, r := range contract.Reasons {
+		assert.Equal(t, string(r), reasons.Index(cty.NumberIntVal(int64(i))).AsString())
+	}
+	var parts []string
+	for _, v := range sizes.AsValueSlice() {
+		parts = append(parts, v.AsBigFloat().Text('f', 0))
+	}
+	assert.Equal(t, contract.DefaultThumbnailSizes, strings.Join(parts, ","))
+}
+
+func TestParseSizesRejectsNonInteger(t *testing.T) {
+	_, err := parseSizes("256,big")
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), `"big"`)
+}

@@ -1,0 +1,142 @@
+package config
+
+import (
+	"log/slog"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/imgpipe/imgpipe/internal/contract"
+)
+
+func env(kv map[string]string) LookupFunc {
+	return func(name string) (string, bool) { v, ok := kv[name]; return v, ok }
+}
+
+func base(extra map[string]string) map[string]string {
+	m := map[string]string{contract.EnvTableName: "imgpipe-dev-metadata", contract.EnvEnvironment: "dev"}
+	for k, v := range extra {
+		m[k] = v
+	}
+	return m
+}
+
+func TestLoadDefaults(t *testing.T) {
+	c, err := Load(env(base(nil)))
+	require.NoError(t, err)
+	assert.Equal(t, Config{
+		TableName:         "imgpipe-dev-metadata",
+		Environment:       "dev",
+		UploadsPrefix:     contract.UploadsPrefix,
+		ThumbnailsPrefix:  contract.ThumbnailsPrefix,
+		ThumbnailSizes:    []int{256, 1024},
+		JPEGQuality:       contract.DefaultJPEGQuality,
+		MaxImageBytes:     contract.DefaultMaxImageBytes,
+		MaxImagePixels:    contract.DefaultMaxImagePixels,
+		MetricNamespace:   contract.DefaultMetricNamespace,
+		RecordConcurrency: contract.DefaultRecordConcurrency,
+		LogLevel:          slog.LevelInfo,
+		S3UsePathStyle:    false,
+	}, c)
+}
+
+func TestLoadValues(t *testing.T) {
+	c, err := Load(env(base(map[string]string{
+		contract.EnvUploadsPrefix:     "in/",
+		contract.EnvThumbnailsPrefix:  "out/thumbs/",
+		contract.EnvThumbnailSizes:    " 512, 128,512 ,64",
+		contract.EnvJPEGQuality:       "100",
+		contract.EnvMaxImageBytes:     "1048576",
+		contract.EnvMaxImagePixels:    "1000000",
+		contract.EnvMetricNamespace:   "Team/Images",
+		contract.EnvRecordConcurrency: "64",
+		contract.EnvLogLevel:          "debug",
+		contract.EnvS3UsePathStyle:    "TRUE",
+	})))
+	require.NoError(t, err)
+	assert.Equal(t, "in/", c.UploadsPrefix)
+	assert.Equal(t, "out/thumbs/", c.ThumbnailsPrefix)
+	assert.Equal(t, []int{64, 128, 512}, c.ThumbnailSizes)
+	assert.Equal(t, 100, c.JPEGQuality)
+	assert.EqualValues(t, 1<<20, c.MaxImageBytes)
+	assert.EqualValues(t, 1_000_000, c.MaxImagePixels)
+	assert.Equal(t, "Team/Images", c.MetricNamespace)
+	assert.Equal(t, 64, c.RecordConcurrency)
+	assert.Equal(t, slog.LevelDebug, c.LogLevel)
+	assert.True(t, c.S3UsePathStyle)
+}
+
+func TestLoadRejects(t *testing.T) {
+	tests := []struct {
+		name, variable, value string
+		wantInMessage         string
+	}{
+		{"quality zero", contract.EnvJPEGQuality, "0", "from 1 to 100"},
+		{"quality too high", contract.EnvJPEGQuality, "101", "from 1 to 100"},
+		{"quality not a number", contract.EnvJPEGQuality, "high", "from 1 to 100"},
+		{"size too small", contract.EnvThumbnailSizes, "8,256", "16 to 4096"},
+		{"size too big", contract.EnvThumbnailSizes, "256,5000", "16 to 4096"},
+		{"size negative", contract.EnvThumbnailSizes, "-256", "16 to 4096"},
+		{"size empty item", contract.EnvThumbnailSizes, "256,,1024", "comma-separated"},
+		{"too many sizes", contract.EnvThumbnailSizes, "16,32,64,128,256,512,1024,2048,4096", "at most 8"},
+		{"byte cap zero", contract.EnvMaxImageBytes, "0", "from 1 to"},
+		{"byte cap negative", contract.EnvMaxImageBytes, "-5", "from 1 to"},
+		{"pixel cap float", contract.EnvMaxImagePixels, "1.5e7", "from 1 to"},
+		{"concurrency zero", contract.EnvRecordConcurrency, "0", "from 1 to 64"},
+		{"concurrency too high", contract.EnvRecordConcurrency, "65", "from 1 to 64"},
+		{"log level", contract.EnvLogLevel, "verbose", "DEBUG, INFO, WARN or ERROR"},
+		{"path style", contract.EnvS3UsePathStyle, "yes", "true or false"},
+		{"prefix without slash", contract.EnvUploadsPrefix, "uploads", `ending with "/"`},
+		{"prefix with leading slash", contract.EnvUploadsPrefix, "/uploads/", `not starting with "/"`},
+		{"thumbnails nested in uploads", contract.EnvThumbnailsPrefix, "uploads/thumbs/", "does not nest"},
+		{"uploads nested in thumbnails", contract.EnvUploadsPrefix, "thumbnails/in/", "does not nest"},
+		{"aws namespace", contract.EnvMetricNamespace, "AWS/Lambda", "CloudWatch namespace"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := Load(env(base(map[string]string{tc.variable: tc.value})))
+			require.Error(t, err)
+			msg := err.Error()
+			assert.Contains(t, msg, tc.wantInMessage)
+			assert.Contains(t, msg, `"`+tc.value+`"`, "the message names the bad value")
+		})
+	}
+}
+
+func TestLoadRequiredAndAllErrorsAtOnce(t *testing.T) {
+	_, err := Load(env(map[string]string{contract.EnvTableName: "  ", contract.EnvJPEGQuality: "0"}))
+	require.Error(t, err)
+	for _, want := range []string{contract.EnvTableName + " is required", contract.EnvEnvironment + " is required", contract.EnvJPEGQuality} {
+		assert.Contains(t, err.Error(), want)
+	}
+}
+
+func TestParseSizes(t *testing.T) {
+	tests := []struct {
+		in      string
+		want    []int
+		wantErr bool
+	}{
+		{"256,1024", []int{256, 1024}, false},
+		{"1024,256,256", []int{256, 1024}, false},
+		{"16", []int{16}, false},
+		{"4096", []int{4096}, false},
+		{"15", nil, true},
+		{"4097", nil, true},
+		{"", nil, true},
+		{"256;1024", nil, true},
+		{"0x100", nil, true},
+	}
+	for _, tc := range tests {
+		t.Run(tc.in, func(t *testing.T) {
+			got, err := ParseSizes(tc.in)
+			if tc.wantErr {
+				assert.Error(t, err)
+				return
+			}
+			require.NoError(t, err)
+			assert.Equal(t, tc.want, got)
+		})
+	}
+}

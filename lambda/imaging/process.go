@@ -1,0 +1,141 @@
+package imaging
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"slices"
+	"sync"
+
+	"github.com/imgpipe/imgpipe/internal/contract"
+	"github.com/imgpipe/imgpipe/lambda/fault"
+)
+
+// Process makes the thumbnails of one image. A bad image returns a
+// fault.Permanent error with reason empty, unsupported_format,
+// too_many_pixels or corrupt; a cancelled ctx returns fault.Transient.
+func (p *Processor) Process(ctx context.Context, data []byte) (res *Result, err error) {
+	defer func() {
+		if r := recover(); r != nil { // last line of defence: never crash the process
+			res, err = nil, fault.Permanentf(contract.ReasonCorrupt, "the image could not be processed (panic: %v)", r)
+		}
+	}()
+	if err := ctx.Err(); err != nil {
+		return nil, fault.Transient(err)
+	}
+	format, err := sniff(data)
+	if err != nil {
+		return nil, err
+	}
+	cfg, err := decodeConfig(format, data)
+	if err != nil {
+		return nil, err
+	}
+	if err := checkDimensions(format, cfg, p.opts.MaxPixels); err != nil {
+		return nil, err
+	}
+	md := readMetadata(format, data)
+	res = &Result{Format: format, Width: cfg.Width, Height: cfg.Height, Orientation: md.orientation, Exif: md.exif}
+	if swapsAxes(md.orientation) {
+		res.Width, res.Height = cfg.Height, cfg.Width
+	}
+	longest := 0
+	for _, s := range p.opts.Sizes {
+		tw, th := fit(res.Width, res.Height, s)
+		longest = max(longest, tw, th)
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, fault.Transient(err)
+	}
+	img, err := decodeImage(format, data, cfg, longest)
+	if err != nil {
+		return nil, err
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, fault.Transient(err)
+	}
+	src := toPlanes(img)
+	defer src.release()
+	res.Thumbnails, err = p.thumbnails(ctx, src, res.Width, res.Height, md.orientation)
+	if err != nil {
+		return nil, err
+	}
+	return res, nil
+}
+
+// thumbnails resizes the decoded planes to every size, largest first, so
+// that a smaller size can start from a larger thumbnail when that is still
+// at least twice its size. Encoding runs concurrently with the next resize.
+// Sizes that come out with the same dimensions share one encoding.
+func (p *Processor) thumbnails(ctx context.Context, src *planes, uw, uh, orientation int) ([]Thumbnail, error) {
+	sizes := p.opts.Sizes
+	order := make([]int, len(sizes))
+	for i := range order {
+		order[i] = i
+	}
+	slices.SortStableFunc(order, func(a, b int) int { return cmp.Compare(sizes[b], sizes[a]) })
+
+	var (
+		owner   planes
+		wg      sync.WaitGroup
+		errs    = make([]error, len(sizes))
+		thumbs  = make([]Thumbnail, len(sizes))
+		first   = map[[2]int]int{} // dimensions → index encoding them
+		same    = map[int]int{}    // index → index whose encoding it shares
+		prev    *planes
+		stopErr error
+	)
+	defer owner.release() // after wg.Wait below: deferred calls run last-in first-out
+	defer wg.Wait()
+	for _, i := range order {
+		tw, th := fit(uw, uh, sizes[i])
+		thumbs[i] = Thumbnail{Size: sizes[i], Width: tw, Height: th}
+		if j, ok := first[[2]int{tw, th}]; ok {
+			same[i] = j
+			continue
+		}
+		first[[2]int{tw, th}] = i
+		if err := ctx.Err(); err != nil {
+			stopErr = fault.Transient(err)
+			break
+		}
+		sw, sh := tw, th // dimensions in the stored orientation
+		if swapsAxes(orientation) {
+			sw, sh = th, tw
+		}
+		base := src
+		if prev != nil && prev.y.w >= 2*sw && prev.y.h >= 2*sh {
+			base = prev
+		}
+		out := resizePlanes(base, sw, sh, &owner)
+		prev = out
+		shown := orientPlanes(out, orientation, &owner)
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			defer func() {
+				if r := recover(); r != nil {
+					errs[i] = fmt.Errorf("imaging: encoding the %d px thumbnail panicked: %v", sizes[i], r)
+				}
+			}()
+			b, err := p.encode(shown, p.opts.Quality)
+			if err != nil {
+				errs[i] = fmt.Errorf("imaging: encoding the %d px thumbnail: %w", sizes[i], err)
+			}
+			thumbs[i].JPEG = b
+		}()
+	}
+	wg.Wait()
+	if stopErr != nil {
+		return nil, stopErr
+	}
+	for _, err := range errs {
+		if err != nil {
+			return nil, err
+		}
+	}
+	for i, j := range same {
+		thumbs[i].JPEG = thumbs[j].JPEG
+	}
+	return thumbs, nil
+}

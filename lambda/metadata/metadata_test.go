@@ -1,0 +1,152 @@
+package metadata_test
+
+import (
+	"context"
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/imgpipe/imgpipe/internal/contract"
+	"github.com/imgpipe/imgpipe/lambda/awsfake"
+	"github.com/imgpipe/imgpipe/lambda/fault"
+	"github.com/imgpipe/imgpipe/lambda/metadata"
+)
+
+func TestImageID(t *testing.T) {
+	base := metadata.ImageID("b", "uploads/a.jpg", "v1", `"e1"`)
+	assert.Regexp(t, "^[0-9a-f]{64}$", base)
+	tests := []struct {
+		name                      string
+		bucket, key, version, tag string
+		same                      bool
+	}{
+		{"same inputs", "b", "uploads/a.jpg", "v1", `"e1"`, true},
+		{"etag ignored when a version exists", "b", "uploads/a.jpg", "v1", "other", true},
+		{"other version", "b", "uploads/a.jpg", "v2", `"e1"`, false},
+		{"other key", "b", "uploads/b.jpg", "v1", `"e1"`, false},
+		{"other bucket", "c", "uploads/a.jpg", "v1", `"e1"`, false},
+		{"no separator ambiguity", "bu", "ploads/a.jpg", "v1", `"e1"`, false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			got := metadata.ImageID(tc.bucket, tc.key, tc.version, tc.tag)
+			assert.Equal(t, tc.same, got == base)
+		})
+	}
+	// Without a version, the ETag identifies the content, quoted or not.
+	assert.Equal(t, metadata.ImageID("b", "k", "", `"abc"`), metadata.ImageID("b", "k", "", "abc"))
+	assert.NotEqual(t, metadata.ImageID("b", "k", "", "abc"), metadata.ImageID("b", "k", "", "abd"))
+	assert.NotEqual(t, metadata.ImageID("b", "k", "", "abc"), metadata.ImageID("b", "k", "abc", ""), "a version id never collides with an ETag")
+}
+
+func sample() metadata.Record {
+	return metadata.Record{
+		ImageID: metadata.ImageID("b", "uploads/a b.jpg", "v1", ""), UploadTimestamp: 1_764_000_000_000,
+		Status: contract.StatusProcessed, Bucket: "b", Key: "uploads/a b.jpg", VersionID: "v1", ETag: "e1",
+		Size: 1234, ContentType: "image/jpeg", Format: "jpeg", Width: 640, Height: 480, Orientation: 6,
+		SHA256: "ab", Exif: &metadata.Exif{Make: "Canon", Model: "EOS", TakenAt: "2024-01-02T03:04:05Z"},
+		Thumbnails:  map[string]metadata.Thumbnail{"256": {Key: "thumbnails/256/a b.jpg.jpg", Width: 256, Height: 192, Bytes: 999}},
+		ProcessedAt: 1_764_000_001_000, DurationMs: 42,
+	}
+}
+
+func TestRecordAttributeNamesFollowContract(t *testing.T) {
+	item, err := attributevalue.MarshalMap(sample())
+	require.NoError(t, err)
+	assert.IsType(t, &types.AttributeValueMemberS{}, item[contract.TableHashKey])
+	assert.IsType(t, &types.AttributeValueMemberN{}, item[contract.TableRangeKey])
+	assert.IsType(t, &types.AttributeValueMemberS{}, item[contract.StatusIndexHashKey])
+	assert.IsType(t, &types.AttributeValueMemberN{}, item[contract.StatusIndexRangeKey])
+	for _, name := range []string{"bucket", "key", "versionId", "etag", "size", "contentType", "format", "width", "height",
+		"orientation", "sha256", "exif", "thumbnails", "processedAt", "durationMs"} {
+		assert.Contains(t, item, name)
+	}
+	assert.NotContains(t, item, "failureReason", "empty optional fields are omitted")
+
+	var back metadata.Record
+	require.NoError(t, attributevalue.UnmarshalMap(item, &back))
+	assert.Equal(t, sample(), back)
+}
+
+func TestPutRule(t *testing.T) {
+	processed := func(at int64) metadata.Record { r := sample(); r.ProcessedAt = at; return r }
+	failed := func(at int64) metadata.Record {
+		r := sample()
+		r.Status, r.FailureReason, r.FailureMessage, r.ProcessedAt = contract.StatusFailed, string(contract.ReasonNotFound), "gone", at
+		r.Thumbnails, r.Format = nil, ""
+		return r
+	}
+	tests := []struct {
+		name        string
+		first, then metadata.Record
+		wantWritten bool
+		wantStatus  string
+	}{
+		{"duplicate is a no-op", processed(10), processed(10), false, contract.StatusProcessed},
+		{"later attempt refreshes", processed(10), processed(20), true, contract.StatusProcessed},
+		{"older attempt never overwrites a newer one", processed(20), processed(10), false, contract.StatusProcessed},
+		{"failure never replaces success, even later", processed(10), failed(20), false, contract.StatusProcessed},
+		{"success replaces failure", failed(20), processed(10), true, contract.StatusProcessed},
+		{"later failure refreshes a failure", failed(10), failed(20), true, contract.StatusFailed},
+		{"older failure never overwrites a newer one", failed(20), failed(10), false, contract.StatusFailed},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			db := awsfake.NewDynamoDB("tbl")
+			s := metadata.NewStore(db, "tbl")
+			written, err := s.Put(context.Background(), tc.first)
+			require.NoError(t, err)
+			require.True(t, written, "the first write creates the item")
+			written, err = s.Put(context.Background(), tc.then)
+			require.NoError(t, err)
+			assert.Equal(t, tc.wantWritten, written)
+			items := db.Items()
+			require.Len(t, items, 1, "one item per object version")
+			var got metadata.Record
+			require.NoError(t, attributevalue.UnmarshalMap(items[0], &got))
+			assert.Equal(t, tc.wantStatus, got.Status)
+			want := tc.first
+			if tc.wantWritten {
+				want = tc.then
+			}
+			assert.Equal(t, want, got)
+		})
+	}
+}
+
+func TestPutVersionsNeverShareAnItem(t *testing.T) {
+	db := awsfake.NewDynamoDB("tbl")
+	s := metadata.NewStore(db, "tbl")
+	v1, v2 := sample(), sample()
+	v2.VersionID = "v2"
+	v2.ImageID = metadata.ImageID("b", v2.Key, "v2", "")
+	v2.Status = contract.StatusFailed
+	for _, r := range []metadata.Record{v2, v1} {
+		written, err := s.Put(context.Background(), r)
+		require.NoError(t, err)
+		assert.True(t, written)
+	}
+	assert.Len(t, db.Items(), 2)
+}
+
+func TestPutErrors(t *testing.T) {
+	db := awsfake.NewDynamoDB("tbl")
+	db.FailPut = func(map[string]types.AttributeValue) error {
+		return &types.ProvisionedThroughputExceededException{}
+	}
+	_, err := metadata.NewStore(db, "tbl").Put(context.Background(), sample())
+	var te *fault.TransientError
+	assert.ErrorAs(t, err, &te, "throttling is transient")
+
+	_, err = metadata.NewStore(awsfake.NewDynamoDB("tbl"), "missing").Put(context.Background(), sample())
+	assert.ErrorAs(t, err, &te, "a missing table is a configuration error: transient, so it ends in the DLQ")
+	assert.False(t, fault.IsPermanent(err))
+
+	bad := sample()
+	bad.Status = "DONE"
+	_, err = metadata.NewStore(awsfake.NewDynamoDB("tbl"), "tbl").Put(context.Background(), bad)
+	assert.ErrorContains(t, err, `unknown status "DONE"`)
+}

@@ -1,0 +1,89 @@
+// Package metadata defines the metadata record of one uploaded object
+// version and stores it in DynamoDB with a write condition that never lets
+// an older or worse result replace a newer or better one.
+package metadata
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"strings"
+)
+
+// Record is the DynamoDB item describing one object version. Attribute
+// names of the table and index keys are contract.TableHashKey,
+// contract.TableRangeKey and contract.StatusIndexHashKey (a test holds the
+// tags to them). The e2e checks unmarshal items into this type with
+// attributevalue.UnmarshalMap.
+type Record struct {
+	// ImageID is the hex SHA-256 of bucket, key and versionId (or ETag when
+	// the bucket is unversioned): see ImageID.
+	ImageID string `dynamodbav:"imageId"`
+	// UploadTimestamp is the object's LastModified (the event time when the
+	// object could not be read) in Unix milliseconds.
+	UploadTimestamp int64 `dynamodbav:"uploadTimestamp"`
+
+	Status         string `dynamodbav:"status"`                   // contract.StatusProcessed or contract.StatusFailed
+	FailureReason  string `dynamodbav:"failureReason,omitempty"`  // a contract.Reason, FAILED only
+	FailureMessage string `dynamodbav:"failureMessage,omitempty"` // human-readable detail, FAILED only
+
+	Bucket      string `dynamodbav:"bucket"`
+	Key         string `dynamodbav:"key"`
+	VersionID   string `dynamodbav:"versionId,omitempty"`
+	ETag        string `dynamodbav:"etag,omitempty"` // without quotes
+	Size        int64  `dynamodbav:"size"`
+	ContentType string `dynamodbav:"contentType,omitempty"` // as stored on the object; never trusted for decoding
+
+	Format      string `dynamodbav:"format,omitempty"` // sniffed from the bytes
+	Width       int    `dynamodbav:"width,omitempty"`  // upright, after EXIF orientation
+	Height      int    `dynamodbav:"height,omitempty"`
+	Orientation int    `dynamodbav:"orientation,omitempty"` // EXIF orientation 1..8
+	SHA256      string `dynamodbav:"sha256,omitempty"`      // hex digest of the object's bytes
+	Exif        *Exif  `dynamodbav:"exif,omitempty"`
+
+	// Thumbnails maps the size (longest edge, decimal string) to its thumbnail.
+	Thumbnails map[string]Thumbnail `dynamodbav:"thumbnails,omitempty"`
+	// Superseded is true when a newer version of the key was already current
+	// when this version was processed, so its thumbnails were not written
+	// (they belong to the newer version).
+	Superseded bool `dynamodbav:"superseded,omitempty"`
+
+	ProcessedAt int64 `dynamodbav:"processedAt"` // Unix milliseconds when this attempt produced the record
+	DurationMs  int64 `dynamodbav:"durationMs"`  // processing time of this attempt
+}
+
+// Exif is the EXIF summary of the original, when it has one.
+type Exif struct {
+	Make    string `dynamodbav:"make,omitempty"`
+	Model   string `dynamodbav:"model,omitempty"`
+	TakenAt string `dynamodbav:"takenAt,omitempty"` // RFC 3339
+}
+
+// Thumbnail describes one written thumbnail.
+type Thumbnail struct {
+	Key    string `dynamodbav:"key"`
+	Width  int    `dynamodbav:"width"`
+	Height int    `dynamodbav:"height"`
+	Bytes  int64  `dynamodbav:"bytes"`
+}
+
+// NormalizeETag strips the quotes S3 puts around ETags in API responses
+// (S3 events carry the bare value), so both spellings give one identity.
+func NormalizeETag(etag string) string { return strings.Trim(etag, `"`) }
+
+// ImageID derives the record's id from the object's identity: bucket, key
+// and versionId, or the ETag when there is no versionId (unversioned
+// bucket, or an S3-compatible store that sends none). A retried or
+// duplicated event for the same version therefore maps to the same item.
+func ImageID(bucket, key, versionID, etag string) string {
+	h := sha256.New()
+	for _, part := range []string{bucket, key} {
+		h.Write([]byte(part))
+		h.Write([]byte{0})
+	}
+	if versionID != "" {
+		h.Write([]byte("version:" + versionID))
+	} else {
+		h.Write([]byte("etag:" + NormalizeETag(etag)))
+	}
+	return hex.EncodeToString(h.Sum(nil))
+}

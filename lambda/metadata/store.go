@@ -1,0 +1,92 @@
+package metadata
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/imgpipe/imgpipe/internal/contract"
+	"github.com/imgpipe/imgpipe/lambda/awserr"
+)
+
+// PutItemAPI is the part of the DynamoDB client the store uses.
+type PutItemAPI interface {
+	PutItem(ctx context.Context, in *dynamodb.PutItemInput, optFns ...func(*dynamodb.Options)) (*dynamodb.PutItemOutput, error)
+}
+
+// Store writes records to the metadata table.
+type Store struct {
+	api   PutItemAPI
+	table string
+}
+
+// NewStore returns a Store writing to table.
+func NewStore(api PutItemAPI, table string) *Store { return &Store{api: api, table: table} }
+
+// Attribute names used in the write condition.
+const (
+	attrProcessedAt = "processedAt"
+)
+
+// Put writes rec unless the table already holds a result for the same
+// object version that it must not replace. It reports whether rec was
+// written; (false, nil) means a newer or better result was kept, which is
+// the expected outcome of a duplicated or late event and not an error.
+//
+// The rule (one item per object version, so versions never compete):
+//   - no item yet: write;
+//   - a PROCESSED result replaces a FAILED one (a success is never hidden
+//     by a failure of an earlier attempt);
+//   - a FAILED result never replaces a PROCESSED one (e.g. a retry that finds
+//     the version deleted after it was processed);
+//   - with equal status, a result replaces the stored one only if its
+//     processedAt is strictly later: a delayed older attempt never
+//     overwrites a newer one, and an exact duplicate is a no-op.
+//
+// Errors are classified with awserr (all transient for DynamoDB).
+func (s *Store) Put(ctx context.Context, rec Record) (bool, error) {
+	item, err := attributevalue.MarshalMap(rec)
+	if err != nil {
+		return false, fmt.Errorf("metadata: marshal record %s: %w", rec.ImageID, err)
+	}
+	names := map[string]string{
+		"#id":     contract.TableHashKey,
+		"#status": contract.StatusIndexHashKey,
+		"#at":     attrProcessedAt,
+	}
+	values := map[string]types.AttributeValue{
+		":failed": &types.AttributeValueMemberS{Value: contract.StatusFailed},
+		":at":     &types.AttributeValueMemberN{Value: strconv.FormatInt(rec.ProcessedAt, 10)},
+	}
+	var cond string
+	switch rec.Status {
+	case contract.StatusProcessed:
+		values[":processed"] = &types.AttributeValueMemberS{Value: contract.StatusProcessed}
+		cond = "attribute_not_exists(#id) OR #status = :failed OR (#status = :processed AND #at < :at)"
+	case contract.StatusFailed:
+		cond = "attribute_not_exists(#id) OR (#status = :failed AND #at < :at)"
+	default:
+		return false, fmt.Errorf("metadata: record %s has unknown status %q", rec.ImageID, rec.Status)
+	}
+	_, err = s.api.PutItem(ctx, &dynamodb.PutItemInput{
+		TableName:                 aws.String(s.table),
+		Item:                      item,
+		ConditionExpression:       aws.String(cond),
+		ExpressionAttributeNames:  names,
+		ExpressionAttributeValues: values,
+	})
+	var ccf *types.ConditionalCheckFailedException
+	if errors.As(err, &ccf) {
+		return false, nil
+	}
+	if err != nil {
+		return false, awserr.Classify(fmt.Sprintf("dynamodb PutItem %s/%s", s.table, rec.ImageID), err)
+	}
+	return true, nil
+}

@@ -1,0 +1,446 @@
+// Package processor is the Lambda handler: for every S3 ObjectCreated
+// record under the uploads prefix it reads the object (with a byte cap),
+// makes thumbnails, writes them next to the original's key under the
+// thumbnails prefix, stores a metadata record and emits metrics.
+//
+// Failures come in two classes (lambda/fault). A permanent one (a bad
+// image) gets a FAILED record and counts as handled. A transient one
+// (throttling, 5xx, network, deadline, access denied) makes Handle return
+// an error naming the key, so Lambda retries the event and finally parks it
+// in the dead-letter queue. Records of one event run concurrently with a
+// bound; every record's work is independent, so one record's transient
+// failure does not undo the others' (their retry is idempotent).
+package processor
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/url"
+	"runtime/debug"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-lambda-go/lambdacontext"
+
+	"github.com/imgpipe/imgpipe/internal/contract"
+	"github.com/imgpipe/imgpipe/lambda/fault"
+	"github.com/imgpipe/imgpipe/lambda/imaging"
+	"github.com/imgpipe/imgpipe/lambda/metadata"
+	"github.com/imgpipe/imgpipe/lambda/objectstore"
+)
+
+// Objects reads originals and writes thumbnails (objectstore.Store).
+type Objects interface {
+	Read(ctx context.Context, bucket, key, versionID string, maxBytes int64) (objectstore.Object, error)
+	Current(ctx context.Context, bucket, key string) (versionID, etag string, exists bool, err error)
+	PutThumbnail(ctx context.Context, bucket, key string, jpeg []byte) error
+}
+
+// Records stores metadata records (metadata.Store). Put reports false when
+// a newer or better record of the same version was kept.
+type Records interface {
+	Put(ctx context.Context, rec metadata.Record) (bool, error)
+}
+
+// Imager makes the thumbnails of one image (imaging.Processor).
+type Imager interface {
+	Process(ctx context.Context, data []byte) (*imaging.Result, error)
+}
+
+// Metrics counts outcomes (metrics.Emitter).
+type Metrics interface {
+	Processed(latency time.Duration, bytesIn, thumbnailBytes int64) error
+	Failed(reason contract.Reason, latency time.Duration, bytesIn int64) error
+}
+
+// Options configure a Handler.
+type Options struct {
+	UploadsPrefix    string
+	ThumbnailsPrefix string
+	MaxImageBytes    int64
+	Concurrency      int // records processed at once, >= 1
+	Logger           *slog.Logger
+	// Now returns the current time; time.Now when nil.
+	Now func() time.Time
+}
+
+// Bounds of the safety margin kept before the invocation deadline: a tenth
+// of the time left when the invocation starts, clamped to this range.
+const (
+	MinDeadlineMargin = 200 * time.Millisecond
+	MaxDeadlineMargin = 2 * time.Second
+	maxFailureMessage = 1024
+)
+
+// ErrDeadline is the cause of the transient error of records that could not
+// finish before the safety margin ahead of the invocation deadline.
+var ErrDeadline = errors.New("stopped before the invocation deadline")
+
+// Handler handles S3 events.
+type Handler struct {
+	objects Objects
+	records Records
+	imager  Imager
+	metrics Metrics
+	opts    Options
+	log     *slog.Logger
+	now     func() time.Time
+}
+
+// New returns a Handler.
+func New(objects Objects, records Records, imager Imager, metrics Metrics, opts Options) (*Handler, error) {
+	var problems []string
+	if opts.UploadsPrefix == "" || opts.ThumbnailsPrefix == "" {
+		problems = append(problems, "UploadsPrefix and ThumbnailsPrefix must not be empty")
+	}
+	if opts.MaxImageBytes <= 0 {
+		problems = append(problems, fmt.Sprintf("MaxImageBytes is %d, must be > 0", opts.MaxImageBytes))
+	}
+	if opts.Concurrency < 1 {
+		problems = append(problems, fmt.Sprintf("Concurrency is %d, must be >= 1", opts.Concurrency))
+	}
+	if len(problems) > 0 {
+		return nil, fmt.Errorf("processor: invalid options: %s", strings.Join(problems, "; "))
+	}
+	h := &Handler{objects: objects, records: records, imager: imager, metrics: metrics, opts: opts, log: opts.Logger, now: opts.Now}
+	if h.log == nil {
+		h.log = slog.Default()
+	}
+	if h.now == nil {
+		h.now = time.Now
+	}
+	return h, nil
+}
+
+// Handle processes every record of ev. It returns nil when each record was
+// handled (processed, recorded as FAILED, or ignored), else the joined
+// transient errors, each naming its bucket and key.
+func (h *Handler) Handle(ctx context.Context, ev events.S3Event) error {
+	ctx, cancel := h.withSafetyMargin(ctx)
+	defer cancel()
+	log := h.log
+	if lc, ok := lambdacontext.FromContext(ctx); ok {
+		log = log.With("requestId", lc.AwsRequestID)
+	}
+
+	errs := make([]error, len(ev.Records))
+	sem := make(chan struct{}, h.opts.Concurrency)
+	var wg sync.WaitGroup
+	for i, rec := range ev.Records {
+		select {
+		case sem <- struct{}{}:
+		case <-ctx.Done():
+			errs[i] = h.recordError(rec, fault.Transient(fmt.Errorf("not started: %w (%w)", ErrDeadline, ctx.Err())))
+			continue
+		}
+		wg.Go(func() {
+			defer func() { <-sem }()
+			defer func() {
+				if p := recover(); p != nil {
+					log.Error("record panicked", "outcome", "retry", "bucket", rec.S3.Bucket.Name, "key", decodedKey(rec), "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
+					errs[i] = h.recordError(rec, fault.Transient(fmt.Errorf("panic: %v", p)))
+				}
+			}()
+			if err := h.handleRecord(ctx, log, rec); err != nil {
+				errs[i] = h.recordError(rec, err)
+			}
+		})
+	}
+	wg.Wait()
+	return errors.Join(errs...)
+}
+
+func (h *Handler) recordError(rec events.S3EventRecord, err error) error {
+	return fmt.Errorf("s3://%s/%s: %w", rec.S3.Bucket.Name, decodedKey(rec), err)
+}
+
+// withSafetyMargin derives a context that ends a margin before the
+// invocation deadline, so records stop with a transient error while there
+// is still time to return it (instead of Lambda killing the process).
+func (h *Handler) withSafetyMargin(ctx context.Context) (context.Context, context.CancelFunc) {
+	deadline, ok := ctx.Deadline()
+	if !ok {
+		return context.WithCancel(ctx)
+	}
+	margin := min(max(deadline.Sub(h.now())/10, MinDeadlineMargin), MaxDeadlineMargin)
+	return context.WithDeadlineCause(ctx, deadline.Add(-margin), ErrDeadline)
+}
+
+// decodedKey is the object key with the event's URL encoding removed
+// (aws-lambda-go decodes it while unmarshalling the event; records built in
+// code may only carry the raw key).
+func decodedKey(rec events.S3EventRecord) string {
+	if k := rec.S3.Object.URLDecodedKey; k != "" {
+		return k
+	}
+	if k, err := url.QueryUnescape(rec.S3.Object.Key); err == nil {
+		return k
+	}
+	return rec.S3.Object.Key
+}
+
+// job is one record in progress.
+type job struct {
+	start  time.Time
+	rec    events.S3EventRecord
+	bucket string
+	key    string
+	obj    objectstore.Object
+	log    *slog.Logger
+}
+
+func (h *Handler) handleRecord(ctx context.Context, log *slog.Logger, rec events.S3EventRecord) error {
+	j := &job{start: h.now(), rec: rec, bucket: rec.S3.Bucket.Name, key: decodedKey(rec)}
+	j.log = log.With("bucket", j.bucket, "key", j.key, "eventName", rec.EventName)
+	if v := rec.S3.Object.VersionID; v != "" {
+		j.log = j.log.With("versionId", v)
+	}
+	if why := h.ignoreReason(rec.EventName, j.key); why != "" {
+		level := slog.LevelInfo
+		if strings.HasPrefix(j.key, h.opts.ThumbnailsPrefix) {
+			level = slog.LevelWarn // the trigger should never send these
+		}
+		j.log.Log(ctx, level, "record ignored", "outcome", "ignored", "why", why)
+		return nil
+	}
+	err := h.process(ctx, j)
+	if reason, ok := fault.ReasonOf(err); ok {
+		return h.fail(ctx, j, reason, err)
+	}
+	if err != nil {
+		if ctx.Err() != nil {
+			err = fault.Transient(fmt.Errorf("%w: %w", context.Cause(ctx), err))
+		}
+		j.log.Error("record failed transiently; the event will be retried", "outcome", "retry", "error", err.Error(),
+			"durationMs", h.now().Sub(j.start).Milliseconds())
+	}
+	return err
+}
+
+// ignoreReason says why a record is not processed, or "" to process it.
+func (h *Handler) ignoreReason(eventName, key string) string {
+	switch {
+	case !strings.Contains(eventName, "ObjectCreated:"):
+		// AWS sends "ObjectCreated:Put", some S3-compatible stores "s3:ObjectCreated:Put".
+		return "not an ObjectCreated event"
+	case strings.HasPrefix(key, h.opts.ThumbnailsPrefix):
+		return "under the thumbnails prefix " + h.opts.ThumbnailsPrefix + " (recursion guard: check the trigger's prefix filter)"
+	case !strings.HasPrefix(key, h.opts.UploadsPrefix):
+		return "outside the uploads prefix " + h.opts.UploadsPrefix
+	case strings.HasSuffix(key, "/"):
+		return "a folder placeholder, not an object"
+	}
+	return ""
+}
+
+// process runs one record up to its PROCESSED record. A permanent error
+// returned from here becomes a FAILED record.
+func (h *Handler) process(ctx context.Context, j *job) error {
+	if size := j.rec.S3.Object.Size; size > h.opts.MaxImageBytes {
+		j.obj = objectstore.Object{VersionID: j.rec.S3.Object.VersionID, Size: size}
+		return fault.Permanentf(contract.ReasonTooLarge, "object is %d bytes (from the event), over the cap of %d bytes", size, h.opts.MaxImageBytes)
+	}
+	obj, err := h.objects.Read(ctx, j.bucket, j.key, j.rec.S3.Object.VersionID, h.opts.MaxImageBytes)
+	j.obj = obj
+	if err != nil {
+		return err
+	}
+	if len(obj.Data) == 0 {
+		return fault.Permanentf(contract.ReasonEmpty, "object has zero bytes")
+	}
+	res, err := h.runImager(ctx, obj.Data)
+	if err != nil {
+		return err
+	}
+	return h.store(ctx, j, res)
+}
+
+// runImager runs the imager but stops waiting for it when ctx ends, so a
+// long decode cannot run into the invocation deadline.
+func (h *Handler) runImager(ctx context.Context, data []byte) (*imaging.Result, error) {
+	type out struct {
+		res *imaging.Result
+		err error
+	}
+	done := make(chan out, 1)
+	go func() {
+		defer func() {
+			if p := recover(); p != nil {
+				done <- out{err: fault.Transient(fmt.Errorf("imaging panicked: %v\n%s", p, debug.Stack()))}
+			}
+		}()
+		res, err := h.imager.Process(ctx, data)
+		done <- out{res, err}
+	}()
+	select {
+	case o := <-done:
+		if o.err == nil && o.res == nil {
+			return nil, fault.Transient(errors.New("imaging returned neither a result nor an error"))
+		}
+		if o.err != nil && !fault.IsPermanent(o.err) {
+			return nil, fault.Transient(fmt.Errorf("imaging: %w", o.err))
+		}
+		return o.res, o.err
+	case <-ctx.Done():
+		return nil, fault.Transient(fmt.Errorf("imaging: %w", context.Cause(ctx)))
+	}
+}
+
+// isCurrent reports whether the version read is still the key's current
+// version: by versionId when both sides have one, else by ETag.
+func isCurrent(read objectstore.Object, curVersion, curETag string, exists bool) bool {
+	if !exists {
+		return false
+	}
+	if read.VersionID != "" && curVersion != "" {
+		return read.VersionID == curVersion
+	}
+	return read.ETag == curETag
+}
+
+// store writes the thumbnails (unless the version is superseded) and the
+// PROCESSED record.
+//
+// Thumbnails live at one key per original key, shared by all its versions,
+// so an event for an older version must not overwrite the thumbnails of a
+// newer one (S3 does not order event delivery). Just before writing, the
+// key's current version is checked; when it is no longer the version read,
+// the thumbnails are skipped and the record says superseded. The newer
+// version's own event writes its thumbnails. The check narrows the race to
+// the time between the check and the writes (milliseconds, while a newer
+// upload's event takes longer than that to arrive and be processed).
+func (h *Handler) store(ctx context.Context, j *job, res *imaging.Result) error {
+	curVersion, curETag, exists, err := h.objects.Current(ctx, j.bucket, j.key)
+	if err != nil {
+		return err
+	}
+	superseded := !isCurrent(j.obj, curVersion, curETag, exists)
+	var thumbs map[string]metadata.Thumbnail
+	var thumbBytes int64
+	if superseded {
+		j.log.Warn("a newer version is current: thumbnails not written", "currentVersionId", curVersion, "currentETag", curETag, "currentExists", exists)
+	} else {
+		thumbs = make(map[string]metadata.Thumbnail, len(res.Thumbnails))
+		for _, t := range res.Thumbnails {
+			key := contract.ThumbnailKey(h.opts.ThumbnailsPrefix, h.opts.UploadsPrefix, j.key, t.Size)
+			if err := h.objects.PutThumbnail(ctx, j.bucket, key, t.JPEG); err != nil {
+				return err
+			}
+			thumbs[strconv.Itoa(t.Size)] = metadata.Thumbnail{Key: key, Width: t.Width, Height: t.Height, Bytes: int64(len(t.JPEG))}
+			thumbBytes += int64(len(t.JPEG))
+		}
+	}
+	sum := sha256.Sum256(j.obj.Data)
+	rec := h.baseRecord(j)
+	rec.Status = contract.StatusProcessed
+	rec.Format, rec.Width, rec.Height, rec.Orientation = string(res.Format), res.Width, res.Height, res.Orientation
+	rec.SHA256 = hex.EncodeToString(sum[:])
+	rec.Thumbnails = thumbs
+	rec.Superseded = superseded
+	if e := res.Exif; e != nil && (e.Make != "" || e.Model != "" || !e.TakenAt.IsZero()) {
+		rec.Exif = &metadata.Exif{Make: e.Make, Model: e.Model}
+		if !e.TakenAt.IsZero() {
+			rec.Exif.TakenAt = e.TakenAt.Format(time.RFC3339)
+		}
+	}
+	written, err := h.put(ctx, j, &rec)
+	if err != nil {
+		return err
+	}
+	latency := time.Duration(rec.DurationMs) * time.Millisecond
+	if written {
+		h.emit(j, h.metrics.Processed(latency, j.obj.Size, thumbBytes))
+	}
+	j.log.Info("image processed", "outcome", "processed", "imageId", rec.ImageID, "recordWritten", written,
+		"superseded", superseded, "thumbnails", len(thumbs), "durationMs", rec.DurationMs)
+	return nil
+}
+
+// fail writes the FAILED record of a permanent failure.
+func (h *Handler) fail(ctx context.Context, j *job, reason contract.Reason, cause error) error {
+	rec := h.baseRecord(j)
+	rec.Status = contract.StatusFailed
+	rec.FailureReason = string(reason)
+	rec.FailureMessage = truncate(cause.Error(), maxFailureMessage)
+	if j.obj.Data != nil {
+		sum := sha256.Sum256(j.obj.Data)
+		rec.SHA256 = hex.EncodeToString(sum[:])
+	}
+	written, err := h.put(ctx, j, &rec)
+	if err != nil {
+		j.log.Error("FAILED record not written; the event will be retried", "outcome", "retry", "reason", string(reason), "error", err.Error())
+		return err
+	}
+	if written {
+		h.emit(j, h.metrics.Failed(reason, time.Duration(rec.DurationMs)*time.Millisecond, int64(len(j.obj.Data))))
+	}
+	j.log.Warn("image failed permanently", "outcome", "failed", "reason", string(reason), "error", rec.FailureMessage,
+		"imageId", rec.ImageID, "recordWritten", written, "durationMs", rec.DurationMs)
+	return nil
+}
+
+// baseRecord fills the identity of the object version.
+func (h *Handler) baseRecord(j *job) metadata.Record {
+	o := j.obj
+	etag := o.ETag
+	if etag == "" {
+		etag = metadata.NormalizeETag(j.rec.S3.Object.ETag)
+	}
+	version := o.VersionID
+	if version == "" {
+		version = j.rec.S3.Object.VersionID
+	}
+	size := o.Size
+	if size == 0 && o.Data == nil {
+		size = j.rec.S3.Object.Size
+	}
+	uploaded := o.LastModified
+	if uploaded.IsZero() {
+		uploaded = j.rec.EventTime
+	}
+	if uploaded.IsZero() {
+		uploaded = j.start
+	}
+	return metadata.Record{
+		ImageID:         metadata.ImageID(j.bucket, j.key, version, etag),
+		UploadTimestamp: uploaded.UnixMilli(),
+		Bucket:          j.bucket,
+		Key:             j.key,
+		VersionID:       version,
+		ETag:            etag,
+		Size:            size,
+		ContentType:     o.ContentType,
+	}
+}
+
+func (h *Handler) put(ctx context.Context, j *job, rec *metadata.Record) (bool, error) {
+	now := h.now()
+	rec.ProcessedAt = now.UnixMilli()
+	rec.DurationMs = now.Sub(j.start).Milliseconds()
+	return h.records.Put(ctx, *rec)
+}
+
+func (h *Handler) emit(j *job, err error) {
+	if err != nil {
+		j.log.Error("metric not written", "error", err.Error())
+	}
+}
+
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8RuneStart(s[n]) {
+		n--
+	}
+	return s[:n] + "…"
+}
+
+func utf8RuneStart(b byte) bool { return b&0xC0 != 0x80 }

@@ -1,0 +1,94 @@
+package processor
+
+import (
+	"bytes"
+	"context"
+	"image"
+	"image/color"
+	"image/jpeg"
+	"image/png"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/imgpipe/imgpipe/internal/contract"
+	"github.com/imgpipe/imgpipe/lambda/imaging"
+)
+
+// TestWithRealImaging runs the handler with the real imaging package on a
+// 640x480 PNG made here: PROCESSED, with a 256 px thumbnail and a 1024 px
+// one that is not upscaled (640x480).
+func TestWithRealImaging(t *testing.T) {
+	x := newHarness(t, true, 4)
+	img, err := imaging.New(imaging.Options{Sizes: sizes, Quality: contract.DefaultJPEGQuality, MaxPixels: contract.DefaultMaxImagePixels})
+	require.NoError(t, err)
+	x.h.imager = img
+
+	src := image.NewNRGBA(image.Rect(0, 0, 640, 480))
+	for y := range 480 {
+		for x := range 640 {
+			src.Set(x, y, color.NRGBA{R: uint8(x * 255 / 639), G: uint8(y * 255 / 479), B: 128, A: 255})
+		}
+	}
+	var buf bytes.Buffer
+	require.NoError(t, png.Encode(&buf, src))
+	r := x.upload("uploads/real/gradient.png", buf.Bytes())
+
+	require.NoError(t, x.h.Handle(context.Background(), event(t, r)))
+
+	rec := x.recordOf(t, "uploads/real/gradient.png")
+	require.Equal(t, contract.StatusProcessed, rec.Status, "failure: %s %s", rec.FailureReason, rec.FailureMessage)
+	assert.Equal(t, string(imaging.FormatPNG), rec.Format)
+	assert.Equal(t, 640, rec.Width)
+	assert.Equal(t, 480, rec.Height)
+	assert.Equal(t, 1, rec.Orientation)
+	require.Len(t, rec.Thumbnails, 2)
+	want := map[string][2]int{"256": {256, 192}, "1024": {640, 480}}
+	for size, wh := range want {
+		th := rec.Thumbnails[size]
+		assert.Equal(t, wh[0], th.Width, size)
+		assert.Equal(t, wh[1], th.Height, size)
+		obj, ok := x.s3.Current(bucket, th.Key)
+		require.True(t, ok, "thumbnail %s written at %s", size, th.Key)
+		assert.Equal(t, "image/jpeg", obj.ContentType)
+		assert.EqualValues(t, len(obj.Body), th.Bytes)
+		cfg, err := jpeg.DecodeConfig(bytes.NewReader(obj.Body))
+		require.NoError(t, err, "thumbnail %s is a JPEG", size)
+		assert.Equal(t, wh, [2]int{cfg.Width, cfg.Height}, size)
+	}
+}
+
+// BenchmarkHandlerRealImaging12MP measures one record end to end through
+// the handler (fakes of S3 and DynamoDB, real imaging) on a 4032x3024 JPEG
+// made in code, with the default sizes and quality.
+func BenchmarkHandlerRealImaging12MP(b *testing.B) {
+	x := newHarness(b, true, 1)
+	x.h.opts.MaxImageBytes = contract.DefaultMaxImageBytes
+	img, err := imaging.New(imaging.Options{Sizes: sizes, Quality: contract.DefaultJPEGQuality, MaxPixels: contract.DefaultMaxImagePixels})
+	require.NoError(b, err)
+	x.h.imager = img
+	src := image.NewYCbCr(image.Rect(0, 0, 4032, 3024), image.YCbCrSubsampleRatio420)
+	seed := uint32(1)
+	for i := range src.Y {
+		seed = seed*1664525 + 1013904223
+		src.Y[i] = uint8(i%4032/16) + uint8(seed>>28)
+	}
+	for i := range src.Cb {
+		src.Cb[i], src.Cr[i] = uint8(i%2016/8), uint8(i/2016%256)
+	}
+	var buf bytes.Buffer
+	require.NoError(b, jpeg.Encode(&buf, src, &jpeg.Options{Quality: 90}))
+	ev := event(b, x.upload("uploads/bench/12mp.jpg", buf.Bytes()))
+	b.ReportAllocs()
+	b.ResetTimer()
+	for b.Loop() {
+		if err := x.h.Handle(context.Background(), ev); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.StopTimer()
+	rec := x.recordOf(b, "uploads/bench/12mp.jpg")
+	require.Equal(b, contract.StatusProcessed, rec.Status, "%s %s", rec.FailureReason, rec.FailureMessage)
+	b.ReportMetric(float64(buf.Len()), "input-bytes")
+}

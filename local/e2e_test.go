@@ -1,0 +1,409 @@
+package local_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"image"
+	"image/color"
+	"image/png"
+	"net/url"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/lambda"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/imgpipe/imgpipe/internal/contract"
+	"github.com/imgpipe/imgpipe/lambda/imaging"
+	"github.com/imgpipe/imgpipe/local/report"
+	"github.com/imgpipe/imgpipe/local/runner"
+	"github.com/imgpipe/imgpipe/local/stack"
+	"github.com/imgpipe/imgpipe/test/checks"
+)
+
+// maxPixels is the pixel cap of the e2e function: low, so an image over it
+// stays a few kilobytes.
+const maxPixels = 1_000_000
+
+var (
+	st *stack.Stack
+	tg checks.Target
+)
+
+// TestMain starts one local stack for the whole suite (kumo's services are
+// process-wide and port 4566 can be bound once) and always tears it down.
+// If the port is taken the suite fails, saying by what.
+func TestMain(m *testing.M) {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := func() int {
+		defer stop()
+		var err error
+		st, err = stack.Start(ctx, stack.Config{
+			Environment: "e2e",
+			FunctionEnv: map[string]string{contract.EnvMaxImagePixels: fmt.Sprint(maxPixels)},
+		})
+		if err != nil {
+			fmt.Fprintf(os.Stderr, "e2e: cannot start the local stack: %v\n", err)
+			return 1
+		}
+		defer st.Close()
+		if tg, err = st.Target(); err != nil {
+			fmt.Fprintf(os.Stderr, "e2e: %v\n", err)
+			return 1
+		}
+		code := m.Run()
+		if code != 0 {
+			fmt.Fprintf(os.Stderr, "e2e: kumo reported %d dropped events; handler alive: %v; last lines of %s:\n%s\n",
+				st.DroppedEvents(), st.HandlerErr() == nil, st.HandlerLogPath(), st.HandlerLogTail(40))
+		}
+		return code
+	}()
+	os.Exit(code)
+}
+
+func sample(t *testing.T, name string) []byte {
+	t.Helper()
+	data, err := os.ReadFile(filepath.Join("..", "samples", "images", name))
+	require.NoError(t, err)
+	return data
+}
+
+// key is a key under the uploads prefix unique to the test.
+func key(t *testing.T, name string) string {
+	return tg.UploadsPrefix + "e2e/" + t.Name() + "/" + name
+}
+
+func encodePNG(t *testing.T, img image.Image) []byte {
+	t.Helper()
+	var b bytes.Buffer
+	require.NoError(t, png.Encode(&b, img))
+	return b.Bytes()
+}
+
+func TestFormatsAreProcessed(t *testing.T) {
+	cases := []struct {
+		file          string
+		format        imaging.Format
+		width, height int // upright
+	}{
+		{"yellow-rose.jpg", imaging.FormatJPEG, 400, 301},
+		{"transparent-badge.png", imaging.FormatPNG, 480, 320},
+		{"video-001.gif", imaging.FormatGIF, 150, 103},
+		{"yellow-rose.webp", imaging.FormatWebP, 400, 301},
+		{"exif-orientation-6.jpg", imaging.FormatJPEG, 360, 240},
+	}
+	for _, tc := range cases {
+		t.Run(tc.file, func(t *testing.T) {
+			t.Parallel()
+			ctx := t.Context()
+			obj := checks.MustUpload(ctx, t, tg, key(t, tc.file), sample(t, tc.file))
+			rec := checks.WaitForObject(ctx, t, tg, obj, contract.StatusProcessed)
+			assert.Equal(t, string(tc.format), rec.Format)
+			assert.Equal(t, int64(len(sample(t, tc.file))), rec.Size)
+			assert.NotEmpty(t, rec.SHA256)
+			checks.AssertRecordThumbnails(t, tg, rec, tc.width, tc.height)
+			checks.AssertThumbnails(ctx, t, tg, obj.Key, tc.width, tc.height)
+		})
+	}
+}
+
+// TestExifOrientationIsUpright checks pixels, not only sizes: the sample
+// stores its pixels rotated and says Orientation 6; upright, it has a red
+// band at the top and a green block at the left.
+func TestExifOrientationIsUpright(t *testing.T) {
+	ctx := t.Context()
+	obj := checks.MustUpload(ctx, t, tg, key(t, "rotated.jpg"), sample(t, "exif-orientation-6.jpg"))
+	rec := checks.WaitForObject(ctx, t, tg, obj, contract.StatusProcessed)
+	assert.Equal(t, 6, rec.Orientation)
+	for size, img := range checks.AssertThumbnails(ctx, t, tg, obj.Key, 360, 240) {
+		b := img.Bounds()
+		top := img.At(b.Min.X+b.Dx()/2, b.Min.Y+b.Dy()/20)
+		left := img.At(b.Min.X+b.Dx()/20, b.Min.Y+b.Dy()*3/4)
+		assert.Truef(t, reddish(top), "thumbnail %d: top centre is %v, want the red band (not upright?)", size, top)
+		assert.Truef(t, greenish(left), "thumbnail %d: lower left is %v, want the green block (not upright?)", size, left)
+	}
+}
+
+func reddish(c color.Color) bool {
+	r, g, b, _ := c.RGBA()
+	return r > 0x9000 && g < 0x6000 && b < 0x6000
+}
+
+func greenish(c color.Color) bool {
+	r, g, b, _ := c.RGBA()
+	return g > 0x7000 && r < 0x5000 && b < 0x6000
+}
+
+func TestBadInputsFailWithReason(t *testing.T) {
+	// Over the pixel cap: 1200×1000 = 1.2 MP, a few KB as a flat PNG.
+	big := image.NewGray(image.Rect(0, 0, 1200, 1000))
+	cases := []struct {
+		name   string
+		body   []byte
+		reason contract.Reason
+	}{
+		{"zero-bytes.jpg", nil, contract.ReasonEmpty},
+		{"truncated.jpg", sample(t, "truncated.jpg"), contract.ReasonCorrupt},
+		{"text-named.jpg", sample(t, "not-an-image.jpg"), contract.ReasonUnsupportedFormat},
+		{"over-pixel-cap.png", encodePNG(t, big), contract.ReasonTooManyPixels},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			ctx := t.Context()
+			obj := checks.MustUpload(ctx, t, tg, key(t, tc.name), tc.body)
+			rec := checks.AssertFailed(ctx, t, tg, obj, tc.reason)
+			assert.NotEmpty(t, rec.FailureMessage, "a FAILED record says why")
+			checks.AssertNoThumbnails(ctx, t, tg, obj.Key)
+		})
+	}
+}
+
+func TestKeysWithSpacesAndUnicode(t *testing.T) {
+	names := []string{
+		"with spaces/holiday photo.jpg",
+		"ünïcödé/写真 café.jpg",
+		"plus+and%percent&amp;.jpg",
+	}
+	data := sample(t, "yellow-rose.jpg")
+	for _, name := range names {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			ctx := t.Context()
+			obj := checks.MustUpload(ctx, t, tg, key(t, name), data)
+			rec := checks.WaitForObject(ctx, t, tg, obj, contract.StatusProcessed)
+			assert.Equal(t, obj.Key, rec.Key, "the record holds the decoded key")
+			checks.AssertRecordThumbnails(t, tg, rec, 400, 301)
+			checks.AssertThumbnails(ctx, t, tg, obj.Key, 400, 301)
+		})
+	}
+}
+
+// TestReuploadUpdatesResult uploads a key twice with different images and
+// then delivers the second version's event again (as S3's at-least-once
+// delivery may): the result follows the new version, and no version gets
+// a second item.
+func TestReuploadUpdatesResult(t *testing.T) {
+	ctx := t.Context()
+	k := key(t, "same key.jpg")
+	v1 := checks.MustUpload(ctx, t, tg, k, sample(t, "yellow-rose.jpg"))
+	checks.WaitForObject(ctx, t, tg, v1, contract.StatusProcessed)
+	checks.AssertThumbnails(ctx, t, tg, k, 400, 301)
+
+	v2 := checks.MustUpload(ctx, t, tg, k, sample(t, "Café crème – ünïcode name.jpeg"))
+	require.NotEqual(t, v1.ETag, v2.ETag)
+	rec := checks.WaitForObject(ctx, t, tg, v2, contract.StatusProcessed)
+	checks.AssertRecordThumbnails(t, tg, rec, 150, 103)
+	checks.AssertThumbnails(ctx, t, tg, k, 150, 103) // overwritten in place
+
+	invokeS3Event(ctx, t, k, rec.Size, v2.ETag)
+	checks.AssertOneRecordPerVersion(ctx, t, tg, []string{k})
+	n, err := checks.CountRecords(ctx, tg, []string{k})
+	require.NoError(t, err)
+	assert.LessOrEqual(t, n[k], 2, "two versions, at most one item each")
+	checks.AssertThumbnails(ctx, t, tg, k, 150, 103) // the duplicate did not bring v1 back
+}
+
+// invokeS3Event delivers an ObjectCreated event for key synchronously, as
+// a duplicated notification, shaped as kumo sends it (no versionId).
+func invokeS3Event(ctx context.Context, t *testing.T, k string, size int64, etag string) {
+	t.Helper()
+	ev := events.S3Event{Records: []events.S3EventRecord{{
+		EventVersion: "2.1", EventSource: "aws:s3", AWSRegion: st.Region, EventName: "ObjectCreated:Put",
+		EventTime: time.Now().UTC(),
+		S3: events.S3Entity{
+			Bucket: events.S3Bucket{Name: tg.Bucket, Arn: "arn:aws:s3:::" + tg.Bucket},
+			Object: events.S3Object{Key: url.QueryEscape(k), Size: size, ETag: etag},
+		},
+	}}}
+	payload, err := json.Marshal(ev)
+	require.NoError(t, err)
+	out, err := st.Lambda.Invoke(ctx, &lambda.InvokeInput{FunctionName: aws.String(st.Names.Function), Payload: payload})
+	require.NoError(t, err)
+	require.Nilf(t, out.FunctionError, "duplicate event: function error %s", out.Payload)
+}
+
+// TestThumbnailsPrefixNeverProcessed writes under the thumbnails prefix,
+// both through S3 (the trigger's prefix filter) and by invoking the
+// function with such an event (its own recursion guard), then proves a
+// later upload was processed while the thumbnail key got no record.
+func TestThumbnailsPrefixNeverProcessed(t *testing.T) {
+	ctx := t.Context()
+	data := sample(t, "yellow-rose.jpg")
+	thumbKey := tg.ThumbnailsPrefix + "e2e/" + t.Name() + "/looks-like-an-upload.jpg"
+	_, err := checks.Upload(ctx, tg, thumbKey, data)
+	require.NoError(t, err)
+	invokeS3Event(ctx, t, thumbKey, int64(len(data)), "")
+
+	// kumo delivers a function's events in order: once this later upload
+	// has its record, an event for thumbKey would have been handled.
+	sentinel := checks.MustUpload(ctx, t, tg, key(t, "sentinel.jpg"), data)
+	checks.WaitForObject(ctx, t, tg, sentinel, contract.StatusProcessed)
+	checks.AssertNoRecord(ctx, t, tg, thumbKey)
+	checks.AssertNoThumbnails(ctx, t, tg, thumbKey[len(tg.ThumbnailsPrefix):])
+}
+
+// TestBurst uploads 200 distinct images at once: exactly 200 records, none
+// lost, none duplicated. 200 stays under kumo's 1024-event async queue, so
+// no pacing is needed; a lost event is reported by key.
+func TestBurst(t *testing.T) {
+	const n = 200
+	ctx := t.Context()
+	objs := make([]checks.Object, n)
+	keys := make([]string, n)
+	var wg sync.WaitGroup
+	errs := make([]error, n)
+	sem := make(chan struct{}, 32)
+	start := time.Now()
+	for i := range n {
+		img := image.NewRGBA(image.Rect(0, 0, 64+i%7, 48))
+		img.Set(i%64, 0, color.RGBA{uint8(i), uint8(i >> 8), 200, 255}) // distinct bytes per upload
+		body := encodePNG(t, img)
+		keys[i] = key(t, fmt.Sprintf("img-%03d.png", i))
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			objs[i], errs[i] = checks.Upload(ctx, tg, keys[i], body)
+		}()
+	}
+	wg.Wait()
+	for _, err := range errs {
+		require.NoError(t, err)
+	}
+	burst := tg
+	burst.Timeout = 2 * time.Minute
+	found, missing, err := checks.WaitForObjects(ctx, burst, objs, nil)
+	require.NoError(t, err)
+	require.Emptyf(t, missing, "%d of %d uploads got no record within %s (kumo reported %d dropped events): %v",
+		len(missing), n, burst.Timeout, st.DroppedEvents(), missing)
+	t.Logf("burst: %d uploads, %d records in %s, kumo dropped %d events", n, len(found), time.Since(start).Round(time.Millisecond), st.DroppedEvents())
+
+	counts, err := checks.CountRecords(ctx, tg, keys)
+	require.NoError(t, err)
+	total := 0
+	for _, k := range keys {
+		assert.Equalf(t, 1, counts[k], "records for %q", k)
+		total += counts[k]
+	}
+	assert.Equal(t, n, total)
+	for _, rec := range found {
+		assert.Equalf(t, contract.StatusProcessed, rec.Status, "%s: %s %s", rec.Key, rec.FailureReason, rec.FailureMessage)
+	}
+}
+
+// TestStackIsProvisionedAsTheModulesDeclare reads the local resources back.
+func TestStackIsProvisionedAsTheModulesDeclare(t *testing.T) {
+	ctx := t.Context()
+	checks.AssertBucketHardened(ctx, t, st.S3, tg.Bucket)
+
+	nc, err := st.S3.GetBucketNotificationConfiguration(ctx, &s3.GetBucketNotificationConfigurationInput{Bucket: aws.String(tg.Bucket)})
+	require.NoError(t, err)
+	require.Len(t, nc.LambdaFunctionConfigurations, 1)
+	lc := nc.LambdaFunctionConfigurations[0]
+	require.NotNil(t, lc.Filter)
+	require.Len(t, lc.Filter.Key.FilterRules, 1, "prefix only: the function sniffs formats, so no suffix filter")
+	assert.Equal(t, contract.UploadsPrefix, aws.ToString(lc.Filter.Key.FilterRules[0].Value))
+
+	td, err := st.DynamoDB.DescribeTable(ctx, &dynamodb.DescribeTableInput{TableName: aws.String(tg.Table)})
+	require.NoError(t, err)
+	keys := map[string]string{}
+	for _, k := range td.Table.KeySchema {
+		keys[aws.ToString(k.AttributeName)] = string(k.KeyType)
+	}
+	assert.Equal(t, map[string]string{contract.TableHashKey: "HASH", contract.TableRangeKey: "RANGE"}, keys)
+	require.Len(t, td.Table.GlobalSecondaryIndexes, 1)
+	assert.Equal(t, contract.StatusIndexName, aws.ToString(td.Table.GlobalSecondaryIndexes[0].IndexName))
+
+	fc, err := st.Lambda.GetFunctionConfiguration(ctx, &lambda.GetFunctionConfigurationInput{FunctionName: aws.String(st.Names.Function)})
+	require.NoError(t, err)
+	assert.Equal(t, tg.Table, fc.Environment.Variables[contract.EnvTableName])
+	assert.Equal(t, "e2e", fc.Environment.Variables[contract.EnvEnvironment])
+}
+
+// TestRunOnMixedFolder is `make run IMAGES=<folder>` without the process:
+// every file of a folder of good and bad files appears in the report with
+// its status, and the outputs are written.
+func TestRunOnMixedFolder(t *testing.T) {
+	ctx := t.Context()
+	dir := t.TempDir()
+	files := map[string][]byte{
+		"good photo.jpg":     sample(t, "yellow-rose.jpg"),
+		"sub/ünï badge.png":  sample(t, "transparent-badge.png"),
+		"broken.jpg":         sample(t, "truncated.jpg"),
+		"notes.jpg":          sample(t, "not-an-image.jpg"),
+		"nested/deep/empty":  nil,
+		"anim.gif":           sample(t, "video-001.gif"),
+		"photo (copy).webp":  sample(t, "yellow-rose.webp"),
+		"rotated phone.jpeg": sample(t, "exif-orientation-6.jpg"),
+	}
+	want := map[string]string{
+		"good photo.jpg": contract.StatusProcessed, "sub/ünï badge.png": contract.StatusProcessed,
+		"broken.jpg": string(contract.ReasonCorrupt), "notes.jpg": string(contract.ReasonUnsupportedFormat),
+		"nested/deep/empty": string(contract.ReasonEmpty), "anim.gif": contract.StatusProcessed,
+		"photo (copy).webp": contract.StatusProcessed, "rotated phone.jpeg": contract.StatusProcessed,
+	}
+	for name, data := range files {
+		p := filepath.Join(dir, filepath.FromSlash(name))
+		require.NoError(t, os.MkdirAll(filepath.Dir(p), 0o755))
+		require.NoError(t, os.WriteFile(p, data, 0o644))
+	}
+	inputs, err := runner.Collect(dir, key(t, ""))
+	require.NoError(t, err)
+	require.Len(t, inputs, len(files))
+
+	results, err := runner.Run(ctx, tg, inputs, runner.Options{IdleTimeout: 30 * time.Second})
+	require.NoError(t, err)
+	for _, r := range results {
+		require.NotNilf(t, r.Record, "%s got no record", r.Name)
+		got := r.Record.Status
+		if got == contract.StatusFailed {
+			got = r.Record.FailureReason
+		}
+		assert.Equalf(t, want[r.Name], got, "%s (%s)", r.Name, r.Record.FailureMessage)
+		if r.Record.Status == contract.StatusProcessed {
+			assert.Lenf(t, r.Thumbnails, len(tg.Sizes), "%s: thumbnails fetched", r.Name)
+		}
+	}
+
+	out := t.TempDir()
+	rep := report.Build(results, report.Meta{Bucket: tg.Bucket, Table: tg.Table, ImagesDir: dir, IdleTimeout: 30 * time.Second})
+	require.NoError(t, report.Write(out, rep, results))
+	assert.Empty(t, rep.Missing)
+	assert.Equal(t, 5, rep.Processed)
+	assert.Equal(t, 3, rep.Failed)
+	for _, f := range []string{"index.html", "report.json"} {
+		fi, err := os.Stat(filepath.Join(out, f))
+		require.NoError(t, err)
+		assert.Positive(t, fi.Size())
+	}
+}
+
+// TestRunNamesUploadsWithoutRecord: an upload whose event never comes (here
+// a key outside the uploads prefix, which the trigger does not match) is
+// reported by key after the idle timeout instead of being waited for.
+func TestRunNamesUploadsWithoutRecord(t *testing.T) {
+	ctx := t.Context()
+	dir := t.TempDir()
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "never.jpg"), sample(t, "yellow-rose.jpg"), 0o644))
+	inputs, err := runner.Collect(dir, "elsewhere/"+t.Name()+"/")
+	require.NoError(t, err)
+	results, err := runner.Run(ctx, tg, inputs, runner.Options{IdleTimeout: 2 * time.Second})
+	require.NoError(t, err)
+	require.Len(t, results, 1)
+	assert.Nil(t, results[0].Record)
+	rep := report.Build(results, report.Meta{IdleTimeout: 2 * time.Second})
+	assert.Equal(t, []string{"elsewhere/" + t.Name() + "/never.jpg"}, rep.Missing)
+}

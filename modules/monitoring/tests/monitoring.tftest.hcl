@@ -1,0 +1,236 @@
+# Plan/apply-time checks of the monitoring module against a mocked AWS
+# provider (no credentials, no network): `terraform test` in
+# modules/monitoring.
+
+mock_provider "aws" {
+  mock_data "aws_caller_identity" {
+    defaults = {
+      account_id = "123456789012"
+    }
+  }
+  mock_data "aws_partition" {
+    defaults = {
+      partition = "aws"
+    }
+  }
+  mock_data "aws_region" {
+    defaults = {
+      region = "eu-west-1"
+    }
+  }
+}
+
+variables {
+  environment              = "test"
+  function_name            = "imgpipe-test-processor"
+  function_timeout_seconds = 60
+  dlq_name                 = "imgpipe-test-processor-dlq"
+  table_name               = "imgpipe-test-metadata"
+  bucket_name              = "imgpipe-test-images-123456789012"
+}
+
+run "every_alarm_notifies_the_topic" {
+  command = apply
+
+  assert {
+    condition = toset(keys(aws_cloudwatch_metric_alarm.this)) == toset([
+      "lambda-errors", "lambda-throttles", "lambda-duration-p95", "async-event-age", "dlq-messages-visible", "processing-errors",
+    ])
+    error_message = "The module must define exactly the six pipeline alarms."
+  }
+  assert {
+    condition = alltrue([
+      for a in aws_cloudwatch_metric_alarm.this :
+      a.alarm_actions == toset([aws_sns_topic.alarms.arn]) && a.ok_actions == toset([aws_sns_topic.alarms.arn])
+    ])
+    error_message = "Every alarm must notify the topic on ALARM and on OK."
+  }
+  assert {
+    condition     = alltrue([for k, a in aws_cloudwatch_metric_alarm.this : a.alarm_name == "imgpipe-test-${k}"])
+    error_message = "Alarm names must derive from name_prefix and environment."
+  }
+  assert {
+    condition     = length(output.alarm_names) == 6 && length(output.alarm_arns) == 6
+    error_message = "The outputs must list every alarm."
+  }
+}
+
+run "alarms_watch_the_right_metrics" {
+  command = apply
+
+  assert {
+    condition = (aws_cloudwatch_metric_alarm.this["lambda-errors"].namespace == "AWS/Lambda" &&
+      aws_cloudwatch_metric_alarm.this["lambda-errors"].metric_name == "Errors" &&
+    aws_cloudwatch_metric_alarm.this["lambda-errors"].dimensions == tomap({ FunctionName = "imgpipe-test-processor" }))
+    error_message = "lambda-errors must watch the function's Errors."
+  }
+  assert {
+    condition     = aws_cloudwatch_metric_alarm.this["lambda-throttles"].metric_name == "Throttles"
+    error_message = "lambda-throttles must watch Throttles."
+  }
+  assert {
+    condition = (aws_cloudwatch_metric_alarm.this["lambda-duration-p95"].extended_statistic == "p95" &&
+    aws_cloudwatch_metric_alarm.this["lambda-duration-p95"].threshold == 48000)
+    error_message = "The duration alarm must fire when p95 exceeds 80% of the 60 s timeout (48000 ms)."
+  }
+  assert {
+    condition = (aws_cloudwatch_metric_alarm.this["async-event-age"].metric_name == "AsyncEventAge" &&
+    aws_cloudwatch_metric_alarm.this["async-event-age"].threshold == 600000)
+    error_message = "The async-event-age alarm must watch AsyncEventAge in milliseconds."
+  }
+  assert {
+    condition = (aws_cloudwatch_metric_alarm.this["dlq-messages-visible"].namespace == "AWS/SQS" &&
+      aws_cloudwatch_metric_alarm.this["dlq-messages-visible"].metric_name == "ApproximateNumberOfMessagesVisible" &&
+      aws_cloudwatch_metric_alarm.this["dlq-messages-visible"].dimensions == tomap({ QueueName = "imgpipe-test-processor-dlq" }) &&
+      aws_cloudwatch_metric_alarm.this["dlq-messages-visible"].threshold == 0 &&
+    aws_cloudwatch_metric_alarm.this["dlq-messages-visible"].comparison_operator == "GreaterThanThreshold")
+    error_message = "The DLQ alarm must fire on any visible message."
+  }
+  assert {
+    condition = (aws_cloudwatch_metric_alarm.this["processing-errors"].namespace == "ImageProcessing" &&
+      aws_cloudwatch_metric_alarm.this["processing-errors"].metric_name == "ProcessingErrors" &&
+    aws_cloudwatch_metric_alarm.this["processing-errors"].dimensions == tomap({ Environment = "test" }))
+    error_message = "The processing-errors alarm must watch the pipeline's EMF ProcessingErrors of this environment."
+  }
+  assert {
+    condition     = alltrue([for a in aws_cloudwatch_metric_alarm.this : a.treat_missing_data == "notBreaching"])
+    error_message = "Missing data (no traffic) must not breach."
+  }
+}
+
+run "topic_is_encrypted_with_a_key_cloudwatch_may_use" {
+  command = apply
+
+  variables {
+    alarm_emails = ["ops@example.org", "oncall@example.org"]
+  }
+
+  assert {
+    condition     = length(aws_kms_key.alarms) == 1 && aws_sns_topic.alarms.kms_master_key_id == aws_kms_key.alarms[0].arn
+    error_message = "Without kms_key_arn the topic must be encrypted with the module's own key."
+  }
+  assert {
+    condition     = aws_kms_key.alarms[0].enable_key_rotation
+    error_message = "The key must rotate."
+  }
+  assert {
+    condition = length([
+      for s in data.aws_iam_policy_document.alarm_key[0].statement : s
+      if s.effect == "Allow" && toset(s.actions) == toset(["kms:Decrypt", "kms:GenerateDataKey*"]) &&
+      anytrue([for p in s.principals : p.type == "Service" && toset(p.identifiers) == toset(["cloudwatch.amazonaws.com"])])
+    ]) == 1
+    error_message = "The key policy must let CloudWatch encrypt messages for the topic."
+  }
+  assert {
+    condition     = toset([for s in aws_sns_topic_subscription.email : s.endpoint]) == toset(var.alarm_emails) && alltrue([for s in aws_sns_topic_subscription.email : s.protocol == "email"])
+    error_message = "Each alarm email must get an email subscription."
+  }
+}
+
+run "given_key_replaces_the_module_key" {
+  command = apply
+
+  variables {
+    kms_key_arn = "arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+  }
+
+  assert {
+    condition     = length(aws_kms_key.alarms) == 0 && aws_sns_topic.alarms.kms_master_key_id == var.kms_key_arn
+    error_message = "With kms_key_arn the topic must use it and no key must be created."
+  }
+  assert {
+    condition     = length(aws_sns_topic_subscription.email) == 0
+    error_message = "No email, no subscription."
+  }
+}
+
+run "dashboard_covers_every_part" {
+  command = apply
+
+  assert {
+    condition = toset(flatten([
+      for w in jsondecode(aws_cloudwatch_dashboard.pipeline.dashboard_body).widgets : [
+        for m in try(w.properties.metrics, []) : m[0] if m[0] != "."
+      ]
+    ])) == toset(["AWS/Lambda", "ImageProcessing", "AWS/SQS", "AWS/DynamoDB", "AWS/S3"])
+    error_message = "The dashboard must show Lambda, pipeline, DLQ, DynamoDB and S3 metrics."
+  }
+  assert {
+    condition     = output.dashboard_url == "https://eu-west-1.console.aws.amazon.com/cloudwatch/home?region=eu-west-1#dashboards/dashboard/imgpipe-test"
+    error_message = "The dashboard URL must open the dashboard in its region."
+  }
+}
+
+# ------------------------------------------------------------ validations
+
+run "rejects_bad_email" {
+  command = plan
+  variables {
+    alarm_emails = ["ops@example.org", "not-an-email"]
+  }
+  expect_failures = [var.alarm_emails]
+}
+
+run "rejects_bad_kms_key_arn" {
+  command = plan
+  variables {
+    kms_key_arn = "alias/aws/sns"
+  }
+  expect_failures = [var.kms_key_arn]
+}
+
+run "rejects_zero_timeout" {
+  command = plan
+  variables {
+    function_timeout_seconds = 0
+  }
+  expect_failures = [var.function_timeout_seconds]
+}
+
+run "rejects_ratio_of_one" {
+  command = plan
+  variables {
+    duration_alarm_ratio = 1
+  }
+  expect_failures = [var.duration_alarm_ratio]
+}
+
+run "rejects_short_event_age_threshold" {
+  command = plan
+  variables {
+    async_event_age_threshold_seconds = 10
+  }
+  expect_failures = [var.async_event_age_threshold_seconds]
+}
+
+run "rejects_negative_error_threshold" {
+  command = plan
+  variables {
+    processing_errors_threshold = -1
+  }
+  expect_failures = [var.processing_errors_threshold]
+}
+
+run "rejects_bad_function_name" {
+  command = plan
+  variables {
+    function_name = "arn:aws:lambda:eu-west-1:123456789012:function:x"
+  }
+  expect_failures = [var.function_name]
+}
+
+run "rejects_bad_dlq_name" {
+  command = plan
+  variables {
+    dlq_name = "https://sqs.eu-west-1.amazonaws.com/123456789012/q"
+  }
+  expect_failures = [var.dlq_name]
+}
+
+run "rejects_bad_environment" {
+  command = plan
+  variables {
+    environment = "x"
+  }
+  expect_failures = [var.environment]
+}

@@ -1,0 +1,39 @@
+output "function_name" {
+  description = "Name of the processor function."
+  value       = aws_lambda_function.processor.function_name
+}
+
+output "function_arn" {
+  description = "ARN of the processor function."
+  value       = aws_lambda_function.processor.arn
+}
+
+output "role_arn" {
+  description = "ARN of the function's execution role."
+  value       = aws_iam_role.processor.arn
+}
+
+output "log_group_name" {
+  description = "Name of the function's log group."
+  value       = aws_cloudwatch_log_group.processor.name
+}
+
+output "dlq_name" {
+  description = "Name of the dead-letter queue of failed asynchronous events."
+  value       = aws_sqs_queue.dlq.name
+}
+
+output "dlq_arn" {
+  description = "ARN of the dead-letter queue."
+  value       = aws_sqs_queue.dlq.arn
+}
+
+output "dlq_url" {
+  description = "URL of the dead-letter queue."
+  value       = aws_sqs_queue.dlq.url
+}
+
+output "function_timeout_seconds" {
+  description = "Timeout of the function in seconds (for the monitoring module)."
+  value       = aws_lambda_function.processor.timeout
+}

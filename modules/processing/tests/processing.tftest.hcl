@@ -1,0 +1,496 @@
+# Plan/apply-time checks of the processing module against a mocked AWS
+# provider (no credentials, no network): `terraform test` in
+# modules/processing.
+
+mock_provider "aws" {
+  mock_data "aws_caller_identity" {
+    defaults = {
+      account_id = "123456789012"
+    }
+  }
+  mock_data "aws_region" {
+    defaults = {
+      region = "eu-west-1"
+    }
+  }
+  mock_resource "aws_sqs_queue" {
+    defaults = {
+      arn = "arn:aws:sqs:eu-west-1:123456789012:imgpipe-test-processor-dlq"
+    }
+  }
+  mock_resource "aws_cloudwatch_log_group" {
+    defaults = {
+      arn = "arn:aws:logs:eu-west-1:123456789012:log-group:/aws/lambda/imgpipe-test-processor"
+    }
+  }
+}
+
+variables {
+  environment         = "test"
+  bucket_name         = "imgpipe-test-images-123456789012"
+  bucket_arn          = "arn:aws:s3:::imgpipe-test-images-123456789012"
+  table_name          = "imgpipe-test-metadata"
+  table_arn           = "arn:aws:dynamodb:eu-west-1:123456789012:table/imgpipe-test-metadata"
+  lambda_package_path = "dist/processor.zip"
+  # A hash given outright: the package need not exist for these tests.
+  lambda_package_hash = "47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU="
+}
+
+run "iam_statements_are_exactly_least_privilege" {
+  command = apply
+
+  assert {
+    condition = {
+      for s in data.aws_iam_policy_document.processor.statement : s.sid => {
+        effect    = s.effect
+        actions   = toset(s.actions)
+        resources = toset(s.resources)
+      }
+      } == {
+      ReadUploads = {
+        effect    = "Allow"
+        actions   = toset(["s3:GetObject", "s3:GetObjectVersion"])
+        resources = toset(["arn:aws:s3:::imgpipe-test-images-123456789012/uploads/*"])
+      }
+      TellMissingKeysApart = {
+        effect    = "Allow"
+        actions   = toset(["s3:ListBucket"])
+        resources = toset(["arn:aws:s3:::imgpipe-test-images-123456789012"])
+      }
+      WriteThumbnails = {
+        effect    = "Allow"
+        actions   = toset(["s3:PutObject"])
+        resources = toset(["arn:aws:s3:::imgpipe-test-images-123456789012/thumbnails/*"])
+      }
+      WriteMetadata = {
+        effect    = "Allow"
+        actions   = toset(["dynamodb:PutItem"])
+        resources = toset(["arn:aws:dynamodb:eu-west-1:123456789012:table/imgpipe-test-metadata"])
+      }
+      WriteLogs = {
+        effect    = "Allow"
+        actions   = toset(["logs:CreateLogStream", "logs:PutLogEvents"])
+        resources = toset(["arn:aws:logs:eu-west-1:123456789012:log-group:/aws/lambda/imgpipe-test-processor:*"])
+      }
+      WriteTraces = {
+        effect    = "Allow"
+        actions   = toset(["xray:PutTraceSegments", "xray:PutTelemetryRecords"])
+        resources = toset(["*"])
+      }
+      SendToDeadLetterQueue = {
+        effect    = "Allow"
+        actions   = toset(["sqs:SendMessage"])
+        resources = toset(["arn:aws:sqs:eu-west-1:123456789012:imgpipe-test-processor-dlq"])
+      }
+    }
+    error_message = "The role's statements must be exactly the least-privilege set (sid, actions, resources)."
+  }
+  assert {
+    condition = alltrue(flatten([
+      for s in data.aws_iam_policy_document.processor.statement : [
+        for a in s.actions : !strcontains(a, "*")
+      ]
+    ]))
+    error_message = "No action may contain a wildcard."
+  }
+  assert {
+    condition = alltrue([
+      for s in data.aws_iam_policy_document.processor.statement :
+      s.sid == "WriteTraces" || !contains(s.resources, "*")
+    ])
+    error_message = "Only the X-Ray statement (AWS requires it) may use the resource \"*\"."
+  }
+  assert {
+    condition     = aws_iam_role_policy.processor.policy == data.aws_iam_policy_document.processor.json && aws_iam_role_policy.processor.role == aws_iam_role.processor.id
+    error_message = "The role's inline policy must be the policy document."
+  }
+  assert {
+    condition = anytrue([
+      for s in data.aws_iam_policy_document.assume.statement :
+      toset(s.actions) == toset(["sts:AssumeRole"]) && anytrue([for p in s.principals : p.type == "Service" && toset(p.identifiers) == toset(["lambda.amazonaws.com"])])
+    ])
+    error_message = "Only the Lambda service may assume the role."
+  }
+}
+
+run "data_key_grant_only_through_s3_and_dynamodb" {
+  command = apply
+
+  variables {
+    data_kms_key_arn = "arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+  }
+
+  assert {
+    condition = length([
+      for s in data.aws_iam_policy_document.processor.statement : s
+      if s.sid == "UseDataKeyThroughS3AndDynamoDB" &&
+      toset(s.actions) == toset(["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey", "kms:DescribeKey"]) &&
+      toset(s.resources) == toset([var.data_kms_key_arn]) &&
+      anytrue([for c in s.condition : c.variable == "kms:ViaService" && toset(c.values) == toset(["s3.eu-west-1.amazonaws.com", "dynamodb.eu-west-1.amazonaws.com"])])
+    ]) == 1
+    error_message = "With data_kms_key_arn the role may use that key only via S3 and DynamoDB."
+  }
+}
+
+run "function_runtime_and_environment" {
+  command = apply
+
+  assert {
+    condition = (aws_lambda_function.processor.runtime == "provided.al2023" && aws_lambda_function.processor.handler == "bootstrap" &&
+    aws_lambda_function.processor.architectures == tolist(["arm64"]))
+    error_message = "The function must run bootstrap on provided.al2023, arm64."
+  }
+  assert {
+    condition     = aws_lambda_function.processor.function_name == "imgpipe-test-processor" && output.function_name == aws_lambda_function.processor.function_name
+    error_message = "The function name must derive from name_prefix and environment."
+  }
+  assert {
+    condition     = aws_lambda_function.processor.source_code_hash == var.lambda_package_hash && aws_lambda_function.processor.filename == var.lambda_package_path
+    error_message = "The package path and hash must be the inputs."
+  }
+  assert {
+    condition     = aws_lambda_function.processor.memory_size == 1024 && aws_lambda_function.processor.timeout == 60 && aws_lambda_function.processor.reserved_concurrent_executions == -1
+    error_message = "Defaults: 1024 MB, 60 s, unreserved concurrency."
+  }
+  assert {
+    condition     = one(aws_lambda_function.processor.tracing_config).mode == "Active"
+    error_message = "X-Ray tracing must be Active."
+  }
+  assert {
+    condition = (one(aws_lambda_function.processor.logging_config).log_format == "JSON" &&
+    one(aws_lambda_function.processor.logging_config).log_group == aws_cloudwatch_log_group.processor.name)
+    error_message = "Logs must be JSON, into the module's log group."
+  }
+  assert {
+    condition = one(aws_lambda_function.processor.environment).variables == tomap({
+      METADATA_TABLE     = "imgpipe-test-metadata"
+      ENVIRONMENT        = "test"
+      UPLOADS_PREFIX     = "uploads/"
+      THUMBNAILS_PREFIX  = "thumbnails/"
+      THUMBNAIL_SIZES    = "256,1024"
+      JPEG_QUALITY       = "82"
+      MAX_IMAGE_BYTES    = "52428800"
+      MAX_IMAGE_PIXELS   = "50000000"
+      METRIC_NAMESPACE   = "ImageProcessing"
+      RECORD_CONCURRENCY = "4"
+      LOG_LEVEL          = "INFO"
+    })
+    error_message = "The function's environment must carry the inputs under the contract's names."
+  }
+  assert {
+    condition     = aws_cloudwatch_log_group.processor.name == "/aws/lambda/imgpipe-test-processor" && aws_cloudwatch_log_group.processor.retention_in_days == 30
+    error_message = "The log group must be the function's, with the retention input."
+  }
+  assert {
+    condition     = aws_lambda_function_recursion_config.processor.recursive_loop == "Terminate"
+    error_message = "Recursive-loop detection must terminate loops."
+  }
+}
+
+run "tuning_inputs_reach_the_function" {
+  command = apply
+
+  variables {
+    memory_size          = 2048
+    timeout              = 120
+    reserved_concurrency = 10
+    thumbnail_sizes      = [128, 512, 2048]
+    jpeg_quality         = 90
+    log_level            = "DEBUG"
+    log_retention_days   = 90
+    log_kms_key_arn      = "arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+  }
+
+  assert {
+    condition     = aws_lambda_function.processor.memory_size == 2048 && aws_lambda_function.processor.timeout == 120 && aws_lambda_function.processor.reserved_concurrent_executions == 10
+    error_message = "memory_size, timeout and reserved_concurrency must reach the function."
+  }
+  assert {
+    condition = (one(aws_lambda_function.processor.environment).variables["THUMBNAIL_SIZES"] == "128,512,2048" &&
+      one(aws_lambda_function.processor.environment).variables["JPEG_QUALITY"] == "90" &&
+    one(aws_lambda_function.processor.environment).variables["LOG_LEVEL"] == "DEBUG")
+    error_message = "Tuning inputs must reach the function's environment."
+  }
+  assert {
+    condition     = one(aws_lambda_function.processor.logging_config).application_log_level == "DEBUG"
+    error_message = "Lambda's own log filter must follow log_level."
+  }
+  assert {
+    condition     = aws_cloudwatch_log_group.processor.retention_in_days == 90 && aws_cloudwatch_log_group.processor.kms_key_id == var.log_kms_key_arn
+    error_message = "Log retention and KMS key must reach the log group."
+  }
+}
+
+run "trigger_on_uploads_prefix_only" {
+  command = apply
+
+  assert {
+    condition     = aws_s3_bucket_notification.uploads.bucket == var.bucket_name && length(aws_s3_bucket_notification.uploads.lambda_function) == 1
+    error_message = "One Lambda notification on the image bucket."
+  }
+  assert {
+    condition = (one(aws_s3_bucket_notification.uploads.lambda_function).filter_prefix == "uploads/" &&
+      one(aws_s3_bucket_notification.uploads.lambda_function).events == toset(["s3:ObjectCreated:*"]) &&
+    one(aws_s3_bucket_notification.uploads.lambda_function).lambda_function_arn == aws_lambda_function.processor.arn)
+    error_message = "The notification must send every object created under uploads/ to the function."
+  }
+  assert {
+    condition = (aws_lambda_permission.s3_invoke.principal == "s3.amazonaws.com" && aws_lambda_permission.s3_invoke.action == "lambda:InvokeFunction" &&
+      aws_lambda_permission.s3_invoke.source_arn == var.bucket_arn && aws_lambda_permission.s3_invoke.source_account == "123456789012" &&
+    aws_lambda_permission.s3_invoke.function_name == aws_lambda_function.processor.function_name)
+    error_message = "Only S3, for this bucket in this account, may invoke the function."
+  }
+}
+
+run "async_failures_go_to_an_encrypted_dlq" {
+  command = apply
+
+  variables {
+    maximum_retry_attempts    = 1
+    maximum_event_age_seconds = 3600
+  }
+
+  assert {
+    condition = (aws_lambda_function_event_invoke_config.processor.maximum_retry_attempts == 1 &&
+    aws_lambda_function_event_invoke_config.processor.maximum_event_age_in_seconds == 3600)
+    error_message = "Retries and event age must be the inputs."
+  }
+  assert {
+    condition     = one(one(aws_lambda_function_event_invoke_config.processor.destination_config).on_failure).destination == aws_sqs_queue.dlq.arn
+    error_message = "Failed events must go to the dead-letter queue."
+  }
+  assert {
+    condition     = aws_sqs_queue.dlq.message_retention_seconds == 1209600 && aws_sqs_queue.dlq.sqs_managed_sse_enabled
+    error_message = "The dead-letter queue must keep messages 14 days, encrypted."
+  }
+  assert {
+    condition     = output.dlq_arn == aws_sqs_queue.dlq.arn && output.dlq_name == "imgpipe-test-processor-dlq"
+    error_message = "The outputs must name the dead-letter queue."
+  }
+}
+
+# ------------------------------------------------------------ validations
+
+run "rejects_too_little_memory" {
+  command = plan
+  variables {
+    memory_size = 64
+  }
+  expect_failures = [var.memory_size]
+}
+
+run "rejects_too_much_memory" {
+  command = plan
+  variables {
+    memory_size = 10241
+  }
+  expect_failures = [var.memory_size]
+}
+
+run "rejects_zero_timeout" {
+  command = plan
+  variables {
+    timeout = 0
+  }
+  expect_failures = [var.timeout]
+}
+
+run "rejects_too_long_timeout" {
+  command = plan
+  variables {
+    timeout = 901
+  }
+  expect_failures = [var.timeout]
+}
+
+run "rejects_negative_reserved_concurrency" {
+  command = plan
+  variables {
+    reserved_concurrency = -1
+  }
+  expect_failures = [var.reserved_concurrency]
+}
+
+run "rejects_three_retries" {
+  command = plan
+  variables {
+    maximum_retry_attempts = 3
+  }
+  expect_failures = [var.maximum_retry_attempts]
+}
+
+run "rejects_too_young_event_age" {
+  command = plan
+  variables {
+    maximum_event_age_seconds = 59
+  }
+  expect_failures = [var.maximum_event_age_seconds]
+}
+
+run "rejects_too_old_event_age" {
+  command = plan
+  variables {
+    maximum_event_age_seconds = 21601
+  }
+  expect_failures = [var.maximum_event_age_seconds]
+}
+
+run "rejects_unsupported_log_retention" {
+  command = plan
+  variables {
+    log_retention_days = 2
+  }
+  expect_failures = [var.log_retention_days]
+}
+
+run "rejects_bad_log_kms_key_arn" {
+  command = plan
+  variables {
+    log_kms_key_arn = "arn:aws:kms:eu-west-1:123456789012:alias/logs"
+  }
+  expect_failures = [var.log_kms_key_arn]
+}
+
+run "rejects_bad_data_kms_key_arn" {
+  command = plan
+  variables {
+    data_kms_key_arn = "1234abcd-12ab-34cd-56ef-1234567890ab"
+  }
+  expect_failures = [var.data_kms_key_arn]
+}
+
+run "rejects_too_small_thumbnail" {
+  command = plan
+  variables {
+    thumbnail_sizes = [8]
+  }
+  expect_failures = [var.thumbnail_sizes]
+}
+
+run "rejects_too_large_thumbnail" {
+  command = plan
+  variables {
+    thumbnail_sizes = [256, 5000]
+  }
+  expect_failures = [var.thumbnail_sizes]
+}
+
+run "rejects_no_thumbnail_sizes" {
+  command = plan
+  variables {
+    thumbnail_sizes = []
+  }
+  expect_failures = [var.thumbnail_sizes]
+}
+
+run "rejects_nine_thumbnail_sizes" {
+  command = plan
+  variables {
+    thumbnail_sizes = [16, 32, 64, 128, 256, 512, 1024, 2048, 4096]
+  }
+  expect_failures = [var.thumbnail_sizes]
+}
+
+run "rejects_jpeg_quality_zero" {
+  command = plan
+  variables {
+    jpeg_quality = 0
+  }
+  expect_failures = [var.jpeg_quality]
+}
+
+run "rejects_jpeg_quality_over_100" {
+  command = plan
+  variables {
+    jpeg_quality = 101
+  }
+  expect_failures = [var.jpeg_quality]
+}
+
+run "rejects_zero_max_image_bytes" {
+  command = plan
+  variables {
+    max_image_bytes = 0
+  }
+  expect_failures = [var.max_image_bytes]
+}
+
+run "rejects_zero_max_image_pixels" {
+  command = plan
+  variables {
+    max_image_pixels = 0
+  }
+  expect_failures = [var.max_image_pixels]
+}
+
+run "rejects_too_many_record_workers" {
+  command = plan
+  variables {
+    record_concurrency = 65
+  }
+  expect_failures = [var.record_concurrency]
+}
+
+run "rejects_unknown_log_level" {
+  command = plan
+  variables {
+    log_level = "TRACE"
+  }
+  expect_failures = [var.log_level]
+}
+
+run "rejects_package_that_is_no_zip" {
+  command = plan
+  variables {
+    lambda_package_path = "dist/bootstrap"
+  }
+  expect_failures = [var.lambda_package_path]
+}
+
+run "rejects_bad_package_hash" {
+  command = plan
+  variables {
+    lambda_package_hash = "not-a-hash"
+  }
+  expect_failures = [var.lambda_package_hash]
+}
+
+run "rejects_bad_environment" {
+  command = plan
+  variables {
+    environment = "Test"
+  }
+  expect_failures = [var.environment]
+}
+
+run "rejects_bucket_name_for_arn" {
+  command = plan
+  variables {
+    bucket_arn = "imgpipe-test-images-123456789012"
+  }
+  expect_failures = [var.bucket_arn]
+}
+
+run "rejects_table_name_for_arn" {
+  command = plan
+  variables {
+    table_arn = "imgpipe-test-metadata"
+  }
+  expect_failures = [var.table_arn]
+}
+
+run "rejects_bad_bucket_name" {
+  command = plan
+  variables {
+    bucket_name = "Bad_Bucket"
+  }
+  expect_failures = [var.bucket_name]
+}
+
+run "rejects_bad_table_name" {
+  command = plan
+  variables {
+    table_name = "a"
+  }
+  expect_failures = [var.table_name]
+}

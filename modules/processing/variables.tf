@@ -1,0 +1,254 @@
+variable "name_prefix" {
+  description = "Prefix of every resource name; names are \"<name_prefix>-<environment>-...\"."
+  type        = string
+  default     = "imgpipe"
+  nullable    = false
+
+  validation {
+    condition     = can(regex("^[a-z][a-z0-9-]{0,14}[a-z0-9]$", var.name_prefix))
+    error_message = "name_prefix must be 2 to 16 characters of lowercase letters, digits and hyphens, start with a letter and not end with a hyphen."
+  }
+}
+
+variable "environment" {
+  description = "Environment name (e.g. dev, prod, test-ab12cd): part of every resource name and the Environment dimension of the pipeline's metrics."
+  type        = string
+
+  validation {
+    condition     = can(regex("^[a-z][a-z0-9-]{0,14}[a-z0-9]$", var.environment))
+    error_message = "environment must be 2 to 16 characters of lowercase letters, digits and hyphens, start with a letter and not end with a hyphen."
+  }
+}
+
+variable "bucket_name" {
+  description = "Name of the image bucket whose uploads trigger the function. The module owns the bucket's notification configuration."
+  type        = string
+
+  validation {
+    condition     = can(regex("^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$", var.bucket_name))
+    error_message = "bucket_name must be a valid S3 bucket name (3 to 63 lowercase letters, digits, dots and hyphens)."
+  }
+}
+
+variable "bucket_arn" {
+  description = "ARN of the image bucket."
+  type        = string
+
+  validation {
+    condition     = can(regex("^arn:aws[a-z-]*:s3:::[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$", var.bucket_arn))
+    error_message = "bucket_arn must be an S3 bucket ARN (arn:<partition>:s3:::<bucket>)."
+  }
+}
+
+variable "table_name" {
+  description = "Name of the metadata table."
+  type        = string
+
+  validation {
+    condition     = can(regex("^[a-zA-Z0-9_.-]{3,255}$", var.table_name))
+    error_message = "table_name must be 3 to 255 characters of letters, digits, '_', '-' and '.'."
+  }
+}
+
+variable "table_arn" {
+  description = "ARN of the metadata table."
+  type        = string
+
+  validation {
+    condition     = can(regex("^arn:aws[a-z-]*:dynamodb:[a-z0-9-]+:[0-9]{12}:table/[a-zA-Z0-9_.-]{3,255}$", var.table_arn))
+    error_message = "table_arn must be a DynamoDB table ARN (arn:<partition>:dynamodb:<region>:<account>:table/<name>)."
+  }
+}
+
+variable "data_kms_key_arn" {
+  description = "ARN of the customer-managed KMS key encrypting the bucket and the table (storage module's kms_key_arn), or null when they use AWS keys. The function may use it only through S3 and DynamoDB."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.data_kms_key_arn == null || can(regex("^arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:key/[a-zA-Z0-9-]+$", var.data_kms_key_arn))
+    error_message = "data_kms_key_arn must be a KMS key ARN (arn:<partition>:kms:<region>:<account>:key/<id>), or null."
+  }
+}
+
+variable "lambda_package_path" {
+  description = "Path of the Lambda deployment package (a zip holding the arm64 `bootstrap`), as built by `make package`."
+  type        = string
+
+  validation {
+    condition     = endswith(var.lambda_package_path, ".zip")
+    error_message = "lambda_package_path must name a .zip file."
+  }
+}
+
+variable "lambda_package_hash" {
+  description = "Base64-encoded SHA-256 of the package. Null computes it from lambda_package_path."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.lambda_package_hash == null || can(regex("^[A-Za-z0-9+/]{43}=$", var.lambda_package_hash))
+    error_message = "lambda_package_hash must be a base64-encoded SHA-256 (44 characters ending in '='), or null."
+  }
+}
+
+variable "memory_size" {
+  description = "Memory of the function in MB (CPU scales with it)."
+  type        = number
+  default     = 1024
+  nullable    = false
+
+  validation {
+    condition     = var.memory_size >= 128 && var.memory_size <= 10240 && floor(var.memory_size) == var.memory_size
+    error_message = "memory_size must be a whole number of MB from 128 to 10240."
+  }
+}
+
+variable "timeout" {
+  description = "Timeout of one invocation in seconds."
+  type        = number
+  default     = 60
+  nullable    = false
+
+  validation {
+    condition     = var.timeout >= 1 && var.timeout <= 900 && floor(var.timeout) == var.timeout
+    error_message = "timeout must be a whole number of seconds from 1 to 900."
+  }
+}
+
+variable "reserved_concurrency" {
+  description = "Reserved concurrent executions of the function. Null leaves it unreserved; 0 stops all invocations."
+  type        = number
+  default     = null
+
+  validation {
+    condition     = var.reserved_concurrency == null || (try(var.reserved_concurrency >= 0 && var.reserved_concurrency <= 1000 && floor(var.reserved_concurrency) == var.reserved_concurrency, false))
+    error_message = "reserved_concurrency must be a whole number from 0 to 1000, or null."
+  }
+}
+
+variable "log_retention_days" {
+  description = "Retention of the function's log group in days."
+  type        = number
+  default     = 30
+  nullable    = false
+
+  validation {
+    condition     = contains([1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653], var.log_retention_days)
+    error_message = "log_retention_days must be one of the values CloudWatch Logs accepts: 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653."
+  }
+}
+
+variable "log_kms_key_arn" {
+  description = "ARN of a KMS key encrypting the log group (its key policy must allow logs.<region>.amazonaws.com). Null: CloudWatch Logs' own encryption."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.log_kms_key_arn == null || can(regex("^arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:key/[a-zA-Z0-9-]+$", var.log_kms_key_arn))
+    error_message = "log_kms_key_arn must be a KMS key ARN (arn:<partition>:kms:<region>:<account>:key/<id>), or null."
+  }
+}
+
+variable "log_level" {
+  description = "Lowest level the function logs: DEBUG, INFO, WARN or ERROR."
+  type        = string
+  default     = "INFO"
+  nullable    = false
+
+  validation {
+    condition     = contains(["DEBUG", "INFO", "WARN", "ERROR"], var.log_level)
+    error_message = "log_level must be one of DEBUG, INFO, WARN, ERROR."
+  }
+}
+
+variable "thumbnail_sizes" {
+  description = "Longest edge, in pixels, of each thumbnail made per image."
+  type        = list(number)
+  default     = [256, 1024]
+  nullable    = false
+
+  validation {
+    condition     = length(var.thumbnail_sizes) >= 1 && length(distinct(var.thumbnail_sizes)) <= 8 && alltrue([for s in var.thumbnail_sizes : s >= 16 && s <= 4096 && floor(s) == s])
+    error_message = "thumbnail_sizes must hold 1 to 8 distinct whole numbers from 16 to 4096."
+  }
+}
+
+variable "jpeg_quality" {
+  description = "JPEG quality of the thumbnails."
+  type        = number
+  default     = 82
+  nullable    = false
+
+  validation {
+    condition     = var.jpeg_quality >= 1 && var.jpeg_quality <= 100 && floor(var.jpeg_quality) == var.jpeg_quality
+    error_message = "jpeg_quality must be a whole number from 1 to 100."
+  }
+}
+
+variable "max_image_bytes" {
+  description = "Largest original, in bytes, the function processes; a bigger one gets a FAILED record (too_large)."
+  type        = number
+  default     = 52428800
+  nullable    = false
+
+  validation {
+    condition     = var.max_image_bytes >= 1 && var.max_image_bytes <= 1099511627776 && floor(var.max_image_bytes) == var.max_image_bytes
+    error_message = "max_image_bytes must be a whole number from 1 to 1099511627776 (1 TiB)."
+  }
+}
+
+variable "max_image_pixels" {
+  description = "Most pixels (width x height) of an original the function decodes; a bigger one gets a FAILED record (too_many_pixels)."
+  type        = number
+  default     = 50000000
+  nullable    = false
+
+  validation {
+    condition     = var.max_image_pixels >= 1 && var.max_image_pixels <= 1099511627776 && floor(var.max_image_pixels) == var.max_image_pixels
+    error_message = "max_image_pixels must be a whole number from 1 to 1099511627776."
+  }
+}
+
+variable "record_concurrency" {
+  description = "S3 event records of one invocation processed at once."
+  type        = number
+  default     = 4
+  nullable    = false
+
+  validation {
+    condition     = var.record_concurrency >= 1 && var.record_concurrency <= 64 && floor(var.record_concurrency) == var.record_concurrency
+    error_message = "record_concurrency must be a whole number from 1 to 64."
+  }
+}
+
+variable "maximum_retry_attempts" {
+  description = "Retries of a failed asynchronous invocation before the event goes to the dead-letter queue."
+  type        = number
+  default     = 2
+  nullable    = false
+
+  validation {
+    condition     = contains([0, 1, 2], var.maximum_retry_attempts)
+    error_message = "maximum_retry_attempts must be 0, 1 or 2."
+  }
+}
+
+variable "maximum_event_age_seconds" {
+  description = "Oldest an asynchronous event may get, in seconds, before it goes to the dead-letter queue unprocessed."
+  type        = number
+  default     = 21600
+  nullable    = false
+
+  validation {
+    condition     = var.maximum_event_age_seconds >= 60 && var.maximum_event_age_seconds <= 21600 && floor(var.maximum_event_age_seconds) == var.maximum_event_age_seconds
+    error_message = "maximum_event_age_seconds must be a whole number from 60 to 21600."
+  }
+}
+
+variable "tags" {
+  description = "Tags added to every resource of the module."
+  type        = map(string)
+  default     = {}
+  nullable    = false
+}

@@ -1,0 +1,73 @@
+# imgpipe root stack: one environment of the image pipeline.
+
+provider "aws" {
+  region = var.aws_region
+
+  default_tags {
+    tags = merge(var.tags, {
+      Project     = "imgpipe"
+      Environment = var.environment
+      ManagedBy   = "terraform"
+    })
+  }
+}
+
+module "contract" {
+  source = "../modules/contract"
+}
+
+module "storage" {
+  source = "../modules/storage"
+
+  name_prefix                        = var.name_prefix
+  environment                        = var.environment
+  bucket_name                        = var.bucket_name
+  force_destroy                      = var.force_destroy
+  kms_key_arn                        = var.kms_key_arn
+  noncurrent_version_expiration_days = var.noncurrent_version_expiration_days
+  abort_incomplete_multipart_days    = var.abort_incomplete_multipart_days
+  # An environment whose data may be destroyed needs no deletion protection.
+  deletion_protection = var.deletion_protection != null ? var.deletion_protection : !var.force_destroy
+  ttl_attribute       = var.ttl_attribute
+}
+
+module "processing" {
+  source = "../modules/processing"
+
+  name_prefix               = var.name_prefix
+  environment               = var.environment
+  bucket_name               = module.storage.bucket_name
+  bucket_arn                = module.storage.bucket_arn
+  table_name                = module.storage.table_name
+  table_arn                 = module.storage.table_arn
+  data_kms_key_arn          = var.kms_key_arn
+  lambda_package_path       = var.lambda_package_path
+  lambda_package_hash       = var.lambda_package_hash
+  memory_size               = var.memory_size
+  timeout                   = var.timeout
+  reserved_concurrency      = var.reserved_concurrency
+  log_retention_days        = var.log_retention_days
+  log_kms_key_arn           = var.log_kms_key_arn
+  log_level                 = var.log_level
+  thumbnail_sizes           = var.thumbnail_sizes
+  jpeg_quality              = var.jpeg_quality
+  max_image_bytes           = var.max_image_bytes
+  max_image_pixels          = var.max_image_pixels
+  record_concurrency        = var.record_concurrency
+  maximum_retry_attempts    = var.maximum_retry_attempts
+  maximum_event_age_seconds = var.maximum_event_age_seconds
+}
+
+module "monitoring" {
+  source = "../modules/monitoring"
+
+  name_prefix              = var.name_prefix
+  environment              = var.environment
+  function_name            = module.processing.function_name
+  function_timeout_seconds = module.processing.function_timeout_seconds
+  dlq_name                 = module.processing.dlq_name
+  table_name               = module.storage.table_name
+  bucket_name              = module.storage.bucket_name
+  alarm_emails             = var.alarm_emails
+  kms_key_arn              = var.alarm_kms_key_arn
+}

@@ -1,0 +1,84 @@
+output "bucket_name" {
+  description = "Name of the image bucket: upload originals under uploads_prefix."
+  value       = module.storage.bucket_name
+}
+
+output "bucket_arn" {
+  description = "ARN of the image bucket."
+  value       = module.storage.bucket_arn
+}
+
+output "uploads_prefix" {
+  description = "Key prefix under which uploads are processed."
+  value       = module.contract.uploads_prefix
+}
+
+output "thumbnails_prefix" {
+  description = "Key prefix under which thumbnails appear."
+  value       = module.contract.thumbnails_prefix
+}
+
+output "table_name" {
+  description = "Name of the metadata table."
+  value       = module.storage.table_name
+}
+
+output "table_arn" {
+  description = "ARN of the metadata table."
+  value       = module.storage.table_arn
+}
+
+output "status_index_name" {
+  description = "Name of the metadata table's index over record status."
+  value       = module.storage.status_index_name
+}
+
+output "function_name" {
+  description = "Name of the processor function."
+  value       = module.processing.function_name
+}
+
+output "function_arn" {
+  description = "ARN of the processor function."
+  value       = module.processing.function_arn
+}
+
+output "log_group_name" {
+  description = "Log group of the processor function."
+  value       = module.processing.log_group_name
+}
+
+output "dlq_name" {
+  description = "Name of the dead-letter queue of failed events."
+  value       = module.processing.dlq_name
+}
+
+output "dlq_url" {
+  description = "URL of the dead-letter queue."
+  value       = module.processing.dlq_url
+}
+
+output "dlq_arn" {
+  description = "ARN of the dead-letter queue."
+  value       = module.processing.dlq_arn
+}
+
+output "sns_topic_arn" {
+  description = "ARN of the alarm topic."
+  value       = module.monitoring.sns_topic_arn
+}
+
+output "alarm_names" {
+  description = "Names of the environment's alarms."
+  value       = module.monitoring.alarm_names
+}
+
+output "dashboard_name" {
+  description = "Name of the CloudWatch dashboard."
+  value       = module.monitoring.dashboard_name
+}
+
+output "dashboard_url" {
+  description = "Console URL of the CloudWatch dashboard."
+  value       = module.monitoring.dashboard_url
+}

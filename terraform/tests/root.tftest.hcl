@@ -1,0 +1,80 @@
+# The root stack composed from its modules, against a mocked AWS provider:
+# `terraform test` in terraform/ (the s3 backend is not used by tests).
+
+mock_provider "aws" {
+  mock_data "aws_caller_identity" {
+    defaults = {
+      account_id = "123456789012"
+    }
+  }
+  mock_data "aws_region" {
+    defaults = {
+      region = "eu-west-1"
+    }
+  }
+  # The processing module validates the ARNs it receives.
+  mock_resource "aws_s3_bucket" {
+    defaults = {
+      arn = "arn:aws:s3:::imgpipe-test-ab12cd-images-123456789012"
+    }
+  }
+  mock_resource "aws_dynamodb_table" {
+    defaults = {
+      arn = "arn:aws:dynamodb:eu-west-1:123456789012:table/imgpipe-test-ab12cd-metadata"
+    }
+  }
+  mock_data "aws_partition" {
+    defaults = {
+      partition = "aws"
+    }
+  }
+}
+
+variables {
+  environment         = "test-ab12cd"
+  aws_region          = "eu-west-1"
+  lambda_package_hash = "47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU="
+}
+
+run "stack_composes_the_modules" {
+  command = apply
+
+  assert {
+    condition     = output.bucket_name == "imgpipe-test-ab12cd-images-123456789012" && output.table_name == "imgpipe-test-ab12cd-metadata"
+    error_message = "Names must derive from name_prefix and environment."
+  }
+  assert {
+    condition     = output.uploads_prefix == "uploads/" && output.thumbnails_prefix == "thumbnails/" && output.status_index_name == "StatusIndex"
+    error_message = "The prefixes and index name must be the contract's."
+  }
+  assert {
+    condition     = output.function_name == "imgpipe-test-ab12cd-processor" && output.dashboard_name == "imgpipe-test-ab12cd" && length(output.alarm_names) == 6
+    error_message = "The function, dashboard and alarms must exist and be named for the environment."
+  }
+  assert {
+    condition     = module.storage.table_arn == output.table_arn && module.processing.dlq_url == output.dlq_url
+    error_message = "The outputs must come from the modules."
+  }
+}
+
+run "disposable_environment_can_be_destroyed" {
+  command = plan
+
+  variables {
+    force_destroy = true
+    memory_size   = 512
+  }
+
+  assert {
+    condition     = output.uploads_prefix == "uploads/"
+    error_message = "The plan must succeed for a disposable environment."
+  }
+}
+
+run "rejects_bad_region" {
+  command = plan
+  variables {
+    aws_region = "Ireland"
+  }
+  expect_failures = [var.aws_region]
+}

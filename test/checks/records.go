@@ -1,0 +1,303 @@
+package checks
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/imgpipe/imgpipe/internal/contract"
+	"github.com/imgpipe/imgpipe/lambda/metadata"
+)
+
+// Object identifies one uploaded object version: the key, and the
+// versionId and ETag the PutObject response gave.
+type Object struct {
+	Key       string
+	VersionID string
+	ETag      string
+}
+
+// Matches reports whether rec describes obj's version: by versionId when
+// both sides have one, else by ETag.
+func (obj Object) Matches(rec metadata.Record) bool {
+	if rec.Key != obj.Key {
+		return false
+	}
+	if obj.VersionID != "" && rec.VersionID != "" {
+		return obj.VersionID == rec.VersionID
+	}
+	return metadata.NormalizeETag(obj.ETag) == metadata.NormalizeETag(rec.ETag)
+}
+
+// Records returns every item of the metadata table, decoded. It scans with
+// consistent reads, page by page.
+func Records(ctx context.Context, tg Target) ([]metadata.Record, error) {
+	if err := tg.validate(); err != nil {
+		return nil, err
+	}
+	var out []metadata.Record
+	var start map[string]types.AttributeValue
+	for {
+		page, err := tg.DynamoDB.Scan(ctx, &dynamodb.ScanInput{
+			TableName:         aws.String(tg.Table),
+			ConsistentRead:    aws.Bool(true),
+			ExclusiveStartKey: start,
+		})
+		if err != nil {
+			return nil, fmt.Errorf("scan table %s: %w", tg.Table, err)
+		}
+		for _, item := range page.Items {
+			var rec metadata.Record
+			if err := attributevalue.UnmarshalMap(item, &rec); err != nil {
+				return nil, fmt.Errorf("decode an item of %s as a metadata record: %w", tg.Table, err)
+			}
+			out = append(out, rec)
+		}
+		if len(page.LastEvaluatedKey) == 0 {
+			return out, nil
+		}
+		start = page.LastEvaluatedKey
+	}
+}
+
+// RecordsByKey groups the table's records by object key, each group
+// newest first (upload time, then processing time).
+func RecordsByKey(ctx context.Context, tg Target) (map[string][]metadata.Record, error) {
+	recs, err := Records(ctx, tg)
+	if err != nil {
+		return nil, err
+	}
+	by := map[string][]metadata.Record{}
+	for _, r := range recs {
+		by[r.Key] = append(by[r.Key], r)
+	}
+	for _, rs := range by {
+		sort.SliceStable(rs, func(i, j int) bool {
+			if rs[i].UploadTimestamp != rs[j].UploadTimestamp {
+				return rs[i].UploadTimestamp > rs[j].UploadTimestamp
+			}
+			return rs[i].ProcessedAt > rs[j].ProcessedAt
+		})
+	}
+	return by, nil
+}
+
+// WaitForObjects waits until every object has a record for its version, or
+// the target's timeout passes. It returns the records found (by key) and
+// the keys still without one; progress, when not nil, is called after each
+// poll with how many have a record. A timeout is not an error: missing
+// names what is lost.
+func WaitForObjects(ctx context.Context, tg Target, objs []Object, progress func(done, total int)) (found map[string]metadata.Record, missing []string, err error) {
+	found = map[string]metadata.Record{}
+	err = poll(ctx, tg.timeout(), tg.interval(), func(ctx context.Context) (bool, error) {
+		by, err := RecordsByKey(ctx, tg)
+		if err != nil {
+			return false, err
+		}
+		for _, obj := range objs {
+			if _, ok := found[obj.Key]; ok {
+				continue
+			}
+			for _, rec := range by[obj.Key] {
+				if obj.Matches(rec) {
+					found[obj.Key] = rec
+					break
+				}
+			}
+		}
+		if progress != nil {
+			progress(len(found), len(objs))
+		}
+		return len(found) == len(objs), nil
+	})
+	for _, obj := range objs {
+		if _, ok := found[obj.Key]; !ok {
+			missing = append(missing, obj.Key)
+		}
+	}
+	if err != nil && len(missing) > 0 && ctx.Err() == nil {
+		err = nil // timed out: the caller reports missing
+	}
+	return found, missing, err
+}
+
+// WaitForObject waits for the record of obj's version and fails t unless
+// it has wantStatus (contract.StatusProcessed or contract.StatusFailed).
+func WaitForObject(ctx context.Context, t testing.TB, tg Target, obj Object, wantStatus string) metadata.Record {
+	t.Helper()
+	found, missing, err := WaitForObjects(ctx, tg, []Object{obj}, nil)
+	if err != nil {
+		t.Fatalf("wait for the record of s3://%s/%s: %v", tg.Bucket, obj.Key, err)
+	}
+	if len(missing) > 0 {
+		t.Fatalf("no metadata record for s3://%s/%s (version %q, etag %q) in table %s within %s: the event was lost or the function failed",
+			tg.Bucket, obj.Key, obj.VersionID, obj.ETag, tg.Table, tg.timeout())
+	}
+	rec := found[obj.Key]
+	assertStatus(t, rec, wantStatus)
+	return rec
+}
+
+// WaitForRecord waits until key has a record and fails t unless the newest
+// one has wantStatus. Use WaitForObject after a re-upload of a key.
+func WaitForRecord(ctx context.Context, t testing.TB, tg Target, key, wantStatus string) metadata.Record {
+	t.Helper()
+	var rec metadata.Record
+	err := poll(ctx, tg.timeout(), tg.interval(), func(ctx context.Context) (bool, error) {
+		by, err := RecordsByKey(ctx, tg)
+		if err != nil {
+			return false, err
+		}
+		if rs := by[key]; len(rs) > 0 {
+			rec = rs[0]
+			return true, nil
+		}
+		return false, fmt.Errorf("no record for key %q yet", key)
+	})
+	if err != nil {
+		t.Fatalf("no metadata record for s3://%s/%s in table %s: %v", tg.Bucket, key, tg.Table, err)
+	}
+	assertStatus(t, rec, wantStatus)
+	return rec
+}
+
+func assertStatus(t testing.TB, rec metadata.Record, want string) {
+	t.Helper()
+	if rec.Status == want {
+		return
+	}
+	if rec.Status == contract.StatusFailed {
+		t.Fatalf("record of %q has status %s (reason %q: %s), want %s", rec.Key, rec.Status, rec.FailureReason, rec.FailureMessage, want)
+	}
+	t.Fatalf("record of %q has status %q, want %s", rec.Key, rec.Status, want)
+}
+
+// AssertFailed waits for the record of obj and fails t unless it is FAILED
+// with reason.
+func AssertFailed(ctx context.Context, t testing.TB, tg Target, obj Object, reason contract.Reason) metadata.Record {
+	t.Helper()
+	rec := WaitForObject(ctx, t, tg, obj, contract.StatusFailed)
+	if rec.FailureReason != string(reason) {
+		t.Fatalf("record of %q failed with reason %q (%s), want %q", obj.Key, rec.FailureReason, rec.FailureMessage, reason)
+	}
+	if len(rec.Thumbnails) != 0 {
+		t.Fatalf("FAILED record of %q lists thumbnails %v", obj.Key, rec.Thumbnails)
+	}
+	return rec
+}
+
+// CountRecords returns how many records each key has (0 for a key with
+// none).
+func CountRecords(ctx context.Context, tg Target, keys []string) (map[string]int, error) {
+	by, err := RecordsByKey(ctx, tg)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[string]int, len(keys))
+	for _, k := range keys {
+		out[k] = len(by[k])
+	}
+	return out, nil
+}
+
+// AssertOneRecordPerVersion fails t if any object version among keys has
+// more than one record (a duplicated or retried event must write the same
+// item).
+func AssertOneRecordPerVersion(ctx context.Context, t testing.TB, tg Target, keys []string) {
+	t.Helper()
+	by, err := RecordsByKey(ctx, tg)
+	if err != nil {
+		t.Fatalf("read records: %v", err)
+	}
+	var dups []string
+	for _, k := range keys {
+		seen := map[string]int{}
+		for _, r := range by[k] {
+			v := r.VersionID
+			if v == "" {
+				v = "etag:" + metadata.NormalizeETag(r.ETag)
+			}
+			seen[v]++
+		}
+		for v, n := range seen {
+			if n > 1 {
+				dups = append(dups, fmt.Sprintf("%q version %s: %d records", k, v, n))
+			}
+		}
+	}
+	if len(dups) > 0 {
+		t.Fatalf("duplicated records in %s:\n  %s", tg.Table, strings.Join(dups, "\n  "))
+	}
+}
+
+// AssertNoRecord fails t if key has any record now. Call it after a later
+// upload has been processed, so a trigger of key would already show.
+func AssertNoRecord(ctx context.Context, t testing.TB, tg Target, key string) {
+	t.Helper()
+	by, err := RecordsByKey(ctx, tg)
+	if err != nil {
+		t.Fatalf("read records: %v", err)
+	}
+	if rs := by[key]; len(rs) > 0 {
+		t.Fatalf("key %q has %d metadata record(s) (status %s), want none: it must never be processed", key, len(rs), rs[0].Status)
+	}
+}
+
+// AssertStatusIndex fails t unless querying the status index for status
+// returns a record for every key.
+func AssertStatusIndex(ctx context.Context, t testing.TB, tg Target, status string, keys []string) {
+	t.Helper()
+	want := map[string]bool{}
+	for _, k := range keys {
+		want[k] = true
+	}
+	err := poll(ctx, tg.timeout(), tg.interval(), func(ctx context.Context) (bool, error) {
+		got := map[string]bool{}
+		var start map[string]types.AttributeValue
+		for {
+			page, err := tg.DynamoDB.Query(ctx, &dynamodb.QueryInput{
+				TableName:                 aws.String(tg.Table),
+				IndexName:                 aws.String(contract.StatusIndexName),
+				KeyConditionExpression:    aws.String("#s = :s"),
+				ExpressionAttributeNames:  map[string]string{"#s": contract.StatusIndexHashKey},
+				ExpressionAttributeValues: map[string]types.AttributeValue{":s": &types.AttributeValueMemberS{Value: status}},
+				ExclusiveStartKey:         start,
+			})
+			if err != nil {
+				return false, fmt.Errorf("query %s on %s: %w", contract.StatusIndexName, tg.Table, err)
+			}
+			for _, item := range page.Items {
+				var rec metadata.Record
+				if err := attributevalue.UnmarshalMap(item, &rec); err != nil {
+					return false, fmt.Errorf("decode an item of %s: %w", contract.StatusIndexName, err)
+				}
+				got[rec.Key] = true
+			}
+			if len(page.LastEvaluatedKey) == 0 {
+				break
+			}
+			start = page.LastEvaluatedKey
+		}
+		var absent []string
+		for k := range want {
+			if !got[k] {
+				absent = append(absent, k)
+			}
+		}
+		sort.Strings(absent)
+		if len(absent) > 0 {
+			return false, fmt.Errorf("%s=%s does not return %q", contract.StatusIndexName, status, absent)
+		}
+		return true, nil
+	})
+	if err != nil {
+		t.Fatalf("status index: %v", err)
+	}
+}
