@@ -17,8 +17,9 @@
 // orientation are returned in Result for the metadata record only; EXIF
 // that is malformed is ignored, never a reason to fail an image.
 //
-// Speed: a JPEG is decoded once (through decodeJPEG, where a scaled
-// decoder plugs in) and processed in its own YCbCr planes, so no colour
+// Speed: a JPEG is decoded once (through decodeJPEG, by fastjpeg straight
+// to 1/2, 1/4 or 1/8 scale in the DCT domain when the largest thumbnail
+// allows) and processed in its own YCbCr planes, so no colour
 // conversion happens at full resolution. Each size is resampled with a
 // separable Lanczos3 whose fixed-point weights are computed once per axis,
 // after an integer box pre-shrink for large reductions; smaller sizes start

@@ -16,6 +16,7 @@ import (
 
 	"github.com/imgpipe/imgpipe/internal/contract"
 	"github.com/imgpipe/imgpipe/lambda/fault"
+	"github.com/imgpipe/imgpipe/lambda/imaging/fastjpeg"
 )
 
 // decodeConfig reads the dimensions from the header without decoding pixels.
@@ -101,9 +102,18 @@ func decodeImage(format Format, data []byte, cfg image.Config, longestTarget int
 // is the longest edge of the biggest thumbnail, so a scaled decoder may
 // return an image smaller than cfg (by 1/2, 1/4 or 1/8) as long as it stays
 // at least that big; the pipeline computes target sizes from cfg.
+//
+// fastjpeg decodes in the DCT domain at the smallest scale that still
+// leaves the resampler a quarter of headroom over the largest thumbnail,
+// so that its Lanczos filter, not the DCT reduction, shapes the final
+// detail. JPEG variants fastjpeg does not handle (arithmetic coding,
+// 12-bit, lossless, RGB) go to the standard library.
 func decodeJPEG(data []byte, cfg image.Config, longestTarget int) (image.Image, error) {
-	_, _ = cfg, longestTarget // the stdlib decoder always decodes at full size
-	return jpeg.Decode(bytes.NewReader(data))
+	img, err := fastjpeg.Decode(data, fastjpeg.ScaleFor(cfg.Width, cfg.Height, longestTarget+longestTarget/4))
+	if errors.Is(err, fastjpeg.ErrUnsupported) {
+		return jpeg.Decode(bytes.NewReader(data))
+	}
+	return img, err
 }
 
 // classify maps a decoder error to a permanent failure: a variant of a

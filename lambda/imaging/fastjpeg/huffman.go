@@ -1,0 +1,253 @@
+package fastjpeg
+
+import (
+	"bytes"
+	"encoding/binary"
+)
+
+// fastBits is the width of the Huffman lookup tables. Codes of up to
+// fastBits bits (nearly all of them in photographs) decode with one table
+// read; longer codes take the canonical slow path.
+const fastBits = 10
+
+// huffTable is one decoded DHT table.
+type huffTable struct {
+	// fast maps the next fastBits bits to length<<8 | symbol, or 0 when the
+	// code is longer than fastBits.
+	fast [1 << fastBits]uint16
+	// ac maps the next fastBits bits, for AC tables, to a fused entry when
+	// the code and its magnitude bits both fit: value<<16 | run<<8 | bits.
+	ac [1 << fastBits]int32
+	// Canonical decoding for codes longer than fastBits.
+	maxCode [17]int32 // largest code of each length, -1 when none
+	minCode [17]int32
+	valPtr  [17]int32
+	vals    [256]uint8
+	nvals   int
+}
+
+// build fills t from the 16 code-length counts and the symbols of a DHT
+// segment. It rejects over-subscribed code sets.
+func (t *huffTable) build(counts *[16]uint8, vals []uint8, isAC bool) error {
+	*t = huffTable{}
+	t.nvals = copy(t.vals[:], vals)
+	code, k := int32(0), int32(0)
+	for l := 1; l <= 16; l++ {
+		n := int32(counts[l-1])
+		if code+n > 1<<l {
+			return corrupt("Huffman table has too many codes of length %d", l)
+		}
+		t.minCode[l] = code
+		t.valPtr[l] = k
+		t.maxCode[l] = -1
+		if n > 0 {
+			t.maxCode[l] = code + n - 1
+		}
+		for i := int32(0); i < n; i++ {
+			if l <= fastBits {
+				t.fill(l, code+i, vals[k+i], isAC)
+			}
+		}
+		code += n
+		k += n
+		code <<= 1
+	}
+	return nil
+}
+
+func (t *huffTable) fill(l int, code int32, sym uint8, isAC bool) {
+	shift := fastBits - l
+	base := int(code) << shift
+	for j := 0; j < 1<<shift; j++ {
+		idx := base + j
+		t.fast[idx] = uint16(l)<<8 | uint16(sym)
+		if !isAC {
+			continue
+		}
+		run, size := int(sym>>4), int(sym&15)
+		if size == 0 || l+size > fastBits {
+			continue
+		}
+		bits := (idx >> (fastBits - l - size)) & (1<<size - 1)
+		v := extend(int32(bits), size)
+		t.ac[idx] = v<<16 | int32(run)<<8 | int32(l+size)
+	}
+}
+
+// extend turns s magnitude bits into the signed value they encode.
+func extend(v int32, s int) int32 {
+	if s == 0 {
+		return 0
+	}
+	if v < 1<<(s-1) {
+		v += -1<<s + 1
+	}
+	return v
+}
+
+// bitReader reads the entropy-coded segment of a scan, MSB first, removing
+// byte stuffing as it refills. Past a marker or the end of the data it
+// feeds zero bits so that decoding loops stay bounded; past the end of the
+// data that counts as truncation.
+type bitReader struct {
+	data   []byte
+	pos    int    // next byte to load
+	acc    uint64 // valid bits are the top n
+	n      uint
+	marker bool // pos is at a marker; feeding zeros
+	padEOF int  // zero bytes fed after the end of the data
+	bad    bool // an invalid Huffman code was seen
+}
+
+func (b *bitReader) reset(data []byte, pos int) {
+	*b = bitReader{data: data, pos: pos}
+}
+
+// fill tops the buffer up to at least 57 bits.
+func (b *bitReader) fill() {
+	acc, n := b.acc, b.n
+	if !b.marker && b.pos+8 <= len(b.data) {
+		v := binary.BigEndian.Uint64(b.data[b.pos:])
+		x := ^v // a zero byte in x is a 0xFF in v
+		if (x-0x0101010101010101)&^x&0x8080808080808080 == 0 {
+			k := (64 - n) >> 3
+			bits := k << 3
+			acc |= v >> n &^ (1<<(64-n-bits) - 1)
+			b.acc, b.n = acc, n+bits
+			b.pos += int(k)
+			return
+		}
+	}
+	for n <= 56 {
+		var c byte
+		switch {
+		case b.marker:
+		case b.pos >= len(b.data):
+			b.padEOF++
+		default:
+			c = b.data[b.pos]
+			if c == 0xFF {
+				if b.pos+1 < len(b.data) && b.data[b.pos+1] == 0 {
+					b.pos += 2
+				} else if b.pos+1 >= len(b.data) {
+					b.pos = len(b.data)
+					c = 0
+					b.padEOF++
+				} else {
+					b.marker = true
+					c = 0
+				}
+			} else {
+				b.pos++
+			}
+		}
+		acc |= uint64(c) << (56 - n)
+		n += 8
+	}
+	b.acc, b.n = acc, n
+}
+
+// refill is fill for callers that keep the buffer in local variables: it
+// stores them, fills, and returns the new values.
+func (b *bitReader) refill(acc uint64, n uint) (uint64, uint) {
+	b.acc, b.n = acc, n
+	b.fill()
+	return b.acc, b.n
+}
+
+// decodeSlowLocal is decodeSlow for callers with local buffers.
+func (b *bitReader) decodeSlowLocal(t *huffTable, acc uint64, n uint) (uint8, uint64, uint) {
+	b.acc, b.n = acc, n
+	s := b.decodeSlow(t)
+	return s, b.acc, b.n
+}
+
+// truncated reports whether zero bits fed past the end of the data were
+// consumed.
+func (b *bitReader) truncated() bool {
+	return b.padEOF > 0 && int(b.n) < b.padEOF*8
+}
+
+// decode returns the next Huffman symbol. The caller guarantees n >= 16.
+func (b *bitReader) decode(t *huffTable) uint8 {
+	e := t.fast[b.acc>>(64-fastBits)]
+	if e != 0 {
+		l := uint(e >> 8)
+		b.acc <<= l
+		b.n -= l
+		return uint8(e)
+	}
+	return b.decodeSlow(t)
+}
+
+func (b *bitReader) decodeSlow(t *huffTable) uint8 {
+	code := int32(b.acc >> 48)
+	for l := fastBits + 1; l <= 16; l++ {
+		c := code >> (16 - l)
+		if c <= t.maxCode[l] {
+			b.acc <<= uint(l)
+			b.n -= uint(l)
+			i := t.valPtr[l] + c - t.minCode[l]
+			if int(i) >= t.nvals {
+				b.bad = true
+				return 0
+			}
+			return t.vals[i]
+		}
+	}
+	b.bad = true
+	b.acc <<= 16
+	b.n -= 16
+	return 0
+}
+
+// receive reads s (0..16) magnitude bits and extends them. The caller
+// guarantees n >= s.
+func (b *bitReader) receive(s uint) int32 {
+	if s == 0 {
+		return 0
+	}
+	v := int32(b.acc >> (64 - s))
+	b.acc <<= s
+	b.n -= s
+	if v < 1<<(s-1) {
+		v += -1<<s + 1
+	}
+	return v
+}
+
+// bits reads s raw bits (s <= 16).
+func (b *bitReader) bits(s uint) uint32 {
+	if s == 0 {
+		return 0
+	}
+	v := uint32(b.acc >> (64 - s))
+	b.acc <<= s
+	b.n -= s
+	return v
+}
+
+// nextMarker returns the position of the next marker at or after pos that
+// is not a restart marker when skipRST is set, or len(data) if none.
+func nextMarker(data []byte, pos int, skipRST bool) int {
+	for pos < len(data) {
+		i := bytes.IndexByte(data[pos:], 0xFF)
+		if i < 0 {
+			return len(data)
+		}
+		pos += i
+		if pos+1 >= len(data) {
+			return len(data)
+		}
+		c := data[pos+1]
+		switch {
+		case c == 0 || c == 0xFF:
+			pos++
+		case skipRST && c >= 0xD0 && c <= 0xD7:
+			pos += 2
+		default:
+			return pos
+		}
+	}
+	return len(data)
+}
