@@ -17,9 +17,10 @@ ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 WORK=$TF_TOOLS/work
 RC=$TF_TOOLS/terraformrc
 REAL_MIRROR=$TF_TOOLS/mirror-real
-# Top-level folders holding Terraform code, and the stand-in's own fixture
-# (validated and tested, but not linted: it is a test input, not a module).
-TREES=(modules terraform examples)
+# Folders holding Terraform code (test/fixtures: the root configurations the
+# Terratest suites deploy), and the stand-in's own fixture (validated and
+# tested, but not linted: it is a test input, not a module).
+TREES=(modules terraform examples test/fixtures)
 FIXTURE=tools/tfstandin/testdata/fixture
 
 # Always explicit: on some machines the default points at a missing file.
@@ -63,7 +64,7 @@ run_each() {
 cmd_work() {
 	rm -rf "$WORK" && mkdir -p "$WORK/$(dirname "$FIXTURE")"
 	for t in "${TREES[@]}"; do
-		[ -d "$ROOT/$t" ] && cp -r "$ROOT/$t" "$WORK/$t"
+		[ -d "$ROOT/$t" ] && mkdir -p "$(dirname "$WORK/$t")" && cp -r "$ROOT/$t" "$WORK/$t"
 	done
 	cp -r "$ROOT/$FIXTURE" "$WORK/$FIXTURE"
 	# Local leftovers never take part. Lock files go too unless the real
