@@ -1,4 +1,4 @@
-# tflint for modules/, terraform/ and examples/ (run by `make tf-lint`).
+# tflint for modules/, terraform/, examples/ and test/fixtures/ (run by `make tf-lint`).
 # Only the bundled terraform ruleset: the AWS ruleset plugin cannot be
 # installed offline, so it is not declared.
 config {

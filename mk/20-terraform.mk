@@ -1,4 +1,4 @@
-# Terraform: offline checks of modules/, terraform/ and examples/.
+# Terraform: offline checks of modules/, terraform/, examples/ and test/fixtures/.
 # Every tool is pinned and cached under .tools/tf/; a fresh clone builds them
 # on first use. Details: README "Terraform" section and tools/tf/tf.sh.
 TEST_TARGETS += test-tf
@@ -52,7 +52,7 @@ TFSH = TF="$(TF)" TFLINT="$(TFLINT)" TFSEC="$(TFSEC)" TF_TOOLS="$(TF_TOOLS)" \
 
 .PHONY: test-tf tf-fmt tf-lint tf-sec tf-validate tf-test tf-tools tf-provider tf-standin tf-work tf-clean
 
-test-tf: tf-fmt tf-lint tf-sec tf-validate tf-test ## Terraform: fmt, tflint, tfsec, validate and test of every module, the root stack and the examples
+test-tf: tf-fmt tf-lint tf-sec tf-validate tf-test ## Terraform: fmt, tflint, tfsec, validate and test of every module, the root stack, the examples and the test fixtures
 	@echo "test-tf: all Terraform checks passed (using $(TF))"
 
 tf-tools: $(TF_DEP) $(TFLINT) $(TFSEC) tf-provider ## Build/install every pinned Terraform tool under .tools/tf
