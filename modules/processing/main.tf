@@ -193,10 +193,13 @@ resource "aws_lambda_function" "processor" {
     mode = "Active"
   }
 
+  # The process filters its own logs (LOG_LEVEL above). Lambda's filter
+  # passes everything: the EMF metric lines carry no "level", so Lambda
+  # would rate them INFO and drop every metric at WARN or ERROR.
   logging_config {
     log_format            = "JSON"
     log_group             = aws_cloudwatch_log_group.processor.name
-    application_log_level = var.log_level
+    application_log_level = "TRACE"
     system_log_level      = "INFO"
   }
 

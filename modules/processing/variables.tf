@@ -151,7 +151,7 @@ variable "log_kms_key_arn" {
 }
 
 variable "log_level" {
-  description = "Lowest level the function logs: DEBUG, INFO, WARN or ERROR."
+  description = "Lowest level the function logs (its LOG_LEVEL): DEBUG, INFO, WARN or ERROR. EMF metric lines are always kept."
   type        = string
   default     = "INFO"
   nullable    = false
