@@ -10,7 +10,8 @@ LAMBDA_ZIP       := $(DIST)/processor.zip
 GO_LAMBDA_FLAGS  := -tags lambda.norpc -trimpath -buildvcs=false -ldflags "-s -w -buildid="
 
 .PHONY: test-go vet build build-lambda package
-vet: ## go vet, with and without the integration build tag
+vet: ## go mod tidy check, and go vet with and without the integration build tag
+	@$(GO) mod tidy -diff || { echo "go.mod/go.sum are not tidy: run 'go mod tidy' and commit" >&2; exit 1; }
 	$(GO) vet ./...
 	$(GO) vet -tags integration ./...
 
