@@ -50,12 +50,13 @@ const (
 	ReasonTooManyPixels     Reason = "too_many_pixels"    // dimensions over the pixel cap
 	ReasonCorrupt           Reason = "corrupt"            // truncated or malformed image data
 	ReasonNotFound          Reason = "not_found"          // the object (version) no longer exists
+	ReasonKeyTooLong        Reason = "key_too_long"       // a thumbnail key would exceed S3's 1024-byte key limit
 )
 
 // Reasons lists every permanent failure reason, in a stable order.
 var Reasons = []Reason{
 	ReasonEmpty, ReasonTooLarge, ReasonUnsupportedFormat,
-	ReasonTooManyPixels, ReasonCorrupt, ReasonNotFound,
+	ReasonTooManyPixels, ReasonCorrupt, ReasonNotFound, ReasonKeyTooLong,
 }
 
 // Metrics, emitted as CloudWatch Embedded Metric Format.

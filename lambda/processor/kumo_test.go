@@ -62,7 +62,7 @@ func TestAdaptersOnKumo(t *testing.T) {
 	var metricsOut strings.Builder
 	img := &fakeImager{}
 	h, err := New(objectstore.New(s3c), metadata.NewStore(ddb, tbl), img, metrics.New(&metricsOut, "ImageProcessing", "kumo"),
-		Options{UploadsPrefix: contract.UploadsPrefix, ThumbnailsPrefix: contract.ThumbnailsPrefix, MaxImageBytes: maxBytes, Concurrency: 4})
+		Options{UploadsPrefix: contract.UploadsPrefix, ThumbnailsPrefix: contract.ThumbnailsPrefix, MaxImageBytes: maxBytes, ThumbnailSizes: sizes, Concurrency: 4})
 	require.NoError(t, err)
 
 	put := func(key, body string) s3Record {

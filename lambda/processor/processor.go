@@ -65,8 +65,11 @@ type Options struct {
 	UploadsPrefix    string
 	ThumbnailsPrefix string
 	MaxImageBytes    int64
-	Concurrency      int // records processed at once, >= 1
-	Logger           *slog.Logger
+	// ThumbnailSizes are the configured sizes (longest edge, px); they
+	// decide the length of the thumbnail keys. At least one.
+	ThumbnailSizes []int
+	Concurrency    int // records processed at once, >= 1
+	Logger         *slog.Logger
 	// Now returns the current time; time.Now when nil.
 	Now func() time.Time
 }
@@ -77,6 +80,8 @@ const (
 	MinDeadlineMargin = 200 * time.Millisecond
 	MaxDeadlineMargin = 2 * time.Second
 	maxFailureMessage = 1024
+	// MaxKeyBytes is the longest object key S3 accepts, in UTF-8 bytes.
+	MaxKeyBytes = 1024
 )
 
 // ErrDeadline is the cause of the transient error of records that could not
@@ -102,6 +107,9 @@ func New(objects Objects, records Records, imager Imager, metrics Metrics, opts 
 	}
 	if opts.MaxImageBytes <= 0 {
 		problems = append(problems, fmt.Sprintf("MaxImageBytes is %d, must be > 0", opts.MaxImageBytes))
+	}
+	if len(opts.ThumbnailSizes) == 0 {
+		problems = append(problems, "ThumbnailSizes must not be empty")
 	}
 	if opts.Concurrency < 1 {
 		problems = append(problems, fmt.Sprintf("Concurrency is %d, must be >= 1", opts.Concurrency))
@@ -243,6 +251,10 @@ func (h *Handler) ignoreReason(eventName, key string) string {
 // process runs one record up to its PROCESSED record. A permanent error
 // returned from here becomes a FAILED record.
 func (h *Handler) process(ctx context.Context, j *job) error {
+	if err := h.checkKeyLength(j.key); err != nil {
+		j.obj = objectstore.Object{VersionID: j.rec.S3.Object.VersionID, Size: j.rec.S3.Object.Size}
+		return err
+	}
 	if size := j.rec.S3.Object.Size; size > h.opts.MaxImageBytes {
 		j.obj = objectstore.Object{VersionID: j.rec.S3.Object.VersionID, Size: size}
 		return fault.Permanentf(contract.ReasonTooLarge, "object is %d bytes (from the event), over the cap of %d bytes", size, h.opts.MaxImageBytes)
@@ -260,6 +272,20 @@ func (h *Handler) process(ctx context.Context, j *job) error {
 		return err
 	}
 	return h.store(ctx, j, res)
+}
+
+// checkKeyLength fails permanently when the longest thumbnail key of key
+// would exceed S3's key limit: PutObject would refuse it on every retry.
+func (h *Handler) checkKeyLength(key string) error {
+	longest := 0
+	for _, size := range h.opts.ThumbnailSizes {
+		longest = max(longest, len(contract.ThumbnailKey(h.opts.ThumbnailsPrefix, h.opts.UploadsPrefix, key, size)))
+	}
+	if longest > MaxKeyBytes {
+		return fault.Permanentf(contract.ReasonKeyTooLong,
+			"key is %d bytes, so its longest thumbnail key would be %d bytes, over the S3 limit of %d bytes", len(key), longest, MaxKeyBytes)
+	}
+	return nil
 }
 
 // runImager runs the imager but stops waiting for it when ctx ends, so a

@@ -101,7 +101,7 @@ func newHarness(t testing.TB, versioned bool, concurrency int) *harness {
 		metrics.New(&x.metrics, "ImageProcessing", "test"),
 		Options{
 			UploadsPrefix: contract.UploadsPrefix, ThumbnailsPrefix: contract.ThumbnailsPrefix,
-			MaxImageBytes: maxBytes, Concurrency: concurrency,
+			MaxImageBytes: maxBytes, ThumbnailSizes: sizes, Concurrency: concurrency,
 			Logger: slog.New(slog.NewJSONHandler(&x.logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
 		})
 	require.NoError(t, err)
@@ -334,6 +334,9 @@ func TestFailuresFoundByTheHandler(t *testing.T) {
 			x.s3.DeleteVersion(bucket, "uploads/gone.png", r.versionID)
 			return r
 		}, false, contract.ReasonNotFound, 0},
+		{"thumbnail key too long", func(x *harness) s3Record {
+			return x.upload(keyOfLength(MaxKeyBytes-11), []byte("x"))
+		}, false, contract.ReasonKeyTooLong, 0},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -353,6 +356,48 @@ func TestFailuresFoundByTheHandler(t *testing.T) {
 			m := jsonLines(t, &x.metrics)
 			require.Len(t, m, 1)
 			assert.Equal(t, string(tc.reason), m[0][contract.MetricDimensionReason])
+		})
+	}
+}
+
+// keyOfLength is an upload key of n bytes.
+func keyOfLength(n int) string {
+	return contract.UploadsPrefix + strings.Repeat("k", n-len(contract.UploadsPrefix)-len(".png")) + ".png"
+}
+
+// A thumbnail key is 12 bytes longer than its upload key with the default
+// prefixes and a four-digit size: 1012 bytes is the longest upload key whose
+// thumbnails S3 accepts.
+func TestKeyLengthLimit(t *testing.T) {
+	k := contract.UploadsPrefix + "a.png"
+	require.Equal(t, 12, len(thumbKey(k, slices.Max(sizes)))-len(k), "thumbnail key overhead with the test sizes")
+	tests := []struct {
+		keyLen     int
+		wantStatus string
+	}{
+		{MaxKeyBytes - 12, contract.StatusProcessed},
+		{MaxKeyBytes - 11, contract.StatusFailed},
+		{MaxKeyBytes, contract.StatusFailed},
+	}
+	for _, tc := range tests {
+		t.Run(fmt.Sprint(tc.keyLen), func(t *testing.T) {
+			x := newHarness(t, true, 1)
+			key := keyOfLength(tc.keyLen)
+			require.Len(t, key, tc.keyLen)
+			require.NoError(t, x.h.Handle(context.Background(), event(t, x.upload(key, []byte("x")))))
+			rec := x.recordOf(t, key)
+			assert.Equal(t, tc.wantStatus, rec.Status)
+			if tc.wantStatus == contract.StatusFailed {
+				assert.Equal(t, string(contract.ReasonKeyTooLong), rec.FailureReason)
+				assert.Contains(t, rec.FailureMessage, fmt.Sprintf("key is %d bytes", tc.keyLen))
+				assert.Contains(t, rec.FailureMessage, fmt.Sprintf("would be %d bytes, over the S3 limit of 1024 bytes", tc.keyLen+12))
+				assert.Zero(t, x.s3.BytesRead(), "the object is not read")
+				return
+			}
+			for _, size := range sizes {
+				assert.LessOrEqual(t, len(thumbKey(key, size)), MaxKeyBytes)
+				assert.Contains(t, rec.Thumbnails, fmt.Sprint(size))
+			}
 		})
 	}
 }
@@ -659,9 +704,9 @@ func TestDeletedKeyIsSuperseded(t *testing.T) {
 }
 
 func TestNewRejectsBadOptions(t *testing.T) {
-	_, err := New(nil, nil, nil, nil, Options{UploadsPrefix: "uploads/", ThumbnailsPrefix: "thumbnails/", MaxImageBytes: 1, Concurrency: 0})
+	_, err := New(nil, nil, nil, nil, Options{UploadsPrefix: "uploads/", ThumbnailsPrefix: "thumbnails/", MaxImageBytes: 1, ThumbnailSizes: sizes, Concurrency: 0})
 	assert.ErrorContains(t, err, "Concurrency is 0")
-	_, err = New(nil, nil, nil, nil, Options{UploadsPrefix: "uploads/", ThumbnailsPrefix: "thumbnails/", MaxImageBytes: 0, Concurrency: 1})
+	_, err = New(nil, nil, nil, nil, Options{UploadsPrefix: "uploads/", ThumbnailsPrefix: "thumbnails/", MaxImageBytes: 0, ThumbnailSizes: sizes, Concurrency: 1})
 	assert.ErrorContains(t, err, "MaxImageBytes is 0")
 }
 

@@ -19,7 +19,7 @@ locals {
     failed    = "FAILED"
     processed = "PROCESSED"
   }
-  failure_reasons  = ["empty", "too_large", "unsupported_format", "too_many_pixels", "corrupt", "not_found"]
+  failure_reasons  = ["empty", "too_large", "unsupported_format", "too_many_pixels", "corrupt", "not_found", "key_too_long"]
   metric_namespace = "ImageProcessing"
   metric_dimensions = {
     environment = "Environment"

@@ -60,6 +60,7 @@ func main() {
 			UploadsPrefix:    cfg.UploadsPrefix,
 			ThumbnailsPrefix: cfg.ThumbnailsPrefix,
 			MaxImageBytes:    cfg.MaxImageBytes,
+			ThumbnailSizes:   cfg.ThumbnailSizes,
 			Concurrency:      cfg.RecordConcurrency,
 			Logger:           logger,
 		})
