@@ -28,6 +28,26 @@ func evalCondition(expr string, names map[string]string, values map[string]types
 	return v, nil
 }
 
+// placeholdersUsed fails, as DynamoDB does with a ValidationException, when
+// a #name or :value placeholder is defined but not used in expr.
+func placeholdersUsed(expr string, names map[string]string, values map[string]types.AttributeValue) error {
+	used := map[string]bool{}
+	for _, t := range tokenize(expr) {
+		used[t] = true
+	}
+	for n := range names {
+		if !used[n] {
+			return fmt.Errorf("ValidationException: Value provided in ExpressionAttributeNames unused in expressions: keys: {%s}", n)
+		}
+	}
+	for v := range values {
+		if !used[v] {
+			return fmt.Errorf("ValidationException: Value provided in ExpressionAttributeValues unused in expressions: keys: {%s}", v)
+		}
+	}
+	return nil
+}
+
 func tokenize(s string) []string {
 	var toks []string
 	for i := 0; i < len(s); {

@@ -69,3 +69,11 @@ func TestEvalCondition(t *testing.T) {
 		})
 	}
 }
+
+func TestPlaceholdersUsed(t *testing.T) {
+	names := map[string]string{"#id": "id", "#at": "at"}
+	values := map[string]types.AttributeValue{":100": &types.AttributeValueMemberN{Value: "100"}}
+	assert.NoError(t, placeholdersUsed("attribute_not_exists(#id) OR #at < :100", names, values))
+	assert.ErrorContains(t, placeholdersUsed("attribute_not_exists(#id)", names, nil), "ExpressionAttributeNames unused in expressions: keys: {#at}")
+	assert.ErrorContains(t, placeholdersUsed("attribute_not_exists(#id) OR #at < :1", names, values), "ExpressionAttributeValues unused in expressions: keys: {:100}")
+}

@@ -68,6 +68,9 @@ func (d *DynamoDB) PutItem(ctx context.Context, in *dynamodb.PutItemInput, _ ...
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	d.puts++
+	if err := placeholdersUsed(aws.ToString(in.ConditionExpression), in.ExpressionAttributeNames, in.ExpressionAttributeValues); err != nil {
+		return nil, err
+	}
 	if c := aws.ToString(in.ConditionExpression); c != "" {
 		ok, err := evalCondition(c, in.ExpressionAttributeNames, in.ExpressionAttributeValues, d.items[k])
 		if err != nil {

@@ -86,7 +86,7 @@ func TestPutRule(t *testing.T) {
 		wantStatus  string
 	}{
 		{"duplicate is a no-op", processed(10), processed(10), false, contract.StatusProcessed},
-		{"later attempt refreshes", processed(10), processed(20), true, contract.StatusProcessed},
+		{"first success wins over a later redelivery", processed(10), processed(20), false, contract.StatusProcessed},
 		{"older attempt never overwrites a newer one", processed(20), processed(10), false, contract.StatusProcessed},
 		{"failure never replaces success, even later", processed(10), failed(20), false, contract.StatusProcessed},
 		{"success replaces failure", failed(20), processed(10), true, contract.StatusProcessed},

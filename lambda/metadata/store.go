@@ -36,18 +36,20 @@ const (
 
 // Put writes rec unless the table already holds a result for the same
 // object version that it must not replace. It reports whether rec was
-// written; (false, nil) means a newer or better result was kept, which is
-// the expected outcome of a duplicated or late event and not an error.
+// written; (false, nil) means the stored result was kept, which is the
+// expected outcome of a duplicated or late event and not an error.
 //
 // The rule (one item per object version, so versions never compete):
 //   - no item yet: write;
-//   - a PROCESSED result replaces a FAILED one (a success is never hidden
-//     by a failure of an earlier attempt);
+//   - the first PROCESSED result wins: it replaces a FAILED one (a success
+//     is never hidden by a failure of an earlier attempt), but no later
+//     PROCESSED result replaces it, so a redelivered event of a processed
+//     version is a duplicate and is counted once;
 //   - a FAILED result never replaces a PROCESSED one (e.g. a retry that finds
 //     the version deleted after it was processed);
-//   - with equal status, a result replaces the stored one only if its
-//     processedAt is strictly later: a delayed older attempt never
-//     overwrites a newer one, and an exact duplicate is a no-op.
+//   - a FAILED result replaces a FAILED one only if its processedAt is
+//     strictly later: a delayed older attempt never overwrites a newer one,
+//     and an exact duplicate is a no-op.
 //
 // Errors are classified with awserr (all transient for DynamoDB).
 func (s *Store) Put(ctx context.Context, rec Record) (bool, error) {
@@ -58,18 +60,17 @@ func (s *Store) Put(ctx context.Context, rec Record) (bool, error) {
 	names := map[string]string{
 		"#id":     contract.TableHashKey,
 		"#status": contract.StatusIndexHashKey,
-		"#at":     attrProcessedAt,
 	}
 	values := map[string]types.AttributeValue{
 		":failed": &types.AttributeValueMemberS{Value: contract.StatusFailed},
-		":at":     &types.AttributeValueMemberN{Value: strconv.FormatInt(rec.ProcessedAt, 10)},
 	}
 	var cond string
 	switch rec.Status {
 	case contract.StatusProcessed:
-		values[":processed"] = &types.AttributeValueMemberS{Value: contract.StatusProcessed}
-		cond = "attribute_not_exists(#id) OR #status = :failed OR (#status = :processed AND #at < :at)"
+		cond = "attribute_not_exists(#id) OR #status = :failed"
 	case contract.StatusFailed:
+		names["#at"] = attrProcessedAt
+		values[":at"] = &types.AttributeValueMemberN{Value: strconv.FormatInt(rec.ProcessedAt, 10)}
 		cond = "attribute_not_exists(#id) OR (#status = :failed AND #at < :at)"
 	default:
 		return false, fmt.Errorf("metadata: record %s has unknown status %q", rec.ImageID, rec.Status)

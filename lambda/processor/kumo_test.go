@@ -111,9 +111,12 @@ func TestAdaptersOnKumo(t *testing.T) {
 	written, err := metadata.NewStore(ddb, tbl).Put(ctx, failed)
 	require.NoError(t, err)
 	assert.False(t, written)
+	// and the first PROCESSED result wins over a later one of the same version.
 	later := got[ok.key]
 	later.ProcessedAt += 1000
 	written, err = metadata.NewStore(ddb, tbl).Put(ctx, later)
 	require.NoError(t, err)
-	assert.True(t, written)
+	assert.False(t, written)
+	metricLines := strings.Count(metricsOut.String(), contract.MetricImagesProcessed+`":`)
+	assert.Equal(t, 1, metricLines, "the duplicated event is counted once:\n%s", metricsOut.String())
 }

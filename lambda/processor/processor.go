@@ -44,7 +44,7 @@ type Objects interface {
 }
 
 // Records stores metadata records (metadata.Store). Put reports false when
-// a newer or better record of the same version was kept.
+// the stored record of the same version was kept (a duplicate).
 type Records interface {
 	Put(ctx context.Context, rec metadata.Record) (bool, error)
 }
@@ -380,11 +380,12 @@ func (h *Handler) store(ctx context.Context, j *job, res *imaging.Result) error 
 	if err != nil {
 		return err
 	}
-	latency := time.Duration(rec.DurationMs) * time.Millisecond
-	if written {
-		h.emit(j, h.metrics.Processed(latency, j.obj.Size, thumbBytes))
+	if !written {
+		h.logDuplicate(ctx, j, &rec)
+		return nil
 	}
-	j.log.Info("image processed", "outcome", "processed", "imageId", rec.ImageID, "recordWritten", written,
+	h.emit(j, h.metrics.Processed(time.Duration(rec.DurationMs)*time.Millisecond, j.obj.Size, thumbBytes))
+	j.log.Info("image processed", "outcome", "processed", "imageId", rec.ImageID, "recordWritten", true,
 		"superseded", superseded, "thumbnails", len(thumbs), "durationMs", rec.DurationMs)
 	return nil
 }
@@ -404,12 +405,22 @@ func (h *Handler) fail(ctx context.Context, j *job, reason contract.Reason, caus
 		j.log.Error("FAILED record not written; the event will be retried", "outcome", "retry", "reason", string(reason), "error", err.Error())
 		return err
 	}
-	if written {
-		h.emit(j, h.metrics.Failed(reason, time.Duration(rec.DurationMs)*time.Millisecond, int64(len(j.obj.Data))))
+	if !written {
+		h.logDuplicate(ctx, j, &rec)
+		return nil
 	}
+	h.emit(j, h.metrics.Failed(reason, time.Duration(rec.DurationMs)*time.Millisecond, int64(len(j.obj.Data))))
 	j.log.Warn("image failed permanently", "outcome", "failed", "reason", string(reason), "error", rec.FailureMessage,
-		"imageId", rec.ImageID, "recordWritten", written, "durationMs", rec.DurationMs)
+		"imageId", rec.ImageID, "recordWritten", true, "durationMs", rec.DurationMs)
 	return nil
+}
+
+// logDuplicate reports a result the store refused because the table already
+// holds the version's result (a redelivered or retried event): nothing is
+// written, counted or returned as an error.
+func (h *Handler) logDuplicate(ctx context.Context, j *job, rec *metadata.Record) {
+	j.log.InfoContext(ctx, "duplicate event, record already stored", "outcome", "duplicate", "imageId", rec.ImageID,
+		"status", rec.Status, "reason", rec.FailureReason, "durationMs", rec.DurationMs)
 }
 
 // baseRecord fills the identity of the object version.

@@ -491,6 +491,52 @@ func TestDuplicatedEventWritesOneItem(t *testing.T) {
 	assert.Len(t, x.db.Items(), 1)
 	assert.Equal(t, contract.StatusProcessed, x.recordOf(t, "uploads/dup.png").Status)
 	assert.Equal(t, 4, x.db.Puts())
+	assert.Len(t, metricLines(t, &x.metrics, contract.MetricImagesProcessed), 1, "counted once")
+}
+
+// metricLines returns the EMF lines of buf that carry metric name.
+func metricLines(t *testing.T, buf *bytes.Buffer, name string) []map[string]any {
+	t.Helper()
+	var out []map[string]any
+	for _, m := range jsonLines(t, buf) {
+		if _, ok := m[name]; ok {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
+// A redelivery of a processed version, later, is a duplicate: the first
+// record stays, nothing is counted again, and it is no error.
+func TestRedeliveredEventIsCountedOnce(t *testing.T) {
+	x := newHarness(t, true, 1)
+	clock := time.Date(2026, 11, 28, 21, 0, 0, 0, time.UTC)
+	x.h.now = func() time.Time { return clock }
+	r := x.upload("uploads/again.png", []byte("img"))
+	require.NoError(t, x.h.Handle(context.Background(), event(t, r)))
+	first := x.recordOf(t, r.key)
+	clock = clock.Add(time.Minute)
+	require.NoError(t, x.h.Handle(context.Background(), event(t, r)))
+
+	rec := x.recordOf(t, r.key)
+	assert.Equal(t, first, rec, "the first result is kept")
+	assert.Equal(t, clock.Add(-time.Minute).UnixMilli(), rec.ProcessedAt)
+	assert.Len(t, metricLines(t, &x.metrics, contract.MetricImagesProcessed), 1, "one ImagesProcessed after two deliveries")
+	assert.Len(t, jsonLines(t, &x.metrics), 1, "no other metric either")
+	var processed, duplicates int
+	for _, l := range jsonLines(t, &x.logs) {
+		switch l["msg"] {
+		case "image processed":
+			processed++
+		case "duplicate event, record already stored":
+			duplicates++
+			assert.Equal(t, "INFO", l["level"])
+			assert.Equal(t, "duplicate", l["outcome"])
+			assert.Equal(t, rec.ImageID, l["imageId"])
+		}
+	}
+	assert.Equal(t, 1, processed)
+	assert.Equal(t, 1, duplicates)
 }
 
 func TestKeysAreURLDecoded(t *testing.T) {
