@@ -4,20 +4,24 @@ import (
 	"cmp"
 	"context"
 	"fmt"
+	"runtime/debug"
 	"slices"
 	"sync"
 
-	"github.com/imgpipe/imgpipe/internal/contract"
 	"github.com/imgpipe/imgpipe/lambda/fault"
 )
 
 // Process makes the thumbnails of one image. A bad image returns a
 // fault.Permanent error with reason empty, unsupported_format,
-// too_many_pixels or corrupt; a cancelled ctx returns fault.Transient.
+// too_many_pixels or corrupt (a decoder that panics on hostile input
+// counts as corrupt); a cancelled ctx returns fault.Transient. Any other
+// panic is a defect of this code, not of the image: it returns
+// fault.Transient, so the event is retried, ends in the dead-letter queue
+// and shows in the Lambda's Errors alarm instead of hiding as a bad image.
 func (p *Processor) Process(ctx context.Context, data []byte) (res *Result, err error) {
 	defer func() {
 		if r := recover(); r != nil { // last line of defence: never crash the process
-			res, err = nil, fault.Permanentf(contract.ReasonCorrupt, "the image could not be processed (panic: %v)", r)
+			res, err = nil, fault.Transient(fmt.Errorf("imaging: processing panicked (a defect, not a bad image): %v\n%s", r, debug.Stack()))
 		}
 	}()
 	if err := ctx.Err(); err != nil {
@@ -115,7 +119,7 @@ func (p *Processor) thumbnails(ctx context.Context, src *planes, uw, uh, orienta
 			defer wg.Done()
 			defer func() {
 				if r := recover(); r != nil {
-					errs[i] = fmt.Errorf("imaging: encoding the %d px thumbnail panicked: %v", sizes[i], r)
+					errs[i] = fault.Transient(fmt.Errorf("imaging: encoding the %d px thumbnail panicked: %v\n%s", sizes[i], r, debug.Stack()))
 				}
 			}()
 			b, err := p.encode(shown, p.opts.Quality)

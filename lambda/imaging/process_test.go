@@ -111,6 +111,50 @@ func TestCancelledContextIsTransient(t *testing.T) {
 	assert.False(t, fault.IsPermanent(err))
 }
 
+// A decoder that panics on hostile input means a corrupt image (permanent);
+// any other panic is a defect of this code and must be retried and
+// alarmed on (transient), never recorded as a bad image.
+func TestPanicsAreClassified(t *testing.T) {
+	img := encodeTestJPEG(t, photoLike(64, 64), 90)
+	tests := []struct {
+		name      string
+		run       func() error
+		permanent bool
+		wantMsg   string
+	}{
+		{"decoder panics on hostile input", func() (err error) {
+			defer recoverAs(&err, FormatPNG, "image data")
+			panic("index out of range")
+		}, true, "png image data is malformed (decoder panicked: index out of range)"},
+		{"defect outside the decoders", func() error {
+			var p *Processor // nil: dereferencing its options panics
+			_, err := p.Process(context.Background(), img)
+			return err
+		}, false, "processing panicked (a defect, not a bad image)"},
+		{"encoder panics", func() error {
+			p := newTestProcessor(t, 64)
+			p.encode = func(*planes, int) ([]byte, error) { panic("encoder bug") }
+			_, err := p.Process(context.Background(), img)
+			return err
+		}, false, "encoding the 64 px thumbnail panicked: encoder bug"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			err := tc.run()
+			require.Error(t, err)
+			assert.ErrorContains(t, err, tc.wantMsg)
+			assert.Equal(t, tc.permanent, fault.IsPermanent(err))
+			if tc.permanent {
+				reason, _ := fault.ReasonOf(err)
+				assert.Equal(t, contract.ReasonCorrupt, reason)
+				return
+			}
+			var te *fault.TransientError
+			assert.ErrorAs(t, err, &te)
+		})
+	}
+}
+
 func TestNewValidatesOptions(t *testing.T) {
 	good := Options{Sizes: []int{256, 1024}, Quality: 82, MaxPixels: 50_000_000}
 	cases := []struct {
