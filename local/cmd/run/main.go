@@ -44,6 +44,9 @@ func run(ctx context.Context, images, out, handler string, idle time.Duration, s
 		fmt.Fprintf(stderr, "make run: %v\n", err)
 		return 1
 	}
+	if err := checkImagesOutsideOutput(images, out); err != nil {
+		return fail(err)
+	}
 	inputs, err := runner.Collect(images, "")
 	if err != nil {
 		return fail(err)
@@ -96,6 +99,53 @@ func run(ctx context.Context, images, out, handler string, idle time.Duration, s
 		return fail(errors.New(msg + "; last handler log lines:\n" + st.HandlerLogTail(15)))
 	}
 	return 0
+}
+
+// checkImagesOutsideOutput refuses an images folder inside (or equal to)
+// the output folder: a run clears parts of the output folder (logs/,
+// uploads/, thumbnails/) before it reads the originals, so it would delete
+// the user's files. Paths are compared absolute, cleaned and with symlinks
+// resolved; out need not exist yet.
+func checkImagesOutsideOutput(images, out string) error {
+	img, err := resolvePath(images)
+	if err != nil {
+		return fmt.Errorf("images folder %s: %w", images, err)
+	}
+	o, err := resolvePath(out)
+	if err != nil {
+		return fmt.Errorf("output folder %s: %w", out, err)
+	}
+	rel, err := filepath.Rel(o, img)
+	if err != nil {
+		return nil // different volumes: not inside
+	}
+	if rel == "." || (rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator))) {
+		return fmt.Errorf("images folder %s (%s) is inside the output folder %s (%s), whose contents a run deletes; choose an images folder outside it or another output folder", images, img, out, o)
+	}
+	return nil
+}
+
+// resolvePath makes path absolute and resolves the symlinks of its longest
+// existing prefix, keeping the part that does not exist yet.
+func resolvePath(path string) (string, error) {
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return "", err
+	}
+	rest := ""
+	for dir := abs; ; dir = filepath.Dir(dir) {
+		real, err := filepath.EvalSymlinks(dir)
+		if err == nil {
+			return filepath.Join(real, rest), nil
+		}
+		if !errors.Is(err, os.ErrNotExist) {
+			return "", err
+		}
+		if filepath.Dir(dir) == dir {
+			return abs, nil
+		}
+		rest = filepath.Join(filepath.Base(dir), rest)
+	}
 }
 
 func dropTime(groups []string, a slog.Attr) slog.Attr {
