@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -76,6 +77,48 @@ func TestPollReturnsTheLastErrorOnTimeout(t *testing.T) {
 
 	err = poll(context.Background(), time.Second, time.Millisecond, func(context.Context) (bool, error) { return true, nil })
 	assert.NoError(t, err)
+}
+
+// failingScans is a DynamoDBAPI whose Scan fails the first `fails` calls
+// and then returns an empty page.
+type failingScans struct {
+	DynamoDBAPI
+	fails, calls int
+}
+
+func (f *failingScans) Scan(context.Context, *dynamodb.ScanInput, ...func(*dynamodb.Options)) (*dynamodb.ScanOutput, error) {
+	f.calls++
+	if f.calls <= f.fails {
+		return nil, errors.New("AccessDeniedException: not authorized to perform dynamodb:Scan")
+	}
+	return &dynamodb.ScanOutput{}, nil
+}
+
+func TestWaitForObjectsTimeout(t *testing.T) {
+	tests := []struct {
+		name    string
+		fails   int
+		wantErr string // "" for a timeout reported only through missing
+	}{
+		{"last try failed", 1 << 30, "timed out after 50ms; last error: scan table t: AccessDeniedException: not authorized"},
+		{"earlier tries failed, the last one did not", 1, ""},
+		{"no try failed", 0, ""},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			tg := Target{S3: struct{ S3API }{}, DynamoDB: &failingScans{fails: tc.fails}, Bucket: "b", Table: "t",
+				UploadsPrefix: "uploads/", ThumbnailsPrefix: "thumbnails/",
+				Timeout: 50 * time.Millisecond, Interval: 5 * time.Millisecond}
+			found, missing, err := WaitForObjects(context.Background(), tg, []Object{{Key: "uploads/a.jpg", ETag: "abc"}}, nil)
+			assert.Empty(t, found)
+			assert.Equal(t, []string{"uploads/a.jpg"}, missing)
+			if tc.wantErr == "" {
+				assert.NoError(t, err)
+				return
+			}
+			assert.ErrorContains(t, err, tc.wantErr)
+		})
+	}
 }
 
 func TestTargetValidation(t *testing.T) {

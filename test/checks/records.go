@@ -92,12 +92,15 @@ func RecordsByKey(ctx context.Context, tg Target) (map[string][]metadata.Record,
 // WaitForObjects waits until every object has a record for its version, or
 // the target's timeout passes. It returns the records found (by key) and
 // the keys still without one; progress, when not nil, is called after each
-// poll with how many have a record. A timeout is not an error: missing
-// names what is lost.
+// poll with how many have a record. A timeout is not an error (missing
+// names what is lost) unless the last try failed: then err says so and
+// carries that try's error.
 func WaitForObjects(ctx context.Context, tg Target, objs []Object, progress func(done, total int)) (found map[string]metadata.Record, missing []string, err error) {
 	found = map[string]metadata.Record{}
+	var lastTry error
 	err = poll(ctx, tg.timeout(), tg.interval(), func(ctx context.Context) (bool, error) {
 		by, err := RecordsByKey(ctx, tg)
+		lastTry = err
 		if err != nil {
 			return false, err
 		}
@@ -124,6 +127,9 @@ func WaitForObjects(ctx context.Context, tg Target, objs []Object, progress func
 	}
 	if err != nil && len(missing) > 0 && ctx.Err() == nil {
 		err = nil // timed out: the caller reports missing
+		if lastTry != nil {
+			err = fmt.Errorf("timed out after %s; last error: %w", tg.timeout(), lastTry)
+		}
 	}
 	return found, missing, err
 }
