@@ -77,7 +77,7 @@ func (s *Store) Read(ctx context.Context, bucket, key, versionID string, maxByte
 	if obj.Size > maxBytes {
 		return obj, fault.Permanentf(contract.ReasonTooLarge, "object is %d bytes, over the cap of %d bytes", obj.Size, maxBytes)
 	}
-	data, err := io.ReadAll(io.LimitReader(out.Body, maxBytes+1))
+	data, err := readCapped(out.Body, obj.Size, maxBytes)
 	if err != nil {
 		return obj, awserr.Classify(op+": read body", err)
 	}
@@ -87,6 +87,37 @@ func (s *Store) Read(ctx context.Context, bucket, key, versionID string, maxByte
 	obj.Size = int64(len(data))
 	obj.Data = data
 	return obj, nil
+}
+
+// readCapped reads r up to maxBytes+1 bytes (one more than the cap, so an
+// oversized body is detected without reading it all). With a known size
+// (Content-Length > 0) the buffer is allocated once at min(size,
+// maxBytes)+1: the spare byte lets the final read see EOF without growing
+// it. Without one it grows as io.ReadAll does.
+func readCapped(r io.Reader, size, maxBytes int64) ([]byte, error) {
+	const unknownSizeStart = 512
+	n := int64(unknownSizeStart)
+	if size > 0 {
+		n = min(size, maxBytes) + 1
+	}
+	buf := make([]byte, 0, n)
+	lr := io.LimitReader(r, maxBytes+1)
+	for {
+		if int64(len(buf)) > maxBytes {
+			return buf, nil // over the cap: the caller needs no more
+		}
+		if len(buf) == cap(buf) {
+			buf = append(buf, 0)[:len(buf)] // let append pick the growth
+		}
+		m, err := lr.Read(buf[len(buf):cap(buf)])
+		buf = buf[:len(buf)+m]
+		if err == io.EOF {
+			return buf, nil
+		}
+		if err != nil {
+			return buf, err
+		}
+	}
 }
 
 // Current describes the current version of bucket/key; exists is false when
