@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"runtime/debug"
 
 	"github.com/aws/aws-lambda-go/lambda"
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
@@ -39,6 +40,14 @@ func main() {
 	// Logs go to stderr, EMF metric lines to stdout, so the two never interleave.
 	logger := slog.New(slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{Level: cfg.LogLevel}))
 	slog.SetDefault(logger)
+	// A soft heap limit under the function's memory makes the GC work
+	// harder before Lambda kills the process for running out of memory.
+	if limit, err := config.MemoryLimit(os.LookupEnv); err != nil {
+		logger.Warn("Go memory limit not set", "error", err.Error())
+	} else if limit > 0 {
+		debug.SetMemoryLimit(limit)
+		logger.Debug("Go memory limit set", "bytes", limit)
+	}
 
 	imager, err := imaging.New(imaging.Options{Sizes: cfg.ThumbnailSizes, Quality: cfg.JPEGQuality, MaxPixels: cfg.MaxImagePixels})
 	if err != nil {
