@@ -48,7 +48,7 @@ run "stack_composes_the_modules" {
     error_message = "The prefixes and index name must be the contract's."
   }
   assert {
-    condition     = output.function_name == "imgpipe-test-ab12cd-processor" && output.dashboard_name == "imgpipe-test-ab12cd" && length(output.alarm_names) == 6
+    condition     = output.function_name == "imgpipe-test-ab12cd-processor" && output.dashboard_name == "imgpipe-test-ab12cd" && length(output.alarm_names) == 8
     error_message = "The function, dashboard and alarms must exist and be named for the environment."
   }
   assert {
