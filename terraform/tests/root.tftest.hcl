@@ -78,3 +78,24 @@ run "rejects_bad_region" {
   }
   expect_failures = [var.aws_region]
 }
+
+run "prod_without_alarm_emails_is_refused" {
+  command = plan
+  variables {
+    environment  = "prod"
+    alarm_emails = []
+  }
+  expect_failures = [terraform_data.prod_alarms_reach_somebody]
+}
+
+run "prod_with_alarm_emails_plans" {
+  command = plan
+  variables {
+    environment  = "prod"
+    alarm_emails = ["oncall@example.org"]
+  }
+  assert {
+    condition     = length(module.monitoring.alarm_names) == 8
+    error_message = "prod with an alarm address must plan."
+  }
+}
