@@ -71,3 +71,15 @@ module "monitoring" {
   alarm_emails             = var.alarm_emails
   kms_key_arn              = var.alarm_kms_key_arn
 }
+
+# Production alarms must reach somebody: refuse to plan prod without an
+# address to notify (a cross-variable rule, so a precondition rather than a
+# variable validation, which needs Terraform 1.9 for that).
+resource "terraform_data" "prod_alarms_reach_somebody" {
+  lifecycle {
+    precondition {
+      condition     = var.environment != "prod" || length(var.alarm_emails) > 0
+      error_message = "alarm_emails is empty: environment \"prod\" needs at least one on-call address in alarm_emails (set it in environments/prod.tfvars), or its alarms notify nobody."
+    }
+  }
+}

@@ -69,7 +69,7 @@ output "sns_topic_arn" {
 }
 
 output "alarm_names" {
-  description = "Names of the environment's alarms."
+  description = "Names of the environment's alarms (the eight of modules/monitoring)."
   value       = module.monitoring.alarm_names
 }
 

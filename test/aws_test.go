@@ -3,8 +3,12 @@
 package test
 
 import (
+	"bytes"
 	"context"
 	"fmt"
+	"image"
+	"image/color"
+	"image/png"
 	"os"
 	"path/filepath"
 	"slices"
@@ -264,4 +268,58 @@ func assertAlarmsNotify(t *testing.T, ctx context.Context, c *cloudwatch.Client,
 		assert.True(t, enabled[name], "alarm %s has its actions disabled", name)
 		assert.Contains(t, actions, topicARN, "alarm %s does not notify the topic %s (actions %v)", name, topicARN, actions)
 	}
+}
+
+// Canary bounds: S3 event notifications on a new bucket can take minutes
+// to go live, so a validate stage first uploads canaries until one is
+// processed, before the uploads its checks count on.
+const (
+	canaryWait     = 30 * time.Second // how long each canary is given
+	canaryAttempts = 16               // ~8 minutes in all
+)
+
+// canaryPrefix is the folder of a run's canaries, under the uploads prefix;
+// assertions that count records must leave it out.
+func canaryPrefix(tg checks.Target, run itest.Run) string {
+	return uploadKey(tg, run, "canary/")
+}
+
+// waitForNotifications uploads canary-1.png, canary-2.png, … under
+// canaryPrefix, each given canaryWait to get its metadata record, until
+// one does: from then on uploads trigger the function.
+func waitForNotifications(t *testing.T, ctx context.Context, tg checks.Target, run itest.Run) {
+	t.Helper()
+	body := canaryPNG(t)
+	short := tg
+	short.Timeout = canaryWait
+	n := 0
+	retry.DoWithRetryContext(t, ctx, "S3 event notifications are live", canaryAttempts, 0, func() (string, error) {
+		n++
+		obj, err := checks.Upload(ctx, tg, fmt.Sprintf("%scanary-%d.png", canaryPrefix(tg, run), n), body)
+		if err != nil {
+			return "", err
+		}
+		_, missing, err := checks.WaitForObjects(ctx, short, []checks.Object{obj}, nil)
+		if err != nil {
+			return "", err
+		}
+		if len(missing) > 0 {
+			return "", fmt.Errorf("no record for canary s3://%s/%s within %s", tg.Bucket, obj.Key, canaryWait)
+		}
+		return "record for canary " + obj.Key, nil
+	})
+}
+
+// canaryPNG is a small opaque PNG made in code (64x48, a gradient).
+func canaryPNG(t *testing.T) []byte {
+	t.Helper()
+	img := image.NewNRGBA(image.Rect(0, 0, 64, 48))
+	for y := 0; y < 48; y++ {
+		for x := 0; x < 64; x++ {
+			img.SetNRGBA(x, y, color.NRGBA{R: uint8(x * 4), G: uint8(y * 5), B: 128, A: 255})
+		}
+	}
+	var buf bytes.Buffer
+	require.NoError(t, png.Encode(&buf, img))
+	return buf.Bytes()
 }

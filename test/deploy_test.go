@@ -100,7 +100,16 @@ func runStages(t *testing.T, f fixture, validate func(t *testing.T, ctx context.
 	// mid-apply or mid-destroy would orphan resources it has not recorded.
 	tfCtx := context.WithoutCancel(ctx)
 
+	// Set when deploy refuses to run over a kept environment: this run's
+	// cleanup then leaves that environment alone (it was kept on purpose;
+	// SKIP_deploy=true SKIP_validate=true destroys it).
+	keptByOthers := false
+
 	defer test_structure.RunTestStage(t, stageCleanup, func() {
+		if keptByOthers {
+			t.Logf("cleanup: leaving the kept %s environment recorded in %s in place (destroy it with SKIP_deploy=true SKIP_validate=true)", f.suite, stateDir)
+			return
+		}
 		if !test_structure.IsTestDataPresent(t, test_structure.FormatTestDataPath(stateDir, "TerraformOptions.json")) {
 			t.Logf("cleanup: nothing was deployed by this suite (no saved options in %s)", stateDir)
 			return
@@ -117,7 +126,8 @@ func runStages(t *testing.T, f fixture, validate func(t *testing.T, ctx context.
 
 	test_structure.RunTestStage(t, stageDeploy, func() {
 		if test_structure.IsTestDataPresent(t, test_structure.FormatTestDataPath(stateDir, "TerraformOptions.json")) {
-			t.Fatalf("a kept %s environment (run %s) is recorded in %s: this run deploys nothing (and its cleanup stage, unless skipped, destroys the kept one); validate it with SKIP_deploy=true, or destroy it with SKIP_deploy=true SKIP_validate=true, before deploying another",
+			keptByOthers = true
+			t.Fatalf("a kept %s environment (run %s) is recorded in %s: this run deploys nothing and leaves it in place; validate it with SKIP_deploy=true, or destroy it with SKIP_deploy=true SKIP_validate=true, before deploying another",
 				f.suite, test_structure.LoadString(t, stateDir, savedRunID), stateDir)
 		}
 		run, err := itest.NewRun(random.UniqueID())

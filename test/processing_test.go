@@ -33,6 +33,7 @@ func TestProcessingModule(t *testing.T) {
 		tg := target(d.cfg, d.output(t, ctx, "bucket_name"), d.output(t, ctx, "table_name"),
 			d.output(t, ctx, "uploads_prefix"), d.output(t, ctx, "thumbnails_prefix"), defaultSizes(t))
 
+		waitForNotifications(t, ctx, tg, d.run)
 		outside := checks.MustUpload(ctx, t, tg, "elsewhere/it-"+d.run.ID+"/photo.jpg", sample(t, "yellow-rose.jpg"))
 		photo := checks.MustUpload(ctx, t, tg, uploadKey(tg, d.run, "photo.jpg"), sample(t, "yellow-rose.jpg"))
 

@@ -65,6 +65,10 @@ func validateStack(t *testing.T, ctx context.Context, d *deployment) {
 		assertBucketHardened(t, ctx, s3c, bucket)
 	})
 
+	// Notifications of a new bucket can lag: wait until a canary (under
+	// canaryPrefix, which no assertion below counts) is processed.
+	waitForNotifications(t, ctx, tg, d.run)
+
 	// Four uploads at once: a real photo, a PNG with transparency, a JPEG
 	// whose EXIF says "rotate 90°", and a truncated JPEG.
 	photo := checks.MustUpload(ctx, t, tg, uploadKey(tg, d.run, "photo.jpg"), sample(t, "yellow-rose.jpg"))

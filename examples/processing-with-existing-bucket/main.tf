@@ -23,6 +23,7 @@ module "processing" {
   bucket_arn          = data.aws_s3_bucket.images.arn
   table_name          = data.aws_dynamodb_table.metadata.name
   table_arn           = data.aws_dynamodb_table.metadata.arn
+  data_kms_key_arn    = var.data_kms_key_arn
   lambda_package_path = var.lambda_package_path
   thumbnail_sizes     = [320, 1280]
   memory_size         = 1536

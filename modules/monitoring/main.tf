@@ -61,6 +61,26 @@ locals {
       evaluation_periods = 1
       threshold          = var.async_event_age_threshold_seconds * 1000
     }
+    destination-delivery-failures = {
+      description        = "The processor could not deliver a failed event to its on-failure destination (the dead-letter queue): the event is lost unless replayed from S3."
+      namespace          = "AWS/Lambda"
+      metric_name        = "DestinationDeliveryFailures"
+      dimensions         = local.lambda_dimensions
+      statistic          = "Sum"
+      extended_statistic = null
+      evaluation_periods = 1
+      threshold          = 0
+    }
+    async-events-dropped = {
+      description        = "Lambda gave up on events without a successful run (maximum event age or retries exceeded, or reserved concurrency 0): each went to the dead-letter queue unless destination-delivery-failures fired too."
+      namespace          = "AWS/Lambda"
+      metric_name        = "AsyncEventsDropped"
+      dimensions         = local.lambda_dimensions
+      statistic          = "Sum"
+      extended_statistic = null
+      evaluation_periods = 1
+      threshold          = 0
+    }
     dlq-messages-visible = {
       description        = "Events failed every retry and wait in the dead-letter queue: inspect and replay them."
       namespace          = "AWS/SQS"
@@ -203,6 +223,14 @@ locals {
         [".", "AsyncEventAge", ".", ".", { stat = "Maximum" }],
       ]
       stat = "Average"
+    },
+    {
+      title = "Lambda: async events dropped and undeliverable to the dead-letter queue"
+      metrics = [
+        ["AWS/Lambda", "AsyncEventsDropped", "FunctionName", local.fn],
+        [".", "DestinationDeliveryFailures", ".", "."],
+      ]
+      stat = "Sum"
     },
     {
       title = "Pipeline: images processed and failed (${var.environment})"

@@ -11,7 +11,9 @@ reserved_concurrency               = 50
 log_retention_days                 = 90
 log_level                          = "INFO"
 noncurrent_version_expiration_days = 90
-# Add the on-call addresses (each confirms its subscription by email).
+# OPS: set the on-call addresses here before deploying (each confirms its
+# subscription by email). Left empty on purpose: plan/apply of prod fails
+# until alarm_emails lists at least one address.
 alarm_emails = []
 tags = {
   CostCenter = "imgpipe-prod"

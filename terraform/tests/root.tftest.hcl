@@ -48,7 +48,7 @@ run "stack_composes_the_modules" {
     error_message = "The prefixes and index name must be the contract's."
   }
   assert {
-    condition     = output.function_name == "imgpipe-test-ab12cd-processor" && output.dashboard_name == "imgpipe-test-ab12cd" && length(output.alarm_names) == 6
+    condition     = output.function_name == "imgpipe-test-ab12cd-processor" && output.dashboard_name == "imgpipe-test-ab12cd" && length(output.alarm_names) == 8
     error_message = "The function, dashboard and alarms must exist and be named for the environment."
   }
   assert {
@@ -77,4 +77,25 @@ run "rejects_bad_region" {
     aws_region = "Ireland"
   }
   expect_failures = [var.aws_region]
+}
+
+run "prod_without_alarm_emails_is_refused" {
+  command = plan
+  variables {
+    environment  = "prod"
+    alarm_emails = []
+  }
+  expect_failures = [terraform_data.prod_alarms_reach_somebody]
+}
+
+run "prod_with_alarm_emails_plans" {
+  command = plan
+  variables {
+    environment  = "prod"
+    alarm_emails = ["oncall@example.org"]
+  }
+  assert {
+    condition     = length(module.monitoring.alarm_names) == 8
+    error_message = "prod with an alarm address must plan."
+  }
 }

@@ -34,9 +34,10 @@ run "every_alarm_notifies_the_topic" {
 
   assert {
     condition = toset(keys(aws_cloudwatch_metric_alarm.this)) == toset([
-      "lambda-errors", "lambda-throttles", "lambda-duration-p95", "async-event-age", "dlq-messages-visible", "processing-errors",
+      "lambda-errors", "lambda-throttles", "lambda-duration-p95", "async-event-age",
+      "destination-delivery-failures", "async-events-dropped", "dlq-messages-visible", "processing-errors",
     ])
-    error_message = "The module must define exactly the six pipeline alarms."
+    error_message = "The module must define exactly the eight pipeline alarms."
   }
   assert {
     condition = alltrue([
@@ -50,7 +51,7 @@ run "every_alarm_notifies_the_topic" {
     error_message = "Alarm names must derive from name_prefix and environment."
   }
   assert {
-    condition     = length(output.alarm_names) == 6 && length(output.alarm_arns) == 6
+    condition     = length(output.alarm_names) == 8 && length(output.alarm_arns) == 8
     error_message = "The outputs must list every alarm."
   }
 }
@@ -77,6 +78,18 @@ run "alarms_watch_the_right_metrics" {
     condition = (aws_cloudwatch_metric_alarm.this["async-event-age"].metric_name == "AsyncEventAge" &&
     aws_cloudwatch_metric_alarm.this["async-event-age"].threshold == 600000)
     error_message = "The async-event-age alarm must watch AsyncEventAge in milliseconds."
+  }
+  assert {
+    condition = alltrue([
+      for k, m in { destination-delivery-failures = "DestinationDeliveryFailures", async-events-dropped = "AsyncEventsDropped" } :
+      aws_cloudwatch_metric_alarm.this[k].namespace == "AWS/Lambda" &&
+      aws_cloudwatch_metric_alarm.this[k].metric_name == m &&
+      aws_cloudwatch_metric_alarm.this[k].dimensions == tomap({ FunctionName = "imgpipe-test-processor" }) &&
+      aws_cloudwatch_metric_alarm.this[k].statistic == "Sum" &&
+      aws_cloudwatch_metric_alarm.this[k].threshold == 0 &&
+      aws_cloudwatch_metric_alarm.this[k].comparison_operator == "GreaterThanThreshold"
+    ])
+    error_message = "An event the function could not deliver to the dead-letter queue, or that Lambda dropped, must raise an alarm at once."
   }
   assert {
     condition = (aws_cloudwatch_metric_alarm.this["dlq-messages-visible"].namespace == "AWS/SQS" &&
@@ -154,6 +167,14 @@ run "dashboard_covers_every_part" {
       ]
     ])) == toset(["AWS/Lambda", "ImageProcessing", "AWS/SQS", "AWS/DynamoDB", "AWS/S3"])
     error_message = "The dashboard must show Lambda, pipeline, DLQ, DynamoDB and S3 metrics."
+  }
+  assert {
+    condition = length(setintersection(toset(["AsyncEventsDropped", "DestinationDeliveryFailures"]), toset(flatten([
+      for w in jsondecode(aws_cloudwatch_dashboard.pipeline.dashboard_body).widgets : [
+        for m in try(w.properties.metrics, []) : m[1]
+      ]
+    ])))) == 2
+    error_message = "The dashboard must show dropped async events and destination delivery failures."
   }
   assert {
     condition     = output.dashboard_url == "https://eu-west-1.console.aws.amazon.com/cloudwatch/home?region=eu-west-1#dashboards/dashboard/imgpipe-test"
