@@ -10,8 +10,9 @@ LAMBDA_ZIP       := $(DIST)/processor.zip
 GO_LAMBDA_FLAGS  := -tags lambda.norpc -trimpath -buildvcs=false -ldflags "-s -w -buildid="
 
 .PHONY: test-go vet build build-lambda package
-vet: ## go mod tidy check, and go vet with and without the integration build tag
+vet: ## go mod tidy and gofmt checks, and go vet with and without the integration build tag
 	@$(GO) mod tidy -diff || { echo "go.mod/go.sum are not tidy: run 'go mod tidy' and commit" >&2; exit 1; }
+	@unformatted=$$(gofmt -l $$(git ls-files '*.go')); [ -z "$$unformatted" ] || { echo "gofmt would change: $$unformatted (run gofmt -w)" >&2; exit 1; }
 	$(GO) vet ./...
 	$(GO) vet -tags integration ./...
 

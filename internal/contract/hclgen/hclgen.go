@@ -52,7 +52,9 @@ func (o Output) Value() cty.Value {
 
 func scalar(goName string, v cty.Value) []Entry { return []Entry{{GoName: goName, Value: v}} }
 
-func str(goName, key, v string) Entry { return Entry{GoName: goName, Key: key, Value: cty.StringVal(v)} }
+func str(goName, key, v string) Entry {
+	return Entry{GoName: goName, Key: key, Value: cty.StringVal(v)}
+}
 
 func num(goName, key string, v int64) Entry {
 	return Entry{GoName: goName, Key: key, Value: cty.NumberIntVal(v)}
