@@ -367,7 +367,7 @@ func (h *Handler) store(ctx context.Context, j *job, res *imaging.Result) error 
 	sum := sha256.Sum256(j.obj.Data)
 	rec := h.baseRecord(j)
 	rec.Status = contract.StatusProcessed
-	rec.Format, rec.Width, rec.Height, rec.Orientation = string(res.Format), res.Width, res.Height, res.Orientation
+	rec.Format, rec.Width, rec.Height, rec.Orientation = string(res.Format), res.Width, res.Height, int(res.Orientation)
 	rec.SHA256 = hex.EncodeToString(sum[:])
 	rec.Thumbnails = thumbs
 	rec.Superseded = superseded
