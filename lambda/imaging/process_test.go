@@ -282,7 +282,7 @@ func TestOutputCarriesNoMetadata(t *testing.T) {
 	assert.Equal(t, "Canon", res.Exif.Make)
 	assert.Equal(t, "EOS 5D", res.Exif.Model)
 	assert.Equal(t, time.Date(2023, 5, 6, 7, 8, 9, 0, time.UTC), res.Exif.TakenAt)
-	assert.Equal(t, 6, res.Orientation)
+	assert.Equal(t, OrientRotate90, res.Orientation)
 	assert.Equal(t, [2]int{100, 200}, [2]int{res.Width, res.Height})
 }
 
