@@ -70,10 +70,14 @@ WRAP
 done
 ln -s root/usr/share/color/icc "$dest/icc"
 
-# Smoke test: every codec the tests use is there.
-"$dest/bin/heif-enc" --list-encoders 2>&1 | grep -q x265 || { echo "reftools: heif-enc has no x265 encoder" >&2; exit 1; }
-"$dest/bin/avifenc" --version 2>&1 | grep -q aom || { echo "reftools: avifenc has no aom codec" >&2; exit 1; }
-"$dest/bin/vips" -l foreign 2>&1 | grep -q heifload || { echo "reftools: vips did not load its heif module" >&2; exit 1; }
+# Smoke test: every codec the tests use is there. (Outputs are captured
+# first: with pipefail, `tool | grep -q` fails when grep exits early.)
+has() { # has TOOL-OUTPUT WORD MESSAGE
+	grep -q "$2" <<<"$1" || { echo "reftools: $3" >&2; exit 1; }
+}
+has "$("$dest/bin/heif-enc" --list-encoders 2>&1)" x265 "heif-enc has no x265 encoder"
+has "$("$dest/bin/avifenc" --version 2>&1)" aom "avifenc has no aom codec"
+has "$("$dest/bin/vips" -l foreign 2>&1)" heifload "vips did not load its heif module"
 for p in colord/AdobeRGB1998.icc sRGB.icc; do
 	[ -f "$dest/icc/$p" ] || { echo "reftools: ICC profile $p is missing" >&2; exit 1; }
 done
