@@ -9,6 +9,8 @@
 # Tests find them through IMGPIPE_REFTOOLS (internal/reftools), which the
 # Go test targets always set after installing them; a plain `go test`
 # leaves it unset and those tests skip, saying "run make reftools".
+# The first install downloads ~47 MB from Debian: inside netns-run (no
+# network) run `make reftools` outside it first.
 REFTOOLS       := $(TOOLS)/reftools
 REFTOOLS_STAMP := $(REFTOOLS)/.installed
 
