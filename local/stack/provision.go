@@ -71,7 +71,7 @@ func functionEnv(environment, tableName string, overrides map[string]string) map
 		contract.EnvEnvironment:       environment,
 		contract.EnvUploadsPrefix:     contract.UploadsPrefix,
 		contract.EnvThumbnailsPrefix:  contract.ThumbnailsPrefix,
-		contract.EnvThumbnailSizes:    contract.DefaultThumbnailSizes,
+		contract.EnvThumbnailSizes:    contract.SettingThumbnailSizes.EnvDefault(),
 		contract.EnvJPEGQuality:       strconv.Itoa(contract.DefaultJPEGQuality),
 		contract.EnvMaxImageBytes:     strconv.Itoa(contract.DefaultMaxImageBytes),
 		contract.EnvMaxImagePixels:    strconv.Itoa(contract.DefaultMaxImagePixels),

@@ -32,7 +32,7 @@ func TestFunctionEnvUsesContractNamesAndOverrides(t *testing.T) {
 	assert.Equal(t, "e2e", env[contract.EnvEnvironment])
 	assert.Equal(t, contract.UploadsPrefix, env[contract.EnvUploadsPrefix])
 	assert.Equal(t, contract.ThumbnailsPrefix, env[contract.EnvThumbnailsPrefix])
-	assert.Equal(t, contract.DefaultThumbnailSizes, env[contract.EnvThumbnailSizes])
+	assert.Equal(t, contract.SettingThumbnailSizes.EnvDefault(), env[contract.EnvThumbnailSizes])
 	assert.Equal(t, "1000", env[contract.EnvMaxImagePixels])
 	assert.Equal(t, fmt.Sprint(contract.DefaultMaxImageBytes), env[contract.EnvMaxImageBytes])
 	_, pathStyle := env[contract.EnvS3UsePathStyle]
@@ -40,7 +40,7 @@ func TestFunctionEnvUsesContractNamesAndOverrides(t *testing.T) {
 }
 
 func TestParseSizes(t *testing.T) {
-	got, err := parseSizes(contract.DefaultThumbnailSizes)
+	got, err := parseSizes(contract.SettingThumbnailSizes.EnvDefault())
 	require.NoError(t, err)
 	assert.NotEmpty(t, got)
 	for _, bad := range []string{"", "256,", "0", "a,b"} {
