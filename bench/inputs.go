@@ -1,5 +1,5 @@
 // Package bench is the side-by-side thumbnail benchmark behind `make bench`
-// (issue 6): the project's imaging pipeline against the stdlib with
+// (docs/performance.md): the project's imaging pipeline against the stdlib with
 // nfnt/resize and x/image/draw, and against libvips' vipsthumbnail, on
 // real photographs taken from Debian packages at bench time.
 package bench

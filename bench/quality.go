@@ -12,7 +12,7 @@ import (
 	"github.com/nfnt/resize"
 )
 
-// Reference is the quality yardstick of issue 6: the fully decoded image
+// Reference is the quality yardstick of the benchmark: the fully decoded image
 // (transparency over white) resized with Lanczos3, at each thumbnail's
 // dimensions.
 type Reference struct {

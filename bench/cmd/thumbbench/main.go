@@ -1,5 +1,5 @@
 // Command thumbbench is `make bench`: the side-by-side thumbnail benchmark
-// of issue 6. It prints the results table and writes it to -out.
+// of docs/performance.md. It prints the results table and writes it to -out.
 package main
 
 import (
