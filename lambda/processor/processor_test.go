@@ -122,6 +122,14 @@ type s3Record struct {
 // Lambda runtime does, so the key goes through aws-lambda-go's decoding.
 func event(t testing.TB, recs ...s3Record) events.S3Event {
 	t.Helper()
+	var ev events.S3Event
+	require.NoError(t, json.Unmarshal(eventJSON(t, recs...), &ev))
+	return ev
+}
+
+// eventJSON is the event notification S3 would send for recs.
+func eventJSON(t testing.TB, recs ...s3Record) []byte {
+	t.Helper()
 	var out []map[string]any
 	for _, r := range recs {
 		name := r.eventName
@@ -143,9 +151,7 @@ func event(t testing.TB, recs ...s3Record) events.S3Event {
 	}
 	raw, err := json.Marshal(map[string]any{"Records": out})
 	require.NoError(t, err)
-	var ev events.S3Event
-	require.NoError(t, json.Unmarshal(raw, &ev))
-	return ev
+	return raw
 }
 
 // upload stores an object and returns the event record S3 would send.
