@@ -26,8 +26,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/imgpipe/imgpipe/internal/awstest"
 	"github.com/imgpipe/imgpipe/internal/contract"
-	"github.com/imgpipe/imgpipe/lambda/awsfake"
 	"github.com/imgpipe/imgpipe/lambda/fault"
 	"github.com/imgpipe/imgpipe/lambda/imaging"
 	"github.com/imgpipe/imgpipe/lambda/metadata"
@@ -94,8 +94,8 @@ func (f *fakeImager) Process(ctx context.Context, data []byte) (*imaging.Result,
 }
 
 type harness struct {
-	s3      *awsfake.S3
-	db      *awsfake.DynamoDB
+	s3      *awstest.S3
+	db      *awstest.DynamoDB
 	imager  *fakeImager
 	h       *Handler
 	metrics bytes.Buffer
@@ -104,7 +104,7 @@ type harness struct {
 
 func newHarness(t testing.TB, versioned bool, concurrency int) *harness {
 	t.Helper()
-	x := &harness{s3: awsfake.NewS3(versioned), db: awsfake.NewDynamoDB(table), imager: &fakeImager{}}
+	x := &harness{s3: awstest.NewS3(versioned), db: awstest.NewDynamoDB(table), imager: &fakeImager{}}
 	var err error
 	x.h, err = New(objectstore.New(x.s3), metadata.NewStore(x.db, table), x.imager,
 		metrics.New(&x.metrics, "ImageProcessing", "test"),
@@ -308,7 +308,7 @@ func TestPermanentFailuresFromImager(t *testing.T) {
 
 // lengthHidingS3 drops Content-Length from GetObject, like a chunked
 // response, so only the capped read can catch an oversized body.
-type lengthHidingS3 struct{ *awsfake.S3 }
+type lengthHidingS3 struct{ *awstest.S3 }
 
 func (l lengthHidingS3) GetObject(ctx context.Context, in *s3.GetObjectInput, o ...func(*s3.Options)) (*s3.GetObjectOutput, error) {
 	out, err := l.S3.GetObject(ctx, in, o...)
