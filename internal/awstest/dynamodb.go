@@ -1,8 +1,10 @@
-// Package awsfake holds in-memory fakes of the S3 and DynamoDB client
-// operations the processor uses, for tests. They emulate the service
-// semantics the code relies on (versions, NoSuchKey/NoSuchVersion/NotFound,
-// quoted ETags, conditional writes) and let a test inject errors.
-package awsfake
+// Package awstest holds in-memory fakes of the S3 and DynamoDB client
+// operations the processor uses. It is test support, as net/http/httptest
+// is for net/http: only _test.go files import it. The fakes emulate the
+// service semantics the code relies on (versions,
+// NoSuchKey/NoSuchVersion/NotFound, quoted ETags, conditional writes) and
+// let a test inject errors.
+package awstest
 
 import (
 	"context"
@@ -49,6 +51,7 @@ func keyOf(item map[string]types.AttributeValue) (string, error) {
 
 // PutItem writes in.Item if in.ConditionExpression holds for the stored
 // item with the same key, else returns ConditionalCheckFailedException.
+// With ReturnValues ALL_OLD it returns the item it replaced.
 func (d *DynamoDB) PutItem(ctx context.Context, in *dynamodb.PutItemInput, _ ...func(*dynamodb.Options)) (*dynamodb.PutItemOutput, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
@@ -80,8 +83,12 @@ func (d *DynamoDB) PutItem(ctx context.Context, in *dynamodb.PutItemInput, _ ...
 			return nil, &types.ConditionalCheckFailedException{Message: aws.String("The conditional request failed")}
 		}
 	}
+	out := &dynamodb.PutItemOutput{}
+	if in.ReturnValues == types.ReturnValueAllOld && d.items[k] != nil {
+		out.Attributes = maps.Clone(d.items[k])
+	}
 	d.items[k] = maps.Clone(in.Item)
-	return &dynamodb.PutItemOutput{}, nil
+	return out, nil
 }
 
 // Items returns a copy of every stored item.
