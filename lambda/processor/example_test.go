@@ -23,6 +23,7 @@ import (
 	"github.com/imgpipe/imgpipe/lambda/metrics"
 	"github.com/imgpipe/imgpipe/lambda/objectstore"
 	"github.com/imgpipe/imgpipe/lambda/processor"
+	"github.com/imgpipe/imgpipe/lambda/rendition"
 )
 
 // bucket is a one-bucket, unversioned object store in memory: what the
@@ -61,17 +62,25 @@ func (b *bucket) PutThumbnail(_ context.Context, _, key string, jpeg []byte) err
 	return nil
 }
 
-// table keeps every record in memory (processor.Records).
+func (b *bucket) DeleteThumbnail(_ context.Context, _, key string) error {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	delete(b.objects, key)
+	return nil
+}
+
+// table keeps every record in memory (processor.Records); every event here
+// is new, so every Put is written.
 type table struct {
 	mu      sync.Mutex
 	records []metadata.Record
 }
 
-func (t *table) Put(_ context.Context, rec metadata.Record) (bool, error) {
+func (t *table) Put(_ context.Context, rec metadata.Record) (metadata.PutResult, error) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	t.records = append(t.records, rec)
-	return true, nil
+	return metadata.PutResult{Written: true}, nil
 }
 
 func s3Record(key string, size int64) events.S3EventRecord {
@@ -111,6 +120,7 @@ func ExampleHandler_Handle() {
 		ThumbnailsPrefix: "thumbnails/",
 		MaxImageBytes:    50 << 20,
 		ThumbnailSizes:   sizes,
+		Rendition:        rendition.Settings{Version: rendition.Version, Sizes: sizes, Formats: []string{"jpeg"}, Quality: 82}.Fingerprint(),
 		Concurrency:      2,
 		Logger:           slog.New(slog.NewJSONHandler(io.Discard, nil)),
 	})
@@ -147,7 +157,7 @@ func ExampleHandler_Handle() {
 
 // New refuses options it cannot work with, naming each problem.
 func ExampleNew() {
-	_, err := processor.New(nil, nil, nil, nil, processor.Options{UploadsPrefix: "uploads/", ThumbnailsPrefix: "thumbnails/", ThumbnailSizes: []int{256}})
+	_, err := processor.New(nil, nil, nil, nil, processor.Options{UploadsPrefix: "uploads/", ThumbnailsPrefix: "thumbnails/", ThumbnailSizes: []int{256}, Rendition: "r1"})
 	fmt.Println(err)
 	// Output:
 	// processor: invalid options: MaxImageBytes is 0, must be > 0; Concurrency is 0, must be >= 1
