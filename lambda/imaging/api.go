@@ -71,9 +71,9 @@ type Thumbnail struct {
 // Result describes a processed image.
 type Result struct {
 	Format      Format
-	Width       int // upright (after EXIF orientation) width of the original
-	Height      int // upright height of the original
-	Orientation int // EXIF orientation 1..8; 1 when absent
+	Width       int         // upright (after EXIF orientation) width of the original
+	Height      int         // upright height of the original
+	Orientation Orientation // EXIF orientation applied; OrientNormal when absent
 	Exif        *Exif
 	Thumbnails  []Thumbnail // one per Options.Sizes, in the same order
 }

@@ -69,7 +69,7 @@ func FuzzProcess(f *testing.F) {
 		if res.Width <= 0 || res.Height <= 0 || int64(res.Width)*int64(res.Height) > maxPixels {
 			t.Fatalf("impossible result dimensions %dx%d", res.Width, res.Height)
 		}
-		if res.Orientation < 1 || res.Orientation > 8 {
+		if !res.Orientation.Valid() {
 			t.Fatalf("orientation %d", res.Orientation)
 		}
 		if len(res.Thumbnails) != 2 {

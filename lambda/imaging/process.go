@@ -38,9 +38,9 @@ func (p *Processor) Process(ctx context.Context, data []byte) (res *Result, err 
 	if err := checkDimensions(format, cfg, p.opts.MaxPixels); err != nil {
 		return nil, err
 	}
-	md := readMetadata(format, data)
+	md := readExif(format, data)
 	res = &Result{Format: format, Width: cfg.Width, Height: cfg.Height, Orientation: md.orientation, Exif: md.exif}
-	if swapsAxes(md.orientation) {
+	if md.orientation.SwapsAxes() {
 		res.Width, res.Height = cfg.Height, cfg.Width
 	}
 	longest := 0
@@ -71,7 +71,7 @@ func (p *Processor) Process(ctx context.Context, data []byte) (res *Result, err 
 // that a smaller size can start from a larger thumbnail when that is still
 // at least twice its size. Encoding runs concurrently with the next resize.
 // Sizes that come out with the same dimensions share one encoding.
-func (p *Processor) thumbnails(ctx context.Context, src *planes, uw, uh, orientation int) ([]Thumbnail, error) {
+func (p *Processor) thumbnails(ctx context.Context, src *planes, uw, uh int, orientation Orientation) ([]Thumbnail, error) {
 	sizes := p.opts.Sizes
 	order := make([]int, len(sizes))
 	for i := range order {
@@ -104,7 +104,7 @@ func (p *Processor) thumbnails(ctx context.Context, src *planes, uw, uh, orienta
 			break
 		}
 		sw, sh := tw, th // dimensions in the stored orientation
-		if swapsAxes(orientation) {
+		if orientation.SwapsAxes() {
 			sw, sh = th, tw
 		}
 		base := src

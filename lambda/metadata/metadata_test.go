@@ -9,8 +9,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/imgpipe/imgpipe/internal/awstest"
 	"github.com/imgpipe/imgpipe/internal/contract"
-	"github.com/imgpipe/imgpipe/lambda/awsfake"
 	"github.com/imgpipe/imgpipe/lambda/fault"
 	"github.com/imgpipe/imgpipe/lambda/metadata"
 )
@@ -95,7 +95,7 @@ func TestPutRule(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			db := awsfake.NewDynamoDB("tbl")
+			db := awstest.NewDynamoDB("tbl")
 			s := metadata.NewStore(db, "tbl")
 			written, err := s.Put(context.Background(), tc.first)
 			require.NoError(t, err)
@@ -118,7 +118,7 @@ func TestPutRule(t *testing.T) {
 }
 
 func TestPutVersionsNeverShareAnItem(t *testing.T) {
-	db := awsfake.NewDynamoDB("tbl")
+	db := awstest.NewDynamoDB("tbl")
 	s := metadata.NewStore(db, "tbl")
 	v1, v2 := sample(), sample()
 	v2.VersionID = "v2"
@@ -133,7 +133,7 @@ func TestPutVersionsNeverShareAnItem(t *testing.T) {
 }
 
 func TestPutErrors(t *testing.T) {
-	db := awsfake.NewDynamoDB("tbl")
+	db := awstest.NewDynamoDB("tbl")
 	db.FailPut = func(map[string]types.AttributeValue) error {
 		return &types.ProvisionedThroughputExceededException{}
 	}
@@ -141,12 +141,12 @@ func TestPutErrors(t *testing.T) {
 	var te *fault.TransientError
 	assert.ErrorAs(t, err, &te, "throttling is transient")
 
-	_, err = metadata.NewStore(awsfake.NewDynamoDB("tbl"), "missing").Put(context.Background(), sample())
+	_, err = metadata.NewStore(awstest.NewDynamoDB("tbl"), "missing").Put(context.Background(), sample())
 	assert.ErrorAs(t, err, &te, "a missing table is a configuration error: transient, so it ends in the DLQ")
 	assert.False(t, fault.IsPermanent(err))
 
 	bad := sample()
 	bad.Status = "DONE"
-	_, err = metadata.NewStore(awsfake.NewDynamoDB("tbl"), "tbl").Put(context.Background(), bad)
+	_, err = metadata.NewStore(awstest.NewDynamoDB("tbl"), "tbl").Put(context.Background(), bad)
 	assert.ErrorContains(t, err, `unknown status "DONE"`)
 }

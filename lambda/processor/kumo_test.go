@@ -29,7 +29,7 @@ import (
 // adapters and SDK clients against kumo (an in-process AWS emulator on a
 // random port): it proves the requests, the condition expression and the
 // error classification hold against a second implementation, not only
-// against awsfake.
+// against awstest.
 func TestAdaptersOnKumo(t *testing.T) {
 	srv := kumo.NewServer()
 	defer srv.Close()

@@ -10,6 +10,10 @@
 // in the dead-letter queue. Records of one event run concurrently with a
 // bound; every record's work is independent, so one record's transient
 // failure does not undo the others' (their retry is idempotent).
+//
+// Invoke is the function's entry point: it recognises each event shape the
+// function is wired to and ends every record in handleRecord, which
+// reports an Outcome per record.
 package processor
 
 import (
@@ -157,7 +161,7 @@ func (h *Handler) Handle(ctx context.Context, ev events.S3Event) error {
 					errs[i] = h.recordError(rec, fault.Transient(fmt.Errorf("panic: %v", p)))
 				}
 			}()
-			if err := h.handleRecord(ctx, log, rec); err != nil {
+			if _, err := h.handleRecord(ctx, log, rec); err != nil {
 				errs[i] = h.recordError(rec, err)
 			}
 		})
@@ -195,17 +199,51 @@ func decodedKey(rec events.S3EventRecord) string {
 	return rec.S3.Object.Key
 }
 
-// job is one record in progress.
-type job struct {
-	start  time.Time
-	rec    events.S3EventRecord
-	bucket string
-	key    string
-	obj    objectstore.Object
-	log    *slog.Logger
+// Outcome is what became of one S3 event record. Every entry point (S3
+// event notifications, and the other event shapes Invoke accepts) reports
+// per record through it.
+type Outcome int
+
+// Outcomes of a record.
+const (
+	// OutcomeRetry: a transient failure; handleRecord returned the error and
+	// nothing was recorded, so the record must be delivered again.
+	OutcomeRetry Outcome = iota
+	// OutcomeIgnored: not for the processor (event type, prefix, folder).
+	OutcomeIgnored
+	// OutcomeProcessed: a PROCESSED record was written.
+	OutcomeProcessed
+	// OutcomeFailed: a permanent failure; a FAILED record was written.
+	OutcomeFailed
+	// OutcomeDuplicate: the table already held this version's result, so
+	// nothing was written or counted.
+	OutcomeDuplicate
+)
+
+var outcomeNames = [...]string{"retry", "ignored", "processed", "failed", "duplicate"}
+
+func (o Outcome) String() string {
+	if o >= 0 && int(o) < len(outcomeNames) {
+		return outcomeNames[o]
+	}
+	return "Outcome(" + strconv.Itoa(int(o)) + ")"
 }
 
-func (h *Handler) handleRecord(ctx context.Context, log *slog.Logger, rec events.S3EventRecord) error {
+// job is one record in progress.
+type job struct {
+	start   time.Time
+	rec     events.S3EventRecord
+	bucket  string
+	key     string
+	obj     objectstore.Object
+	log     *slog.Logger
+	outcome Outcome // set by store and fail once the record's fate is decided
+}
+
+// handleRecord runs one record. A nil error comes with the outcome
+// OutcomeIgnored, OutcomeProcessed, OutcomeFailed or OutcomeDuplicate; a
+// non-nil error is transient and comes with OutcomeRetry.
+func (h *Handler) handleRecord(ctx context.Context, log *slog.Logger, rec events.S3EventRecord) (Outcome, error) {
 	j := &job{start: h.now(), rec: rec, bucket: rec.S3.Bucket.Name, key: decodedKey(rec)}
 	j.log = log.With("bucket", j.bucket, "key", j.key, "eventName", rec.EventName)
 	if v := rec.S3.Object.VersionID; v != "" {
@@ -217,11 +255,11 @@ func (h *Handler) handleRecord(ctx context.Context, log *slog.Logger, rec events
 			level = slog.LevelWarn // the trigger should never send these
 		}
 		j.log.Log(ctx, level, "record ignored", "outcome", "ignored", "why", why)
-		return nil
+		return OutcomeIgnored, nil
 	}
 	err := h.process(ctx, j)
 	if reason, ok := fault.ReasonOf(err); ok {
-		return h.fail(ctx, j, reason, err)
+		err = h.fail(ctx, j, reason, err)
 	}
 	if err != nil {
 		if ctx.Err() != nil {
@@ -229,8 +267,9 @@ func (h *Handler) handleRecord(ctx context.Context, log *slog.Logger, rec events
 		}
 		j.log.Error("record failed transiently; the event will be retried", "outcome", "retry", "error", err.Error(),
 			"durationMs", h.now().Sub(j.start).Milliseconds())
+		return OutcomeRetry, err
 	}
-	return err
+	return j.outcome, nil
 }
 
 // ignoreReason says why a record is not processed, or "" to process it.
@@ -367,7 +406,7 @@ func (h *Handler) store(ctx context.Context, j *job, res *imaging.Result) error 
 	sum := sha256.Sum256(j.obj.Data)
 	rec := h.baseRecord(j)
 	rec.Status = contract.StatusProcessed
-	rec.Format, rec.Width, rec.Height, rec.Orientation = string(res.Format), res.Width, res.Height, res.Orientation
+	rec.Format, rec.Width, rec.Height, rec.Orientation = string(res.Format), res.Width, res.Height, int(res.Orientation)
 	rec.SHA256 = hex.EncodeToString(sum[:])
 	rec.Thumbnails = thumbs
 	rec.Superseded = superseded
@@ -385,6 +424,7 @@ func (h *Handler) store(ctx context.Context, j *job, res *imaging.Result) error 
 		h.logDuplicate(ctx, j, &rec)
 		return nil
 	}
+	j.outcome = OutcomeProcessed
 	h.emit(j, h.metrics.Processed(time.Duration(rec.DurationMs)*time.Millisecond, j.obj.Size, thumbBytes))
 	j.log.Info("image processed", "outcome", "processed", "imageId", rec.ImageID, "recordWritten", true,
 		"superseded", superseded, "thumbnails", len(thumbs), "durationMs", rec.DurationMs)
@@ -410,6 +450,7 @@ func (h *Handler) fail(ctx context.Context, j *job, reason contract.Reason, caus
 		h.logDuplicate(ctx, j, &rec)
 		return nil
 	}
+	j.outcome = OutcomeFailed
 	h.emit(j, h.metrics.Failed(reason, time.Duration(rec.DurationMs)*time.Millisecond, int64(len(j.obj.Data))))
 	j.log.Warn("image failed permanently", "outcome", "failed", "reason", string(reason), "error", rec.FailureMessage,
 		"imageId", rec.ImageID, "recordWritten", true, "durationMs", rec.DurationMs)
@@ -420,6 +461,7 @@ func (h *Handler) fail(ctx context.Context, j *job, reason contract.Reason, caus
 // holds the version's result (a redelivered or retried event): nothing is
 // written, counted or returned as an error.
 func (h *Handler) logDuplicate(ctx context.Context, j *job, rec *metadata.Record) {
+	j.outcome = OutcomeDuplicate
 	j.log.InfoContext(ctx, "duplicate event, record already stored", "outcome", "duplicate", "imageId", rec.ImageID,
 		"status", rec.Status, "reason", rec.FailureReason, "durationMs", rec.DurationMs)
 }

@@ -25,8 +25,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/imgpipe/imgpipe/internal/awstest"
 	"github.com/imgpipe/imgpipe/internal/contract"
-	"github.com/imgpipe/imgpipe/lambda/awsfake"
 	"github.com/imgpipe/imgpipe/lambda/fault"
 	"github.com/imgpipe/imgpipe/lambda/imaging"
 	"github.com/imgpipe/imgpipe/lambda/metadata"
@@ -85,8 +85,8 @@ func (f *fakeImager) Process(ctx context.Context, data []byte) (*imaging.Result,
 }
 
 type harness struct {
-	s3      *awsfake.S3
-	db      *awsfake.DynamoDB
+	s3      *awstest.S3
+	db      *awstest.DynamoDB
 	imager  *fakeImager
 	h       *Handler
 	metrics bytes.Buffer
@@ -95,7 +95,7 @@ type harness struct {
 
 func newHarness(t testing.TB, versioned bool, concurrency int) *harness {
 	t.Helper()
-	x := &harness{s3: awsfake.NewS3(versioned), db: awsfake.NewDynamoDB(table), imager: &fakeImager{}}
+	x := &harness{s3: awstest.NewS3(versioned), db: awstest.NewDynamoDB(table), imager: &fakeImager{}}
 	var err error
 	x.h, err = New(objectstore.New(x.s3), metadata.NewStore(x.db, table), x.imager,
 		metrics.New(&x.metrics, "ImageProcessing", "test"),
@@ -122,6 +122,14 @@ type s3Record struct {
 // Lambda runtime does, so the key goes through aws-lambda-go's decoding.
 func event(t testing.TB, recs ...s3Record) events.S3Event {
 	t.Helper()
+	var ev events.S3Event
+	require.NoError(t, json.Unmarshal(eventJSON(t, recs...), &ev))
+	return ev
+}
+
+// eventJSON is the event notification S3 would send for recs.
+func eventJSON(t testing.TB, recs ...s3Record) []byte {
+	t.Helper()
 	var out []map[string]any
 	for _, r := range recs {
 		name := r.eventName
@@ -143,9 +151,7 @@ func event(t testing.TB, recs ...s3Record) events.S3Event {
 	}
 	raw, err := json.Marshal(map[string]any{"Records": out})
 	require.NoError(t, err)
-	var ev events.S3Event
-	require.NoError(t, json.Unmarshal(raw, &ev))
-	return ev
+	return raw
 }
 
 // upload stores an object and returns the event record S3 would send.
@@ -292,7 +298,7 @@ func TestPermanentFailuresFromImager(t *testing.T) {
 
 // lengthHidingS3 drops Content-Length from GetObject, like a chunked
 // response, so only the capped read can catch an oversized body.
-type lengthHidingS3 struct{ *awsfake.S3 }
+type lengthHidingS3 struct{ *awstest.S3 }
 
 func (l lengthHidingS3) GetObject(ctx context.Context, in *s3.GetObjectInput, o ...func(*s3.Options)) (*s3.GetObjectOutput, error) {
 	out, err := l.S3.GetObject(ctx, in, o...)

@@ -80,5 +80,5 @@ func main() {
 		"uploadsPrefix", cfg.UploadsPrefix, "thumbnailsPrefix", cfg.ThumbnailsPrefix, "sizes", cfg.ThumbnailSizes,
 		"quality", cfg.JPEGQuality, "maxImageBytes", cfg.MaxImageBytes, "maxImagePixels", cfg.MaxImagePixels,
 		"concurrency", cfg.RecordConcurrency)
-	lambda.Start(h.Handle)
+	lambda.Start(h.Invoke)
 }

@@ -1,4 +1,4 @@
-package awsfake
+package awstest
 
 import (
 	"fmt"
@@ -198,7 +198,7 @@ func compare(a types.AttributeValue, op string, b types.AttributeValue) (bool, e
 	}
 	if a == nil || b == nil {
 		if op == "<>" {
-			return false, fmt.Errorf("awsfake: <> with a missing attribute is not emulated")
+			return false, fmt.Errorf("awstest: <> with a missing attribute is not emulated")
 		}
 		return false, nil // an ordering or equality test on a missing attribute is false
 	}
@@ -222,7 +222,7 @@ func compare(a types.AttributeValue, op string, b types.AttributeValue) (bool, e
 		}
 		c = x.Cmp(y)
 	default:
-		return false, fmt.Errorf("awsfake: comparison of %T not emulated", a)
+		return false, fmt.Errorf("awstest: comparison of %T not emulated", a)
 	}
 	switch op {
 	case "=":

@@ -1,8 +1,10 @@
-// Package awsfake holds in-memory fakes of the S3 and DynamoDB client
-// operations the processor uses, for tests. They emulate the service
-// semantics the code relies on (versions, NoSuchKey/NoSuchVersion/NotFound,
-// quoted ETags, conditional writes) and let a test inject errors.
-package awsfake
+// Package awstest holds in-memory fakes of the S3 and DynamoDB client
+// operations the processor uses. It is test support, as net/http/httptest
+// is for net/http: only _test.go files import it. The fakes emulate the
+// service semantics the code relies on (versions,
+// NoSuchKey/NoSuchVersion/NotFound, quoted ETags, conditional writes) and
+// let a test inject errors.
+package awstest
 
 import (
 	"context"
