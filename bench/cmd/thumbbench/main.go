@@ -133,9 +133,9 @@ func run(o options) error {
 	if _, err := os.Stat(filepath.FromSlash(bench.ProcessorPkg)); err == nil {
 		fmt.Fprintln(os.Stderr, "binary: building the processor, timing cold starts")
 		goBin := filepath.Join(runtime.GOROOT(), "bin", "go")
-		rep.Binary, err = bench.MeasureBinary(goBin, ".", tmp, o.coldRuns)
-		if err != nil {
-			return err
+		if rep.Binary, err = bench.MeasureBinary(goBin, ".", tmp, o.coldRuns); err != nil {
+			fmt.Fprintln(os.Stderr, "thumbbench: binary not measured:", err)
+			rep.Notes = append(rep.Notes, "binary size and cold init not measured: "+err.Error())
 		}
 	} else {
 		rep.Notes = append(rep.Notes, "binary size and cold init not measured: "+bench.ProcessorPkg+" is absent")
