@@ -6,10 +6,17 @@ import (
 	"image/jpeg"
 )
 
+// encodeOptions are the settings of one thumbnail encoding.
+type encodeOptions struct {
+	quality int    // JPEG quality, 1..100
+	icc     []byte // ICC profile to embed (preserve mode); nil: none
+}
+
 // encodeJPEG encodes 4:4:4 (or grey) planes with the standard library's
 // encoder, which writes no metadata segments at all: no EXIF, no GPS, no
-// ICC profile, no comments. Thumbnails are metadata-free by construction.
-func encodeJPEG(p *planes, quality int) ([]byte, error) {
+// ICC profile, no comments. Thumbnails are metadata-free by construction;
+// the only segments added are those of o.icc, in preserve mode.
+func encodeJPEG(p *planes, o encodeOptions) ([]byte, error) {
 	var img image.Image
 	r := image.Rect(0, 0, p.y.w, p.y.h)
 	if p.gray {
@@ -22,9 +29,33 @@ func encodeJPEG(p *planes, quality int) ([]byte, error) {
 		}
 	}
 	var buf bytes.Buffer
-	buf.Grow(p.y.w*p.y.h/4 + 1024)
-	if err := jpeg.Encode(&buf, img, &jpeg.Options{Quality: quality}); err != nil {
+	buf.Grow(p.y.w*p.y.h/4 + 1024 + len(o.icc))
+	if err := jpeg.Encode(&buf, img, &jpeg.Options{Quality: o.quality}); err != nil {
 		return nil, err
 	}
-	return buf.Bytes(), nil
+	if o.icc == nil {
+		return buf.Bytes(), nil
+	}
+	out := buf.Bytes()
+	return append(appendICCSegments(append([]byte(nil), out[:2]...), o.icc), out[2:]...), nil
+}
+
+// iccChunkSize is the most profile bytes one APP2 segment carries: a
+// segment's length field counts at most 65535 bytes, including itself (2),
+// the ICC_PROFILE header (12), and the sequence number and count (2).
+const iccChunkSize = 65535 - 2 - len(iccChunkHeader) - 2
+
+// appendICCSegments appends profile as APP2 ICC_PROFILE segments, numbered
+// from 1. The caller keeps profile within 255 chunks (MaxEmbeddedProfile).
+func appendICCSegments(dst, profile []byte) []byte {
+	n := (len(profile) + iccChunkSize - 1) / iccChunkSize
+	for i := range n {
+		part := profile[i*iccChunkSize : min(len(profile), (i+1)*iccChunkSize)]
+		size := 2 + len(iccChunkHeader) + 2 + len(part)
+		dst = append(dst, 0xff, 0xe2, byte(size>>8), byte(size))
+		dst = append(dst, iccChunkHeader...)
+		dst = append(dst, byte(i+1), byte(n))
+		dst = append(dst, part...)
+	}
+	return dst
 }
