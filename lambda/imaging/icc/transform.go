@@ -202,7 +202,11 @@ func NewTransform(p *Profile) (*Transform, error) {
 		}
 		t := &Transform{in: 1, gray: true}
 		for v := range 256 {
-			t.lut1[v] = uint8(math.Round(255 * srgbEncode(trc.eval(float64(v)/255))))
+			y := trc.eval(float64(v) / 255)
+			if p.PCS == SpaceLab { // the curve gives L*/100 (ICC.1, F.2)
+				y = labToXYZ(100*y, 0, 0)[1]
+			}
+			t.lut1[v] = uint8(math.Round(255 * srgbEncode(y)))
 		}
 		return t, nil
 	case 3:

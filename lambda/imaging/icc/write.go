@@ -29,7 +29,7 @@ func EncodeMatrixTRC(description string, p Primaries, c Curve) ([]byte, error) {
 		return append(append(b, f(v[1])...), f(v[2])...)
 	}
 	pc := *c.param
-	para := append([]byte("para\x00\x00\x00\x04\x00\x00"), f(pc.g)...)
+	para := append([]byte("para\x00\x00\x00\x00\x00\x04\x00\x00"), f(pc.g)...) // function type 4
 	for _, v := range []float64{pc.a, pc.b, pc.c, pc.d, pc.e, pc.f} {
 		para = append(para, f(v)...)
 	}
