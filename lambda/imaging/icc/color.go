@@ -214,3 +214,18 @@ func nameColorants(m mat3) string {
 	}
 	return "rgb"
 }
+
+// srgbEncodeUnclipped extends the inverse sRGB transfer function beyond
+// [0, 1], odd-symmetric below 0, so a device link keeps out-of-gamut
+// colours smooth until the final rounding clips them.
+func srgbEncodeUnclipped(l float64) float64 {
+	switch {
+	case math.IsNaN(l):
+		return 0
+	case l < 0:
+		return -srgbEncodeUnclipped(-l)
+	case l <= 0.0031308:
+		return 12.92 * l
+	}
+	return 1.055*math.Pow(l, 1/2.4) - 0.055
+}

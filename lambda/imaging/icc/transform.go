@@ -232,7 +232,9 @@ func lutTransform(l *pipeline) *Transform {
 	exact := func(dev []float64) [3]float64 {
 		xyz := decodePCS(l.eval(dev), l.enc)
 		lin := srgbFromD50.apply(xyz)
-		return [3]float64{srgbEncode(lin[0]), srgbEncode(lin[1]), srgbEncode(lin[2])}
+		// Unclipped, so that interpolating between grid points on either
+		// side of the gamut boundary clips where the colour does.
+		return [3]float64{srgbEncodeUnclipped(lin[0]), srgbEncodeUnclipped(lin[1]), srgbEncodeUnclipped(lin[2])}
 	}
 	if l.in == 1 {
 		t := &Transform{in: 1, gray: true}
