@@ -49,11 +49,11 @@
 //
 // # kumo
 //
-// kumo quirks are handled here and only here (the README's table "kumo
-// quirks, and where they are handled"): the S3→Lambda base URL is fixed to localhost:4566, so the
-// in-process server is put behind a reverse proxy on that port; kumo does
-// not pass the function's environment to the runtime, so the stack passes
-// it; asynchronous events sent before a handler polls are dropped, so Start
+// kumo quirks are handled here and only here (docs/local.md lists them):
+// the S3→Lambda base URL is fixed to localhost:4566, so the in-process
+// server is put behind a reverse proxy on that port; kumo does not pass the
+// function's environment to the runtime, so the stack passes it;
+// asynchronous events sent before a handler polls are dropped, so Start
 // returns only once a synchronous Invoke has round-tripped; and dropped
 // events are counted from kumo's own log so they are reported, not waited
 // for. What kumo does not implement is not provisioned (see
