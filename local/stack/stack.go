@@ -45,7 +45,9 @@
 //     declareProcessing from the evaluated block (reader keeps the first
 //     error), and add a step to provisionStorage or provisionFunction.
 //     Values only AWS knows (ARNs) go in tfmodule.Options.Known, as the
-//     bucket's and table's do.
+//     bucket's and table's do; one only the local AWS can tell (a queue's
+//     URL) means creating that resource first and evaluating the module
+//     again with it known, as declare does for the bucket and table.
 //
 // # kumo
 //
