@@ -51,6 +51,7 @@ func keyOf(item map[string]types.AttributeValue) (string, error) {
 
 // PutItem writes in.Item if in.ConditionExpression holds for the stored
 // item with the same key, else returns ConditionalCheckFailedException.
+// With ReturnValues ALL_OLD it returns the item it replaced.
 func (d *DynamoDB) PutItem(ctx context.Context, in *dynamodb.PutItemInput, _ ...func(*dynamodb.Options)) (*dynamodb.PutItemOutput, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
@@ -82,8 +83,12 @@ func (d *DynamoDB) PutItem(ctx context.Context, in *dynamodb.PutItemInput, _ ...
 			return nil, &types.ConditionalCheckFailedException{Message: aws.String("The conditional request failed")}
 		}
 	}
+	out := &dynamodb.PutItemOutput{}
+	if in.ReturnValues == types.ReturnValueAllOld && d.items[k] != nil {
+		out.Attributes = maps.Clone(d.items[k])
+	}
 	d.items[k] = maps.Clone(in.Item)
-	return &dynamodb.PutItemOutput{}, nil
+	return out, nil
 }
 
 // Items returns a copy of every stored item.

@@ -33,20 +33,22 @@ type S3 struct {
 	// HeadOmitsVersion makes HeadObject return no VersionId, as kumo does.
 	HeadOmitsVersion bool
 	// Fail, when set, is called before each operation ("GetObject",
-	// "HeadObject", "PutObject") on key; a non-nil error is returned instead.
+	// "HeadObject", "PutObject", "DeleteObject") on key; a non-nil error is
+	// returned instead.
 	Fail func(op, key string) error
 	// Now stamps LastModified (second precision, like S3's HTTP dates).
 	Now func() time.Time
 
 	mu        sync.Mutex
 	objects   map[string][]Object
+	deleted   map[string]bool // versioned keys whose current version is a delete marker
 	seq       int
 	bytesRead int64
 }
 
 // NewS3 returns an empty store.
 func NewS3(versioned bool) *S3 {
-	return &S3{Versioned: versioned, objects: map[string][]Object{}, Now: time.Now}
+	return &S3{Versioned: versioned, objects: map[string][]Object{}, deleted: map[string]bool{}, Now: time.Now}
 }
 
 func path(bucket, key string) string { return bucket + "/" + key }
@@ -63,6 +65,7 @@ func (f *S3) Put(bucket, key string, body []byte, contentType string) Object {
 		ContentType:  contentType,
 		LastModified: f.Now().UTC().Truncate(time.Second),
 	}
+	delete(f.deleted, path(bucket, key))
 	if f.Versioned {
 		o.VersionID = fmt.Sprintf("ver%06d", f.seq)
 		f.objects[path(bucket, key)] = append(f.objects[path(bucket, key)], o)
@@ -90,7 +93,7 @@ func (f *S3) Current(bucket, key string) (Object, bool) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	vs := f.objects[path(bucket, key)]
-	if len(vs) == 0 {
+	if len(vs) == 0 || f.deleted[path(bucket, key)] {
 		return Object{}, false
 	}
 	return vs[len(vs)-1], true
@@ -102,7 +105,7 @@ func (f *S3) Keys(bucket string) []string {
 	defer f.mu.Unlock()
 	var keys []string
 	for p, vs := range f.objects {
-		if len(vs) > 0 && len(p) > len(bucket) && p[:len(bucket)+1] == bucket+"/" {
+		if len(vs) > 0 && !f.deleted[p] && len(p) > len(bucket) && p[:len(bucket)+1] == bucket+"/" {
 			keys = append(keys, p[len(bucket)+1:])
 		}
 	}
@@ -136,7 +139,7 @@ func (f *S3) find(op, bucket, key, versionID string) (Object, error) {
 		}
 		return Object{}, &smithy.GenericAPIError{Code: "NoSuchVersion", Message: "The specified version does not exist."}
 	}
-	if len(vs) == 0 {
+	if len(vs) == 0 || f.deleted[path(bucket, key)] {
 		if op == "HeadObject" {
 			return Object{}, &s3types.NotFound{Message: aws.String("Not Found")}
 		}
@@ -228,4 +231,34 @@ func (f *S3) PutObject(ctx context.Context, in *s3.PutObjectInput, _ ...func(*s3
 		f.mu.Unlock()
 	}
 	return &s3.PutObjectOutput{ETag: aws.String(o.ETag), VersionId: optString(o.VersionID)}, nil
+}
+
+// DeleteObject deletes bucket/key as S3 does without a version id: in an
+// unversioned bucket the object goes; in a versioned one its versions stay
+// readable by id but the key has no current version (a delete marker).
+// Deleting a missing key succeeds.
+func (f *S3) DeleteObject(ctx context.Context, in *s3.DeleteObjectInput, _ ...func(*s3.Options)) (*s3.DeleteObjectOutput, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	if f.Fail != nil {
+		if err := f.Fail("DeleteObject", aws.ToString(in.Key)); err != nil {
+			return nil, err
+		}
+	}
+	if v := aws.ToString(in.VersionId); v != "" {
+		f.DeleteVersion(aws.ToString(in.Bucket), aws.ToString(in.Key), v)
+		return &s3.DeleteObjectOutput{VersionId: in.VersionId}, nil
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	p := path(aws.ToString(in.Bucket), aws.ToString(in.Key))
+	if !f.Versioned {
+		delete(f.objects, p)
+		return &s3.DeleteObjectOutput{}, nil
+	}
+	if len(f.objects[p]) > 0 {
+		f.deleted[p] = true
+	}
+	return &s3.DeleteObjectOutput{DeleteMarker: aws.Bool(true)}, nil
 }
