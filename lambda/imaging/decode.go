@@ -39,6 +39,8 @@ func decodeConfig(format Format, data []byte) (cfg image.Config, err error) {
 		cfg, err = bmp.DecodeConfig(r)
 	case FormatTIFF:
 		cfg, err = tiff.DecodeConfig(r)
+	case FormatHEIC, FormatAVIF:
+		return heifConfig(format, data)
 	default:
 		return cfg, fault.Permanentf(contract.ReasonUnsupportedFormat, "no decoder for format %q", format)
 	}
@@ -82,6 +84,10 @@ func decodeImage(format Format, data []byte, cfg image.Config, longestTarget int
 		img, err = bmp.Decode(r)
 	case FormatTIFF:
 		img, err = tiff.Decode(r)
+	case FormatHEIC, FormatAVIF:
+		if img, err = decodeHEIF(format, data); err != nil {
+			return nil, err // already classified
+		}
 	default:
 		return nil, fault.Permanentf(contract.ReasonUnsupportedFormat, "no decoder for format %q", format)
 	}
