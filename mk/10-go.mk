@@ -6,8 +6,13 @@ LAMBDA_PKG       := ./lambda/cmd/processor
 HOST_BOOTSTRAP   := $(DIST)/host/bootstrap
 LAMBDA_BOOTSTRAP := $(DIST)/lambda/bootstrap
 LAMBDA_ZIP       := $(DIST)/processor.zip
-# Reproducible: no cgo, no paths, no VCS stamp, no build id.
-GO_LAMBDA_FLAGS  := -tags lambda.norpc -trimpath -buildvcs=false -ldflags "-s -w -buildid="
+# Reproducible: no cgo, no paths, no VCS stamp, no build id. nodynamic: the
+# HEIC/AVIF decoders (github.com/gen2brain/heic, avif) never look for a system
+# libheif/libavif to dlopen, and always run their embedded WebAssembly.
+GO_LAMBDA_FLAGS  := -tags lambda.norpc,nodynamic -trimpath -buildvcs=false -ldflags "-s -w -buildid="
+# The same for every other go command make runs (tests, go run), so tests
+# exercise the decoders the Lambda ships. An explicit -tags overrides it.
+export GOFLAGS := -tags=nodynamic
 
 .PHONY: test-go vet build build-lambda package
 vet: ## go mod tidy and gofmt checks, and go vet with and without the integration build tag
