@@ -200,8 +200,8 @@ func (f File) Bytes() []byte {
 		}
 		iloc = append(iloc, u16(int(it.ID))...)
 		iloc = append(iloc, u16(locs[i].method)...)
-		iloc = append(iloc, u16(0)...)    // data_reference_index
-		iloc = append(iloc, u16(1)...)    // extent_count
+		iloc = append(iloc, u16(0)...) // data_reference_index
+		iloc = append(iloc, u16(1)...) // extent_count
 		iloc = append(iloc, u32(uint32(off))...)
 		iloc = append(iloc, u32(uint32(locs[i].len))...)
 	}
