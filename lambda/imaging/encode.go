@@ -4,11 +4,18 @@ import (
 	"github.com/imgpipe/imgpipe/lambda/imaging/jpegenc"
 )
 
+// encodeOptions are the settings of one thumbnail encoding.
+type encodeOptions struct {
+	quality int    // JPEG quality, 1..100
+	icc     []byte // ICC profile to embed (preserve mode); nil: none
+}
+
 // encodeJPEG encodes planes (4:4:4, 4:2:0 or grey) with jpegenc, which
-// writes no metadata segments at all: no EXIF, no GPS, no ICC profile, no
-// comments. Thumbnails are metadata-free by construction.
-func encodeJPEG(p *planes, quality int) ([]byte, error) {
-	return jpegenc.Encode(jpegImage(p), jpegenc.Options{Quality: quality})
+// writes no metadata segments at all: no EXIF, no GPS, no comments, and an
+// ICC profile only when o.icc holds one (preserve mode). Thumbnails are
+// metadata-free by construction.
+func encodeJPEG(p *planes, o encodeOptions) ([]byte, error) {
+	return jpegenc.Encode(jpegImage(p), jpegenc.Options{Quality: o.quality, ICC: o.icc})
 }
 
 // jpegImage is p as jpegenc's input, without copying.
