@@ -85,7 +85,7 @@ func chunk(typ string, body []byte) []byte {
 // paethRef is PNG 9.4's predictor as the specification writes it.
 func paethRef(a, b, c uint8) uint8 {
 	p := int(a) + int(b) - int(c)
-	pa, pb, pc := abs(p-int(a)), abs(p-int(b)), abs(p-int(c))
+	pa, pb, pc := absInt(p-int(a)), absInt(p-int(b)), absInt(p-int(c))
 	switch {
 	case pa <= pb && pa <= pc:
 		return a
@@ -95,7 +95,7 @@ func paethRef(a, b, c uint8) uint8 {
 	return c
 }
 
-func abs(v int) int {
+func absInt(v int) int {
 	if v < 0 {
 		return -v
 	}
@@ -139,7 +139,7 @@ func maxDiff(t *testing.T, a, b plane) int {
 	for y := 0; y < a.h; y++ {
 		ra, rb := a.row(y), b.row(y)
 		for x := range ra {
-			d = max(d, abs(int(ra[x])-int(rb[x])))
+			d = max(d, absInt(int(ra[x])-int(rb[x])))
 		}
 	}
 	return d
