@@ -1,6 +1,10 @@
 # Performance: the fastjpeg decoder's tests run in test-go; this fragment
 # adds the side-by-side thumbnail benchmark, which is not part of `make test`
 # (it takes minutes and measures speed, not correctness).
+$(call needs,GO TOOLS TOOLS_BIN,mk/50-bench.mk)
+
+##@ Performance: the side-by-side thumbnail benchmark (mk/50-bench.mk)
+
 BENCH_IMAGES  := $(TOOLS)/bench-images
 BENCH_DEBS    := mate-backgrounds plasma-workspace-wallpapers
 BENCH_ROUNDS  ?= 7
