@@ -160,14 +160,14 @@ func (f File) Bytes() []byte {
 		ipma = append(ipma, byte(len(it.Props)))
 		for _, p := range it.Props {
 			props = append(props, p.Box)
-			idx := byte(len(props))
+			idx := len(props) // 15-bit indices (ipma flags 1)
 			if p.Essential {
-				idx |= 0x80
+				idx |= 0x8000
 			}
-			ipma = append(ipma, idx)
+			ipma = append(ipma, u16(idx)...)
 		}
 	}
-	iprp := Box("iprp", Box("ipco", props...), FullBox("ipma", 0, 0, u32(uint32(len(f.Items))), ipma))
+	iprp := Box("iprp", Box("ipco", props...), FullBox("ipma", 0, 1, u32(uint32(len(f.Items))), ipma))
 	var idatBody, mdatBody []byte
 	type loc struct {
 		method   int

@@ -2,6 +2,7 @@ package imaging
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"image"
 	"image/draw"
@@ -65,7 +66,7 @@ func checkDimensions(format Format, cfg image.Config, maxPixels int64) error {
 
 // decodeImage decodes the pixels once. A JPEG may come back smaller than
 // cfg (scaled decoding); nothing may come back larger than cfg.
-func decodeImage(format Format, data []byte, cfg image.Config, longestTarget int) (img image.Image, err error) {
+func decodeImage(ctx context.Context, format Format, data []byte, cfg image.Config, longestTarget int) (img image.Image, err error) {
 	defer recoverAs(&err, format, "image data")
 	r := bytes.NewReader(data)
 	switch format {
@@ -85,7 +86,7 @@ func decodeImage(format Format, data []byte, cfg image.Config, longestTarget int
 	case FormatTIFF:
 		img, err = tiff.Decode(r)
 	case FormatHEIC, FormatAVIF:
-		if img, err = decodeHEIF(format, data); err != nil {
+		if img, err = decodeHEIF(ctx, format, data); err != nil {
 			return nil, err // already classified
 		}
 	default:

@@ -1,29 +1,27 @@
 package imaging
 
 import (
-	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"image"
 	"runtime"
+	"runtime/debug"
 	"sync"
-
-	"github.com/gen2brain/avif"
-	"github.com/gen2brain/heic"
 
 	"github.com/imgpipe/imgpipe/internal/contract"
 	"github.com/imgpipe/imgpipe/lambda/fault"
 	"github.com/imgpipe/imgpipe/lambda/imaging/heif"
+	"github.com/imgpipe/imgpipe/lambda/imaging/wasmcodec"
 )
 
 // HEIF/HEIC and AVIF are read in two parts. Our own container parser
 // (package heif) finds the primary image, its size, transforms, colour,
 // alpha and Exif, and enforces every limit before a pixel is decoded. The
 // coded pictures (each grid tile, the alpha plane) are then decoded one by
-// one by libheif/libde265 (HEVC) or libavif/libaom (AV1), compiled to
-// WebAssembly and run by wazero in a sandbox (github.com/gen2brain/heic and
-// github.com/gen2brain/avif), each given a standalone file of one coded
-// item without transforms, so that:
+// one by libheif/libde265 (HEVC) or libavif/libaom (AV1) compiled to
+// WebAssembly (package wasmcodec), each given a standalone file of one
+// coded item without transforms, so that:
 //   - tiles decode in parallel, and memory is the output image plus one
 //     tile per core, not the decoder's whole-image buffers;
 //   - transforms (clap, irot, imir) are applied once, by this pipeline, the
@@ -34,24 +32,30 @@ import (
 // Neither codec can decode at a reduced size (HEVC and AV1 have no
 // DCT-domain scaling like JPEG's), so HEIF is always decoded at full size.
 // The WebAssembly modules are compiled on the first HEIF/AVIF image of a
-// process (sync.Once in each package): an invocation that sees none pays
-// nothing.
+// process: an invocation that sees none pays nothing.
 
 // isHEIF reports whether the format is read by the heif container parser.
 func isHEIF(f Format) bool { return f == FormatHEIC || f == FormatAVIF }
 
 // maxCodedItemPixels bounds one coded picture (a tile, or a whole image
 // that is not a grid): the decoders hold several full-size buffers per
-// picture inside their WebAssembly memory, which grows by copying. Measured
-// peak RSS per megapixel of one picture: HEVC about 19 MiB (8-bit), AV1
-// about 52 MiB (8-bit) and more at 10 bits (libavif outputs 16-bit RGBA).
-// These caps keep a single picture within the 1024 MB Lambda default with
-// room for the thumbnails. Grids (every iPhone photo: 512×512 tiles) are
-// decoded tile by tile and are bounded only by the pixel cap.
+// picture in their WebAssembly memory, outside the Go heap. Measured peak
+// RSS of the whole job (256 and 1024 px thumbnails, Go memory limit at 90%
+// of 1024 MB): HEVC 8-bit 12 MP 187 MiB, 50 MP 466-538 MiB; AV1 8-bit
+// 12 MP 347 MiB, 24.4 MP 664 MiB (50 MP does not fit the 1 GiB module
+// limit); AV1 10-bit 12 MP 493 MiB (libavif converts to 16-bit RGBA).
+// These caps keep one picture within the 1024 MB Lambda default. Grids
+// (every iPhone photo: 512×512 tiles) are decoded tile by tile and bounded
+// only by the pixel cap.
 var maxCodedItemPixels = map[heif.Codec]map[bool]int64{ // codec → high bit depth → pixels
-	heif.HEVC: {false: 24_000_000, true: 24_000_000},
-	heif.AV1:  {false: 12_600_000, true: 6_300_000},
+	heif.HEVC: {false: 50_000_000, true: 50_000_000},
+	heif.AV1:  {false: 25_000_000, true: 16_000_000},
 }
+
+// bigPicture is the size from which the Go heap's garbage is returned to
+// the system before decoding: the decoder's memory is not Go heap, so the
+// Go memory limit would not make room for it.
+const bigPicture = 4_000_000
 
 // openHEIF parses the container and describes the primary image.
 func openHEIF(format Format, data []byte) (*heif.File, *heif.Image, error) {
@@ -154,19 +158,19 @@ func heifDepthAlpha(format Format, data []byte) (int, bool) {
 // decodeHEIF decodes the primary image's clean aperture, in stored
 // orientation, alpha included. The result's bounds are the aperture in
 // stored coordinates (its Min need not be zero).
-func decodeHEIF(format Format, data []byte) (image.Image, error) {
+func decodeHEIF(ctx context.Context, format Format, data []byte) (image.Image, error) {
 	_, im, err := openHEIF(format, data)
 	if err != nil {
 		return nil, err
 	}
-	img, err := decodePicture(im, im.Crop)
+	img, err := decodePicture(ctx, im, im.Crop)
 	if err != nil {
 		return nil, fmt.Errorf("%s image: %w", format, err)
 	}
 	if im.Alpha == nil {
 		return img, nil
 	}
-	a, err := decodePicture(im.Alpha, im.Crop)
+	a, err := decodePicture(ctx, im.Alpha, im.Crop)
 	if err != nil {
 		return nil, fmt.Errorf("%s alpha plane: %w", format, err)
 	}
@@ -176,7 +180,7 @@ func decodeHEIF(format Format, data []byte) (image.Image, error) {
 // decodePicture decodes the tiles of im that intersect crop into one image
 // of crop's bounds. The first tile is decoded alone and sets the pixel type;
 // the others are decoded on GOMAXPROCS goroutines.
-func decodePicture(im *heif.Image, crop heif.Rect) (image.Image, error) {
+func decodePicture(ctx context.Context, im *heif.Image, crop heif.Rect) (image.Image, error) {
 	type job struct {
 		i    int
 		rect image.Rectangle // the tile in stored coordinates
@@ -192,7 +196,14 @@ func decodePicture(im *heif.Image, crop heif.Rect) (image.Image, error) {
 	if len(jobs) == 0 {
 		return nil, fault.Permanentf(contract.ReasonCorrupt, "no tile covers the clean aperture %v", bounds)
 	}
-	canvas, err := firstTile(im.Tiles[jobs[0].i], jobs[0].rect, bounds)
+	if len(jobs) == 1 { // one picture (or one tile in the aperture): no canvas, no copy
+		img, err := decodeTile(ctx, im.Tiles[jobs[0].i], jobs[0].rect)
+		if err != nil {
+			return nil, err
+		}
+		return img.(subImager).SubImage(bounds), nil
+	}
+	canvas, err := firstTile(ctx, im.Tiles[jobs[0].i], jobs[0].rect, bounds)
 	if err != nil {
 		return nil, err
 	}
@@ -209,7 +220,7 @@ func decodePicture(im *heif.Image, crop heif.Rect) (image.Image, error) {
 		go func() {
 			defer wg.Done()
 			for j := range next {
-				tile, err := decodeTile(im.Tiles[j.i], j.rect)
+				tile, err := decodeTile(ctx, im.Tiles[j.i], j.rect)
 				if err == nil {
 					err = paste(canvas, tile)
 				}
@@ -238,10 +249,14 @@ func decodePicture(im *heif.Image, crop heif.Rect) (image.Image, error) {
 	return canvas, nil
 }
 
+type subImager interface {
+	SubImage(image.Rectangle) image.Image
+}
+
 // firstTile decodes the first tile and allocates the canvas for its pixel
 // type (the decoder's memory is released when it returns).
-func firstTile(t heif.Tile, rect, bounds image.Rectangle) (image.Image, error) {
-	first, err := decodeTile(t, rect)
+func firstTile(ctx context.Context, t heif.Tile, rect, bounds image.Rectangle) (image.Image, error) {
+	first, err := decodeTile(ctx, t, rect)
 	if err != nil {
 		return nil, err
 	}
@@ -254,18 +269,24 @@ func firstTile(t heif.Tile, rect, bounds image.Rectangle) (image.Image, error) {
 
 // decodeTile decodes one coded item and places it at rect (its position in
 // the stored image). A decoder panic is a corrupt picture.
-func decodeTile(t heif.Tile, rect image.Rectangle) (img image.Image, err error) {
+func decodeTile(ctx context.Context, t heif.Tile, rect image.Rectangle) (img image.Image, err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			img, err = nil, fault.Permanentf(contract.ReasonCorrupt, "the %s decoder panicked: %v", t.Codec, r)
 		}
 	}()
-	file := bytes.NewReader(t.Standalone())
+	if int64(t.Width)*int64(t.Height) >= bigPicture {
+		debug.FreeOSMemory()
+	}
+	file := t.Standalone()
 	switch t.Codec {
 	case heif.HEVC:
-		img, err = heic.Decode(file)
+		img, err = wasmcodec.DecodeHEVC(ctx, file)
 	case heif.AV1:
-		img, err = avif.Decode(file)
+		img, _, err = wasmcodec.DecodeAV1(ctx, file)
+	}
+	if ctx.Err() != nil {
+		return nil, fault.Transient(ctx.Err())
 	}
 	if err != nil {
 		return nil, fault.Permanentf(contract.ReasonCorrupt, "the %s picture does not decode (%w)", t.Codec, err)

@@ -57,7 +57,7 @@ func (p *Processor) Process(ctx context.Context, data []byte) (res *Result, err 
 	if err := ctx.Err(); err != nil {
 		return nil, fault.Transient(err)
 	}
-	img, err := decodeImage(format, data, cfg, longest)
+	img, err := decodeImage(ctx, format, data, cfg, longest)
 	if err != nil {
 		return nil, err
 	}

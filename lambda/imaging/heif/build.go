@@ -25,7 +25,18 @@ func (t Tile) Standalone() []byte {
 	ispe := make([]byte, 8)
 	binary.BigEndian.PutUint32(ispe, uint32(t.Width))
 	binary.BigEndian.PutUint32(ispe[4:], uint32(t.Height))
-	ipco := boxBytes("ipco", append(append([]byte{}, t.Config...), full("ispe", 0, ispe)...))
+	config := t.Config
+	if t.Codec == HEVC && len(config) > 8+16 && config[8+16]&3 == 0 {
+		// A monochrome picture (a grey image, an alpha plane). The WebAssembly
+		// libheif build (gen2brain/heic) asks libheif for the configuration's
+		// layout and supports only YCbCr 4:2:0/4:2:2/4:4:4, so it fails on
+		// "monochrome". Declared 4:2:0, libheif decodes the monochrome
+		// bitstream (the SPS, not hvcC, drives libde265) and adds neutral
+		// chroma: the luma plane is the picture.
+		config = append([]byte(nil), config...)
+		config[8+16] |= 1
+	}
+	ipco := boxBytes("ipco", append(append([]byte{}, config...), full("ispe", 0, ispe)...))
 	ipma := full("ipma", 0, []byte{0, 0, 0, 1, 0, 1, 2, 0x81, 0x02}) // item 1: config (essential), ispe
 	iprp := boxBytes("iprp", append(ipco, ipma...))
 
