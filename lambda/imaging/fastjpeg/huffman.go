@@ -18,6 +18,11 @@ type huffTable struct {
 	// ac maps the next fastBits bits, for AC tables, to a fused entry when
 	// the code and its magnitude bits both fit: value<<16 | run<<8 | bits.
 	ac [1 << fastBits]int32
+	// skip maps the next fastBits bits, for AC tables, to what it takes to
+	// pass over a coefficient whose value is not needed: kind<<16 | run<<8
+	// | code and magnitude bits, kind being skipCoef, skipZRL or skipEOB.
+	// 0 when the code is longer than fastBits.
+	skip [1 << fastBits]uint32
 	// Canonical decoding for codes longer than fastBits.
 	maxCode [17]int32 // largest code of each length, -1 when none
 	minCode [17]int32
@@ -65,6 +70,14 @@ func (t *huffTable) fill(l int, code int32, sym uint8, isAC bool) {
 			continue
 		}
 		run, size := int(sym>>4), int(sym&15)
+		switch {
+		case size != 0:
+			t.skip[idx] = skipCoef<<16 | uint32(run)<<8 | uint32(l+size)
+		case run == 15:
+			t.skip[idx] = skipZRL<<16 | uint32(l)
+		default: // EOB (other runs without a size are invalid; read as EOB too)
+			t.skip[idx] = skipEOB<<16 | uint32(l)
+		}
 		if size == 0 || l+size > fastBits {
 			continue
 		}
@@ -73,6 +86,13 @@ func (t *huffTable) fill(l int, code int32, sym uint8, isAC bool) {
 		t.ac[idx] = v<<16 | int32(run)<<8 | int32(l+size)
 	}
 }
+
+// Kinds of skip entries.
+const (
+	skipCoef = 1 + iota
+	skipZRL
+	skipEOB
+)
 
 // extend turns s magnitude bits into the signed value they encode.
 func extend(v int32, s int) int32 {
