@@ -114,9 +114,10 @@ type bitReader struct {
 	pos    int    // next byte to load
 	acc    uint64 // valid bits are the top n
 	n      uint
-	marker bool // pos is at a marker; feeding zeros
-	padEOF int  // zero bytes fed after the end of the data
-	bad    bool // an invalid Huffman code was seen
+	marker bool   // pos is at a marker; feeding zeros
+	padEOF int    // zero bytes fed after the end of the data
+	loaded uint64 // bits put into acc so far: the next bit is at loaded - n
+	bad    bool   // an invalid Huffman code was seen
 }
 
 func (b *bitReader) reset(data []byte, pos int) {
@@ -134,6 +135,7 @@ func (b *bitReader) fill() {
 			bits := k << 3
 			acc |= v >> n &^ (1<<(64-n-bits) - 1)
 			b.acc, b.n = acc, n+bits
+			b.loaded += uint64(bits)
 			b.pos += int(k)
 			return
 		}
@@ -163,9 +165,14 @@ func (b *bitReader) fill() {
 		}
 		acc |= uint64(c) << (56 - n)
 		n += 8
+		b.loaded += 8
 	}
 	b.acc, b.n = acc, n
 }
+
+// bitPos is the position of the next bit in the scan's data with the
+// stuffing bytes removed, counted from where the reader was reset.
+func (b *bitReader) bitPos() uint64 { return b.loaded - uint64(b.n) }
 
 // refill is fill for callers that keep the buffer in local variables: it
 // stores them, fills, and returns the new values.

@@ -224,6 +224,20 @@ func (d *decoder) decodeBaseline(sc *scan) error {
 		}
 		return nil
 	}
+	if d.canSpeculate(sc) {
+		if handled, err := d.decodeBaselineSpec(sc); handled {
+			return err
+		}
+	}
+	return d.decodeBaselineSeq(sc)
+}
+
+// decodeBaselineSeq decodes an interleaved sequential scan from the
+// reader's position, one MCU after another.
+func (d *decoder) decodeBaselineSeq(sc *scan) error {
+	var pred [4]int32
+	br := &d.br
+	bs := d.bs
 	perMCU := 0
 	for i := 0; i < sc.n; i++ {
 		perMCU += d.comp[sc.comp[i]].h * d.comp[sc.comp[i]].v
