@@ -300,7 +300,7 @@ func TestBrokenHEIF(t *testing.T) {
 		{"no meta", heiftest.Box("ftyp", []byte("heic\x00\x00\x00\x00mif1heic")), contract.ReasonCorrupt, "neither a meta box"},
 		{"declares 100 MP", heiftest.Still(fake(10000, 10000)).Bytes(), contract.ReasonTooManyPixels, "over the cap"},
 		{"grid tiles over the cap", heiftest.Grid(grid, 11, 11, 5600, 5600).Bytes(), contract.ReasonTooManyPixels, "decoded pixels"},
-		{"single picture over the decoder budget", heiftest.Still(fake(6000, 5000)).Bytes(), contract.ReasonTooManyPixels, "memory budget"},
+		{"single picture over the decoder budget", heiftest.Still(heiftest.AV1Tile(6000, 5000, 6000, 5000, []byte{0x32, 0})).Bytes(), contract.ReasonTooManyPixels, "memory budget"},
 		{"unsupported codec", func() []byte {
 			f := heiftest.Still(fake(64, 64))
 			f.Items[0].Type = "j2k1"
