@@ -107,7 +107,7 @@ func (q *SQS) ReceiveMessage(ctx context.Context, in *sqs.ReceiveMessageInput, _
 		out.Messages = append(out.Messages, sqstypes.Message{
 			MessageId: aws.String(m.id), ReceiptHandle: aws.String(m.receipt), Body: aws.String(m.body),
 			Attributes: map[string]string{
-				string(sqstypes.MessageSystemAttributeNameSentTimestamp):          strconv.FormatInt(m.sent.UnixMilli(), 10),
+				string(sqstypes.MessageSystemAttributeNameSentTimestamp):           strconv.FormatInt(m.sent.UnixMilli(), 10),
 				string(sqstypes.MessageSystemAttributeNameApproximateReceiveCount): strconv.Itoa(m.receives),
 			},
 		})
