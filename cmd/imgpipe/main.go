@@ -6,25 +6,12 @@ package main
 
 import (
 	"context"
-	"fmt"
 	"os"
 	"os/signal"
 	"syscall"
-	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	awsconfig "github.com/aws/aws-sdk-go-v2/config"
-	"github.com/aws/aws-sdk-go-v2/credentials"
-	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
-	"github.com/aws/aws-sdk-go-v2/service/lambda"
-	"github.com/aws/aws-sdk-go-v2/service/s3"
-	"github.com/aws/aws-sdk-go-v2/service/s3control"
-	"github.com/aws/aws-sdk-go-v2/service/sqs"
-	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"golang.org/x/term"
 
-	"github.com/imgpipe/imgpipe/internal/stackfile"
 	"github.com/imgpipe/imgpipe/ops/cli"
 )
 
@@ -39,52 +26,9 @@ func main() {
 		Stdout:    os.Stdout,
 		Stderr:    os.Stderr,
 		Terminal:  term.IsTerminal(int(os.Stderr.Fd())),
-		Connect:   connect,
+		Connect:   cli.Connect,
 		Terraform: terraform,
 	})
 	stop()
 	os.Exit(code)
-}
-
-// connect makes the clients of stack s from the standard AWS chain. The
-// stack's region, when given, wins over the chain's; with an endpoint (the
-// local stack) every client talks to it and S3 uses path-style addressing.
-func connect(ctx context.Context, s stackfile.Stack) (*cli.Clients, error) {
-	var opts []func(*awsconfig.LoadOptions) error
-	if s.Region != "" {
-		opts = append(opts, awsconfig.WithRegion(s.Region))
-	}
-	cfg, err := awsconfig.LoadDefaultConfig(ctx, opts...)
-	if err != nil {
-		return nil, err
-	}
-	if cfg.Region == "" {
-		return nil, fmt.Errorf("no AWS region: set AWS_REGION (or a profile's region), or give the stack's region")
-	}
-	if s.Endpoint != "" {
-		cfg.BaseEndpoint = aws.String(s.Endpoint)
-		// A local endpoint accepts any key: when the chain has none, the
-		// emulator's conventional static test credentials.
-		rctx, cancel := context.WithTimeout(ctx, 2*time.Second)
-		if _, err := cfg.Credentials.Retrieve(rctx); err != nil {
-			cfg.Credentials = credentials.NewStaticCredentialsProvider("test", "test", "")
-		}
-		cancel()
-	}
-	stsc := sts.NewFromConfig(cfg)
-	return &cli.Clients{
-		S3:         s3.NewFromConfig(cfg, func(o *s3.Options) { o.UsePathStyle = s.Endpoint != "" }),
-		DynamoDB:   dynamodb.NewFromConfig(cfg),
-		Lambda:     lambda.NewFromConfig(cfg),
-		SQS:        sqs.NewFromConfig(cfg),
-		CloudWatch: cloudwatch.NewFromConfig(cfg),
-		Control:    s3control.NewFromConfig(cfg),
-		AccountID: func(ctx context.Context) (string, error) {
-			out, err := stsc.GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
-			if err != nil {
-				return "", err
-			}
-			return aws.ToString(out.Account), nil
-		},
-	}, nil
 }
