@@ -20,6 +20,10 @@ const (
 	UploadsPrefix = "uploads/"
 	// ThumbnailsPrefix is where thumbnails are written; it is never processed.
 	ThumbnailsPrefix = "thumbnails/"
+	// BatchOperationsPrefix holds the CSV manifests and completion reports
+	// of S3 Batch Operations jobs (`imgpipe backfill --engine batch`), under
+	// "manifests/" and "reports/". It is never processed.
+	BatchOperationsPrefix = "batch-operations/"
 )
 
 // DynamoDB metadata table schema (kept from the CloudFormation seed so

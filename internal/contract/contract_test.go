@@ -27,6 +27,12 @@ func TestThumbnailKey(t *testing.T) {
 }
 
 func TestPrefixesDoNotNest(t *testing.T) {
-	assert.False(t, strings.HasPrefix(ThumbnailsPrefix, UploadsPrefix))
-	assert.False(t, strings.HasPrefix(UploadsPrefix, ThumbnailsPrefix))
+	prefixes := []string{UploadsPrefix, ThumbnailsPrefix, BatchOperationsPrefix}
+	for _, a := range prefixes {
+		for _, b := range prefixes {
+			if a != b {
+				assert.False(t, strings.HasPrefix(a, b), "%q nests in %q", a, b)
+			}
+		}
+	}
 }
