@@ -114,3 +114,26 @@ const (
 func ThumbnailKey(thumbnailsPrefix, uploadsPrefix, key string, size int) string {
 	return thumbnailsPrefix + strconv.Itoa(size) + "/" + strings.TrimPrefix(key, uploadsPrefix) + ".jpg"
 }
+
+// UploadKeyOfThumbnail inverts ThumbnailKey: it returns the upload key and
+// the size a thumbnail key was made for, and ok false when key is not of
+// the form thumbnailsPrefix + "<size>/" + name + ".jpg".
+func UploadKeyOfThumbnail(thumbnailsPrefix, uploadsPrefix, key string) (uploadKey string, size int, ok bool) {
+	rest, found := strings.CutPrefix(key, thumbnailsPrefix)
+	if !found {
+		return "", 0, false
+	}
+	sizePart, name, found := strings.Cut(rest, "/")
+	if !found {
+		return "", 0, false
+	}
+	size, err := strconv.Atoi(sizePart)
+	if err != nil || size <= 0 || strconv.Itoa(size) != sizePart {
+		return "", 0, false
+	}
+	name, found = strings.CutSuffix(name, ".jpg")
+	if !found || name == "" {
+		return "", 0, false
+	}
+	return uploadsPrefix + name, size, true
+}
