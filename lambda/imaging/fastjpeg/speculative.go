@@ -43,11 +43,11 @@ const specChunkBlocks = 4096
 // specRun is B's record, in chunks allocated as B goes, so that A can read
 // the entries B has published (n) while B writes more.
 type specRun struct {
-	chunks  []*specChunk // sized for every block of the scan; filled as needed
-	bad     []int        // blocks at which B saw an invalid code
-	n       atomic.Int64
-	endPos  uint64 // bit position after B's last block
-	failed  bool   // B panicked: its record is not to be used
+	chunks []*specChunk // sized for every block of the scan; filled as needed
+	bad    []int        // blocks at which B saw an invalid code
+	n      atomic.Int64
+	endPos uint64 // bit position after B's last block
+	failed bool   // B panicked: its record is not to be used
 }
 
 func (r *specRun) at(k int) (*specChunk, int) {
