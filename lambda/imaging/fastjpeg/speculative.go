@@ -3,6 +3,7 @@ package fastjpeg
 import (
 	"runtime"
 	"sync/atomic"
+	"time"
 )
 
 // Speculative parallel entropy decoding of a baseline scan without restart
@@ -254,8 +255,9 @@ func (d *decoder) decodeUntilSync(sc *scan, phases, offs []int, midBits uint64, 
 							for j < n && run.pos(j) < pos {
 								j++
 							}
-						default:
-							runtime.Gosched()
+						case <-time.After(20 * time.Microsecond):
+							// B is behind: wait without spinning, so that on
+							// a busy machine A does not take B's CPU.
 							continue
 						}
 						break
