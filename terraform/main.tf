@@ -57,6 +57,12 @@ module "processing" {
   maximum_retry_attempts    = var.maximum_retry_attempts
   maximum_event_age_seconds = var.maximum_event_age_seconds
 
+  ingestion                      = var.ingestion
+  ingest_batch_size              = var.ingest_batch_size
+  ingest_batching_window_seconds = var.ingest_batching_window_seconds
+  ingest_maximum_concurrency     = var.ingest_maximum_concurrency
+  ingest_max_receive_count       = var.ingest_max_receive_count
+
   create_batch_operations_role = var.create_batch_operations_role
 }
 
@@ -68,10 +74,13 @@ module "monitoring" {
   function_name            = module.processing.function_name
   function_timeout_seconds = module.processing.function_timeout_seconds
   dlq_name                 = module.processing.dlq_name
+  ingest_queue_name        = module.processing.ingest_queue_name
   table_name               = module.storage.table_name
   bucket_name              = module.storage.bucket_name
   alarm_emails             = var.alarm_emails
   kms_key_arn              = var.alarm_kms_key_arn
+
+  ingest_queue_age_threshold_seconds = var.ingest_queue_age_threshold_seconds
 }
 
 # Production alarms must reach somebody: refuse to plan prod without an

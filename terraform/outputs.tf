@@ -68,13 +68,28 @@ output "dlq_arn" {
   value       = module.processing.dlq_arn
 }
 
+output "ingestion" {
+  description = "How uploads reach the function: \"direct\" or \"sqs\" (the imgpipe CLI's redrive reads it)."
+  value       = module.processing.ingestion
+}
+
+output "ingest_queue_url" {
+  description = "URL of the ingest queue (ingestion \"sqs\"), or null."
+  value       = module.processing.ingest_queue_url
+}
+
+output "ingest_queue_arn" {
+  description = "ARN of the ingest queue (ingestion \"sqs\"), or null."
+  value       = module.processing.ingest_queue_arn
+}
+
 output "sns_topic_arn" {
   description = "ARN of the alarm topic."
   value       = module.monitoring.sns_topic_arn
 }
 
 output "alarm_names" {
-  description = "Names of the environment's alarms (the eight of modules/monitoring)."
+  description = "Names of the environment's alarms (those of modules/monitoring: eight, and two more of the ingest queue with ingestion \"sqs\")."
   value       = module.monitoring.alarm_names
 }
 

@@ -48,8 +48,13 @@ run "stack_composes_the_modules" {
     error_message = "The prefixes and index name must be the contract's."
   }
   assert {
-    condition     = output.function_name == "imgpipe-test-ab12cd-processor" && output.dashboard_name == "imgpipe-test-ab12cd" && length(output.alarm_names) == 8
-    error_message = "The function, dashboard and alarms must exist and be named for the environment."
+    condition     = output.function_name == "imgpipe-test-ab12cd-processor" && output.dashboard_name == "imgpipe-test-ab12cd" && length(output.alarm_names) == 10
+    error_message = "The function, dashboard and alarms (eight, and two of the ingest queue) must exist and be named for the environment."
+  }
+  assert {
+    condition = (output.ingestion == "sqs" && output.ingest_queue_url == module.processing.ingest_queue_url && output.ingest_queue_arn == module.processing.ingest_queue_arn &&
+    contains(output.alarm_names, "imgpipe-test-ab12cd-ingest-queue-age") && contains(output.alarm_names, "imgpipe-test-ab12cd-ingest-queue-depth"))
+    error_message = "By default uploads go through the ingest queue, which the outputs name and the monitoring module watches."
   }
   assert {
     condition     = module.storage.table_arn == output.table_arn && module.processing.dlq_url == output.dlq_url
@@ -58,6 +63,19 @@ run "stack_composes_the_modules" {
   assert {
     condition     = output.aws_region == "eu-west-1" && output.batch_operations_role_arn == null && output.operator_policy_json == module.processing.operator_policy_json
     error_message = "The imgpipe CLI reads the region, the Batch Operations role (none by default) and its policy from the outputs."
+  }
+}
+
+run "direct_ingestion_has_no_queue_alarms" {
+  command = apply
+
+  variables {
+    ingestion = "direct"
+  }
+
+  assert {
+    condition     = output.ingestion == "direct" && output.ingest_queue_url == null && length(output.alarm_names) == 8
+    error_message = "With ingestion direct there is no ingest queue, nor its alarms."
   }
 }
 
@@ -99,7 +117,7 @@ run "prod_with_alarm_emails_plans" {
     alarm_emails = ["oncall@example.org"]
   }
   assert {
-    condition     = length(module.monitoring.alarm_names) == 8
-    error_message = "prod with an alarm address must plan."
+    condition     = length(module.monitoring.alarm_names) == 10
+    error_message = "prod with an alarm address must plan (eight alarms and two of the ingest queue)."
   }
 }
