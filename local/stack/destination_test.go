@@ -80,7 +80,7 @@ func (h *destHarness) do(method, path, body string, header ...string) *http.Resp
 	}
 	resp, err := http.DefaultClient.Do(req)
 	require.NoError(h.t, err)
-	resp.Body.Close()
+	require.NoError(h.t, resp.Body.Close())
 	return resp
 }
 

@@ -54,9 +54,9 @@ func (f *faults) wrap(next http.Handler) http.Handler {
 		}
 		w.Header().Set("Content-Type", "application/xml")
 		w.WriteHeader(http.StatusServiceUnavailable)
-		fmt.Fprintf(w, `<?xml version="1.0" encoding="UTF-8"?>`+
+		_, _ = fmt.Fprintf(w, `<?xml version="1.0" encoding="UTF-8"?>`+
 			`<Error><Code>SlowDown</Code><Message>Please reduce your request rate (a fault injected by the local stack on %s).</Message>`+
-			`<RequestId>local-fault</RequestId></Error>`, r.URL.Path)
+			`<RequestId>local-fault</RequestId></Error>`, r.URL.Path) // a client gone away: nothing to tell it
 	})
 }
 

@@ -42,17 +42,17 @@ func TestListenWaitsForThePort(t *testing.T) {
 	go func() {
 		ln, err := listen(context.Background(), addr, time.Minute)
 		if err == nil {
-			ln.Close()
+			err = ln.Close()
 		}
 		got <- err
 	}()
 	time.Sleep(300 * time.Millisecond) // listen meets the port taken first
-	held.Close()
+	require.NoError(t, held.Close())
 	require.NoError(t, <-got)
 
 	held2, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)
-	defer held2.Close()
+	defer func() { require.NoError(t, held2.Close()) }()
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	_, err = listen(ctx, held2.Addr().String(), time.Minute)

@@ -50,7 +50,7 @@ func main() {
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if len(args) == 0 || (args[0] != "up" && args[0] != "down") {
-		fmt.Fprintln(stderr, "usage: localstack up [-dir out/local] [-wait-port D] | localstack down [-dir out/local]")
+		_, _ = fmt.Fprintln(stderr, "usage: localstack up [-dir out/local] [-wait-port D] | localstack down [-dir out/local]")
 		return 2
 	}
 	fs := flag.NewFlagSet("localstack "+args[0], flag.ContinueOnError)
@@ -68,7 +68,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 
 func up(ctx context.Context, dir string, wait time.Duration, stdout, stderr io.Writer) int {
 	fail := func(format string, a ...any) int {
-		fmt.Fprintf(stderr, "local-up: "+format+"\n", a...)
+		_, _ = fmt.Fprintf(stderr, "local-up: "+format+"\n", a...)
 		return 1
 	}
 	if pid, alive := running(dir); alive {
@@ -81,7 +81,7 @@ func up(ctx context.Context, dir string, wait time.Duration, stdout, stderr io.W
 	if err := writeAtomic(filepath.Join(dir, pidFile), strconv.Itoa(os.Getpid())+"\n"); err != nil {
 		return fail("write the pid file: %v", err)
 	}
-	defer os.Remove(filepath.Join(dir, pidFile))
+	defer func() { _ = os.Remove(filepath.Join(dir, pidFile)) }() // gone already if down removed it
 
 	lg := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{ReplaceAttr: dropTime}))
 	st, err := stack.Start(ctx, stack.Config{LogDir: filepath.Join(dir, logDir), PortWait: wait, Logger: lg})
@@ -96,7 +96,7 @@ func up(ctx context.Context, dir string, wait time.Duration, stdout, stderr io.W
 		// stack.json goes first: nobody should start work on a dying stack.
 		_ = os.Remove(stackPath)
 		st.Close()
-		fmt.Fprintln(stderr, "local-up: stopped; no process of the stack is left")
+		_, _ = fmt.Fprintln(stderr, "local-up: stopped; no process of the stack is left")
 	}()
 	desc, err := st.Description()
 	if err != nil {
@@ -106,7 +106,7 @@ func up(ctx context.Context, dir string, wait time.Duration, stdout, stderr io.W
 		return fail("write %s: %v", stackPath, err)
 	}
 	lg.Info("handler running", "pid", st.HandlerPID(), "log", st.HandlerLogPath())
-	fmt.Fprintf(stdout, "local stack ready at %s\n  stack:   %s\n  bucket:  %s (uploads under %s)\n  table:   %s\n  function %s\n  dlq:     %s\n  logs:    %s\n"+
+	_, _ = fmt.Fprintf(stdout, "local stack ready at %s\n  stack:   %s\n  bucket:  %s (uploads under %s)\n  table:   %s\n  function %s\n  dlq:     %s\n  logs:    %s\n"+
 		"try:      go run ./cmd/imgpipe --stack %s status\nstop:     Ctrl-C, or make local-down\n",
 		desc.Endpoint, stackPath, desc.Bucket, desc.UploadsPrefix, desc.Table, desc.Function, desc.DLQ, st.LogDir, stackPath)
 
@@ -115,7 +115,7 @@ func up(ctx context.Context, dir string, wait time.Duration, stdout, stderr io.W
 	for {
 		select {
 		case <-ctx.Done():
-			fmt.Fprintln(stderr, "local-up: stopping")
+			_, _ = fmt.Fprintln(stderr, "local-up: stopping")
 			return 0
 		case <-tick.C:
 			if herr := st.HandlerErr(); herr != nil {
@@ -130,27 +130,27 @@ func down(dir string, stdout, stderr io.Writer) int {
 	pid, alive := running(dir)
 	switch {
 	case pid == 0:
-		fmt.Fprintf(stdout, "local-down: no local stack is running (no %s)\n", filepath.Join(dir, pidFile))
+		_, _ = fmt.Fprintf(stdout, "local-down: no local stack is running (no %s)\n", filepath.Join(dir, pidFile))
 		return 0
 	case !alive:
 		_ = os.Remove(filepath.Join(dir, pidFile))
 		_ = os.Remove(filepath.Join(dir, stackFile))
-		fmt.Fprintf(stdout, "local-down: the stack recorded in %s (pid %d) is not running; removed its files\n", dir, pid)
+		_, _ = fmt.Fprintf(stdout, "local-down: the stack recorded in %s (pid %d) is not running; removed its files\n", dir, pid)
 		return 0
 	}
 	if err := syscall.Kill(pid, syscall.SIGTERM); err != nil {
-		fmt.Fprintf(stderr, "local-down: signal pid %d: %v\n", pid, err)
+		_, _ = fmt.Fprintf(stderr, "local-down: signal pid %d: %v\n", pid, err)
 		return 1
 	}
 	deadline := time.Now().Add(stopTimeout)
 	for time.Now().Before(deadline) {
 		if !isLocalstack(pid) {
-			fmt.Fprintf(stdout, "local-down: stopped the local stack (pid %d)\n", pid)
+			_, _ = fmt.Fprintf(stdout, "local-down: stopped the local stack (pid %d)\n", pid)
 			return 0
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
-	fmt.Fprintf(stderr, "local-down: pid %d did not stop within %s\n", pid, stopTimeout)
+	_, _ = fmt.Fprintf(stderr, "local-down: pid %d did not stop within %s\n", pid, stopTimeout)
 	return 1
 }
 

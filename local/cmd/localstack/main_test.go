@@ -87,7 +87,7 @@ func startUp(t *testing.T, bin, dir string) *upProcess {
 	require.NoError(t, err)
 	u.cmd.Stderr = pw
 	require.NoError(t, u.cmd.Start())
-	pw.Close()
+	require.NoError(t, pw.Close()) // the child holds its own copy
 	go func() {
 		sc := bufio.NewScanner(pr)
 		for sc.Scan() {
@@ -101,7 +101,8 @@ func startUp(t *testing.T, bin, dir string) *upProcess {
 		if u.cmd.ProcessState == nil {
 			_ = u.cmd.Process.Signal(syscall.SIGTERM)
 			select {
-			case <-u.done:
+			case err := <-u.done:
+				t.Logf("local-up stopped at cleanup: %v", err)
 			case <-time.After(30 * time.Second):
 				_ = u.cmd.Process.Kill()
 			}
