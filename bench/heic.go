@@ -216,7 +216,7 @@ func (s *HEICStats) Markdown() string {
 	fmt.Fprintf(&b, "`%s`: %dx%d, %d HEVC tiles of %d×%d (iPhone layout), %.1f MB, made by `MakeGridHEIC` from the 12 MP crop with Debian's heif-enc. ",
 		s.File, s.Width, s.Height, s.Tiles, HEICTile, HEICTile, float64(s.Bytes)/1e6)
 	fmt.Fprintf(&b, "libvips: %s (Debian, native libheif + libde265). imgpipe: libheif/libde265 in WebAssembly (wazero), tiles decoded on GOMAXPROCS=%d goroutines. Medians of %d runs; each libvips run is a fresh process.\n\n", s.VipsVersion, s.GOMAXPRO, s.Rounds)
-	fmt.Fprintln(&b, "| run | wall | peak RSS |")
+	fmt.Fprintln(&b, "| run | wall | peak RSS (MiB) |")
 	fmt.Fprintln(&b, "|---|---:|---:|")
 	fmt.Fprintf(&b, "| imgpipe, first HEIC of a fresh process (module compile + decode + 256 and 1024 px) | %.0f ms | %s |\n", ms(s.Cold.Wall), mib(s.Cold.MaxRSS))
 	fmt.Fprintf(&b, "| imgpipe, warm (decode + 256 and 1024 px) | %.0f ms | %s |\n", ms(s.Warm), mib(s.WarmRSS))
