@@ -3,6 +3,7 @@ package bench
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"image"
 	"image/draw"
@@ -34,7 +35,7 @@ func MakeGridHEIC(reftools, src, dst string) error {
 		return err
 	}
 	img, err := jpeg.Decode(f)
-	f.Close()
+	_ = f.Close() // read-only: the decode error is the one that matters
 	if err != nil {
 		return fmt.Errorf("decode %s: %w", src, err)
 	}
@@ -44,7 +45,7 @@ func MakeGridHEIC(reftools, src, dst string) error {
 	if err != nil {
 		return err
 	}
-	defer os.RemoveAll(tmp)
+	defer func() { _ = os.RemoveAll(tmp) }() // a temporary folder; nothing to report
 	tiles := make([]heif.Tile, cols*rows)
 	errs := make([]error, len(tiles))
 	var wg sync.WaitGroup
@@ -60,8 +61,7 @@ func MakeGridHEIC(reftools, src, dst string) error {
 			in, out := filepath.Join(tmp, fmt.Sprintf("t%d.png", i)), filepath.Join(tmp, fmt.Sprintf("t%d.heic", i))
 			w, err := os.Create(in)
 			if err == nil {
-				err = png.Encode(w, tile)
-				w.Close()
+				err = errors.Join(png.Encode(w, tile), w.Close())
 			}
 			if err == nil {
 				var o []byte
@@ -193,7 +193,9 @@ func MeasureHEIC(self []string, reftools, file, tmp string, rounds int) (*HEICSt
 			return nil, fmt.Errorf("vipsthumbnail: %w", err)
 		}
 		thumbs = append(thumbs, pr)
-		os.Remove(filepath.Join(tmp, fmt.Sprintf("h%d.v", i)))
+		if err := os.Remove(filepath.Join(tmp, fmt.Sprintf("h%d.v", i))); err != nil {
+			return nil, err
+		}
 	}
 	s.VipsLoad, s.VipsThumb = medianRun(loads), medianRun(thumbs)
 	return s, nil

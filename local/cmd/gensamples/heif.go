@@ -40,7 +40,7 @@ func heifSamples(upright image.Image, roseAlpha image.Image, roseJPEG []byte) (m
 	if err != nil {
 		return nil, err
 	}
-	defer os.RemoveAll(tmp)
+	defer func() { _ = os.RemoveAll(tmp) }() // a temporary folder; nothing to report
 	tool := func(name string, args ...string) error {
 		cmd := exec.Command(filepath.Join(dir, "bin", name), args...)
 		if out, err := cmd.CombinedOutput(); err != nil {
