@@ -30,3 +30,47 @@ func TestPrefixesDoNotNest(t *testing.T) {
 	assert.False(t, strings.HasPrefix(ThumbnailsPrefix, UploadsPrefix))
 	assert.False(t, strings.HasPrefix(UploadsPrefix, ThumbnailsPrefix))
 }
+
+func TestFormatKeys(t *testing.T) {
+	const key = "uploads/a/cat.png"
+	// The JPEG key is the one written before formats were configurable.
+	assert.Equal(t, ThumbnailKey(ThumbnailsPrefix, UploadsPrefix, key, 256), FormatJPEG.Key(ThumbnailsPrefix, UploadsPrefix, key, 256))
+	assert.Equal(t, "thumbnails/256/a/cat.png.jpg", FormatJPEG.Key(ThumbnailsPrefix, UploadsPrefix, key, 256))
+	assert.Equal(t, "thumbnails/256/a/cat.png.webp", FormatWebP.Key(ThumbnailsPrefix, UploadsPrefix, key, 256))
+	assert.Equal(t, "thumbnails/1024/a/cat.png.avif", FormatAVIF.Key(ThumbnailsPrefix, UploadsPrefix, key, 1024))
+	exts, types := map[string]bool{}, map[string]bool{}
+	for _, f := range ThumbnailFormats {
+		assert.False(t, exts[f.Ext] || types[f.ContentType], "%s shares its extension or Content-Type", f.Name)
+		exts[f.Ext], types[f.ContentType] = true, true
+		got, ok := LookupThumbnailFormat(f.Name)
+		assert.True(t, ok)
+		assert.Equal(t, f, got)
+	}
+}
+
+func TestParseThumbnailFormats(t *testing.T) {
+	tests := []struct {
+		in      string
+		want    []ThumbnailFormat
+		wantErr string
+	}{
+		{"jpeg", []ThumbnailFormat{FormatJPEG}, ""},
+		{"webp,jpeg", []ThumbnailFormat{FormatJPEG, FormatWebP}, ""},
+		{" AVIF , webp ,jpeg,webp", []ThumbnailFormat{FormatJPEG, FormatWebP, FormatAVIF}, ""},
+		{"webp", []ThumbnailFormat{FormatWebP}, ""},
+		{"jpg", nil, `"jpg" is not a thumbnail format (jpeg, webp, avif)`},
+		{"jpeg,,webp", nil, `"" is not a thumbnail format`},
+		{"", nil, `"" is not a thumbnail format`},
+	}
+	for _, tc := range tests {
+		t.Run(tc.in, func(t *testing.T) {
+			got, err := ParseThumbnailFormats(tc.in)
+			if tc.wantErr != "" {
+				assert.ErrorContains(t, err, tc.wantErr)
+				return
+			}
+			assert.NoError(t, err)
+			assert.Equal(t, tc.want, got)
+		})
+	}
+}
