@@ -78,6 +78,9 @@ func decodeImage(format Format, data []byte, cfg image.Config, longestTarget int
 		}
 	case FormatWebP:
 		img, err = webp.Decode(r)
+		if err == nil {
+			img = fullRangeWebP(img) // lossy WebP is limited-range YCbCr (webprange.go)
+		}
 	case FormatBMP:
 		img, err = bmp.Decode(r)
 	case FormatTIFF:
