@@ -11,7 +11,7 @@ HOST_BOOTSTRAP   := $(DIST)/host/bootstrap
 LAMBDA_BOOTSTRAP := $(DIST)/lambda/bootstrap
 LAMBDA_ZIP       := $(DIST)/processor.zip
 # Reproducible: no cgo, no paths, no VCS stamp, no build id.
-GO_LAMBDA_FLAGS  := -tags lambda.norpc -trimpath -buildvcs=false -ldflags "-s -w -buildid="
+GO_LAMBDA_FLAGS  := -tags lambda.norpc,nodynamic -trimpath -buildvcs=false -ldflags "-s -w -buildid="
 
 .PHONY: test-go vet build build-lambda package
 vet: ## go mod tidy and gofmt checks, and go vet with and without the integration build tag
