@@ -40,15 +40,17 @@ func TestPrefixesDoNotNest(t *testing.T) {
 func TestUploadKeyOfThumbnail(t *testing.T) {
 	for _, key := range []string{"uploads/cat.png", "uploads/a/b/c.JPG", "uploads/holiday photo ü.jpeg", "uploads/x.jpg"} {
 		for _, size := range []int{16, 256, 4096} {
-			up, sz, ok := UploadKeyOfThumbnail(ThumbnailsPrefix, UploadsPrefix, ThumbnailKey(ThumbnailsPrefix, UploadsPrefix, key, size))
-			assert.True(t, ok)
-			assert.Equal(t, key, up)
-			assert.Equal(t, size, sz)
+			for _, f := range ThumbnailFormats {
+				up, sz, ok := UploadKeyOfThumbnail(ThumbnailsPrefix, UploadsPrefix, f.Key(ThumbnailsPrefix, UploadsPrefix, key, size))
+				assert.True(t, ok)
+				assert.Equal(t, key, up, f.Name)
+				assert.Equal(t, size, sz)
+			}
 		}
 	}
 	for _, bad := range []string{
 		"uploads/cat.png", "thumbnails/cat.png.jpg", "thumbnails/abc/cat.png.jpg", "thumbnails/0256/cat.png.jpg",
-		"thumbnails/256/cat.png", "thumbnails/256/.jpg", "thumbnails/-1/a.jpg", "thumbnails/256",
+		"thumbnails/256/cat.png", "thumbnails/256/.jpg", "thumbnails/-1/a.jpg", "thumbnails/256", "thumbnails/256/.webp", "thumbnails/256/cat.png.gif",
 	} {
 		_, _, ok := UploadKeyOfThumbnail(ThumbnailsPrefix, UploadsPrefix, bad)
 		assert.False(t, ok, bad)
