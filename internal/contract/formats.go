@@ -29,14 +29,6 @@ var (
 // record's primary thumbnail (the first configured one).
 var ThumbnailFormats = []ThumbnailFormat{FormatJPEG, FormatWebP, FormatAVIF}
 
-// Default qualities of the WebP and AVIF thumbnails: the qualities at which
-// they match the SSIM of JPEG at DefaultJPEGQuality on the bench photos
-// (docs/formats.md, docs/benchmarks.md).
-const (
-	DefaultWebPQuality = 75
-	DefaultAVIFQuality = 58
-)
-
 // LookupThumbnailFormat returns the format named name (lower case).
 func LookupThumbnailFormat(name string) (ThumbnailFormat, bool) {
 	for _, f := range ThumbnailFormats {
