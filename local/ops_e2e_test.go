@@ -215,6 +215,9 @@ func TestCLIRedriveAfterTransientFailure(t *testing.T) {
 	}
 	assert.Equal(t, cli.ExitProblems, imgpipeJSON(t, &s, "status"), "a dead-letter message needs attention")
 	assert.Equal(t, 1, s.DLQ.Messages)
+	code, text, _ := imgpipe(t, "redrive", "--dry-run")
+	assert.Equal(t, cli.ExitProblems, code)
+	assert.Contains(t, text, k+" [RetriesExhausted after 3 attempts]: ")
 
 	var dry struct {
 		Messages []struct {
@@ -237,7 +240,10 @@ func TestCLIRedriveAfterTransientFailure(t *testing.T) {
 		Redriven int `json:"redriven"`
 		Failed   int `json:"failed"`
 	}
-	require.Equal(t, cli.ExitOK, imgpipeJSON(t, &r, "redrive"))
+	code, text, _ = imgpipe(t, "redrive")
+	require.Equal(t, cli.ExitOK, code)
+	assert.Contains(t, text, "1 messages redriven, 0 failed again")
+	r.Redriven = strings.Count(text, "-> redriven")
 	assert.Equal(t, 1, r.Redriven)
 	verify.WaitForObject(t, ctx, tg, obj, contract.StatusProcessed)
 	assert.Zero(t, dlqDepth(t, ctx), "the message is deleted once handled")
