@@ -132,7 +132,9 @@ func (b *Block) expand(d *hclsyntax.Block, typ string, first int) ([]*Block, err
 	if err != nil {
 		return nil, fmt.Errorf("%s: for_each: %w", where, err)
 	}
-	if !coll.IsWhollyKnown() {
+	// As in Terraform, the collection must be known, its elements need not
+	// be (reading an attribute made from an unknown one fails then).
+	if !coll.IsKnown() || (coll.Type().IsSetType() && !coll.IsWhollyKnown()) {
 		return nil, fmt.Errorf("%s: for_each is not known before apply", where)
 	}
 	if coll.IsNull() || !coll.CanIterateElements() {

@@ -276,18 +276,35 @@ func (e *Eval) dataValue(typ, name string) (cty.Value, error) {
 		return cty.DynamicVal, nil
 	}
 	return e.memoized(e.data, addr, addr, func() (cty.Value, error) {
-		b, err := e.Resource(addr)
+		compute := func(b *Block) (cty.Value, error) {
+			v, ok, err := e.opts.Data(typ, b)
+			switch {
+			case err != nil:
+				return cty.NilVal, fmt.Errorf("%s: %w", b.Path, err)
+			case !ok:
+				return cty.DynamicVal, nil
+			}
+			return v, nil
+		}
+		if _, counted := e.m.blocks[addr].Body.Attributes["count"]; !counted {
+			b, err := e.Resource(addr)
+			if err != nil {
+				return cty.NilVal, err
+			}
+			return compute(b)
+		}
+		// A counted data source is the tuple of its instances.
+		bs, err := e.Instances(addr)
 		if err != nil {
 			return cty.NilVal, err
 		}
-		v, ok, err := e.opts.Data(typ, b)
-		switch {
-		case err != nil:
-			return cty.NilVal, fmt.Errorf("%s: %w", addr, err)
-		case !ok:
-			return cty.DynamicVal, nil
+		vals := make([]cty.Value, len(bs))
+		for i, b := range bs {
+			if vals[i], err = compute(b); err != nil {
+				return cty.NilVal, err
+			}
 		}
-		return v, nil
+		return cty.TupleVal(vals), nil
 	})
 }
 

@@ -189,6 +189,20 @@ func TestCountedResources(t *testing.T) {
 	_, err = e.Resource("aws_thing.counted")
 	assert.ErrorContains(t, err, "read it with Instances")
 
+	withDocs := evalRoot(t, Options{Data: func(typ string, b *Block) (cty.Value, bool, error) {
+		st, err := b.Blocks("statement")
+		if err != nil {
+			return cty.NilVal, false, err
+		}
+		sid, err := st[0].String("sid")
+		return cty.ObjectVal(map[string]cty.Value{"json": cty.StringVal(`{"Sid":"` + sid + `"}`)}), true, err
+	}})
+	r, err := withDocs.Resource("aws_thing.uses_counted_data")
+	require.NoError(t, err)
+	doc, err := r.String("document")
+	require.NoError(t, err)
+	assert.Equal(t, `{"Sid":"Copy1"}`, doc, "a counted data source is the tuple of its instances, each computed with its count.index")
+
 	none, err := evalRoot(t, Options{Inputs: map[string]cty.Value{"required": cty.NumberIntVal(1), "copies": cty.NumberIntVal(0)}}).Instances("aws_thing.counted")
 	require.NoError(t, err)
 	assert.Empty(t, none)
@@ -196,6 +210,19 @@ func TestCountedResources(t *testing.T) {
 	_, err = evalRoot(t, Options{Inputs: map[string]cty.Value{"required": cty.NumberIntVal(1), "copies": cty.NumberIntVal(4)}}).Instances("aws_thing.counted")
 	assert.ErrorContains(t, err, "aws_thing.counted[0]: precondition")
 	assert.ErrorContains(t, err, "at most 3 copies.")
+}
+
+func TestDynamicBlockOverUnknownElements(t *testing.T) {
+	r, err := evalRoot(t, Options{}).Resource("aws_thing.dyn_unknown")
+	require.NoError(t, err)
+	targets, err := r.Blocks("target")
+	require.NoError(t, err)
+	require.Len(t, targets, 1, "the list is known, its element is not")
+	label, err := targets[0].String("label")
+	require.NoError(t, err)
+	assert.Equal(t, "one", label)
+	_, err = targets[0].String("arn")
+	assert.ErrorContains(t, err, "not known before apply")
 }
 
 func TestLoadRejectsRemoteModules(t *testing.T) {

@@ -110,3 +110,25 @@ resource "aws_thing" "peer" {
   count = var.copies
   name  = "peer-${count.index}"
 }
+
+data "aws_iam_policy_document" "counted" {
+  count = var.copies
+  statement {
+    sid = "Copy${count.index}"
+  }
+}
+
+resource "aws_thing" "uses_counted_data" {
+  document = data.aws_iam_policy_document.counted[1].json
+}
+
+# A dynamic block over a known list of unknown values.
+resource "aws_thing" "dyn_unknown" {
+  dynamic "target" {
+    for_each = [aws_thing.other.arn]
+    content {
+      arn   = target.value
+      label = "one"
+    }
+  }
+}
