@@ -90,7 +90,7 @@ func coldInit(bin string) (time.Duration, error) {
 			<-release // hold the poll open: no event comes
 		}
 		w.WriteHeader(http.StatusNotFound)
-	})}
+	}), ReadHeaderTimeout: 10 * time.Second}
 	go srv.Serve(ln)
 	defer srv.Close()
 	defer close(release)

@@ -149,7 +149,7 @@ func Write(dir string, rep Report, results []runner.Result) error {
 		return fmt.Errorf("write index.html: %w", err)
 	}
 	if err := writeHTML(f, rep); err != nil {
-		f.Close()
+		_ = f.Close() // the write error is the one to report
 		return fmt.Errorf("write index.html: %w", err)
 	}
 	return f.Close()
@@ -164,7 +164,7 @@ func writeUnder(dir, rel string, data []byte) error {
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return fmt.Errorf("write %s: %w", path, err)
 	}
-	if err := os.WriteFile(path, data, 0o644); err != nil {
+	if err := os.WriteFile(path, data, 0o644); err != nil { // #nosec G703 -- rel is checked by filepath.IsLocal above
 		return fmt.Errorf("write %s: %w", path, err)
 	}
 	return nil

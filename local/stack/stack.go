@@ -112,7 +112,7 @@ func Start(ctx context.Context, cfg Config) (_ *Stack, err error) {
 	}
 	s.workDir, err = os.MkdirTemp("", "imgpipe-local-")
 	if err != nil {
-		ln.Close()
+		_ = ln.Close() // the start-up error is the one to report
 		return nil, fmt.Errorf("create a work dir: %w", err)
 	}
 	s.LogDir = cfg.LogDir
@@ -120,7 +120,7 @@ func Start(ctx context.Context, cfg Config) (_ *Stack, err error) {
 		s.LogDir = s.workDir
 	}
 	if err = os.MkdirAll(s.LogDir, 0o755); err != nil {
-		ln.Close()
+		_ = ln.Close() // the start-up error is the one to report
 		return nil, fmt.Errorf("create the log dir: %w", err)
 	}
 
@@ -132,7 +132,7 @@ func Start(ctx context.Context, cfg Config) (_ *Stack, err error) {
 		bin, err = buildHandler(ctx, root, cfg.HandlerPackage, s.workDir)
 	}
 	if err != nil {
-		ln.Close()
+		_ = ln.Close() // the start-up error is the one to report
 		return nil, err
 	}
 	s.BuildTime = time.Since(start)
@@ -205,7 +205,7 @@ func withDefaults(cfg Config) Config {
 func (s *Stack) startKumo(ln net.Listener) error {
 	f, err := os.OpenFile(filepath.Join(s.LogDir, "kumo.log"), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
 	if err != nil {
-		ln.Close()
+		_ = ln.Close() // the start-up error is the one to report
 		return fmt.Errorf("open kumo.log: %w", err)
 	}
 	s.kumoLog = f
@@ -217,7 +217,7 @@ func (s *Stack) startKumo(ln net.Listener) error {
 	s.kumo = kumo.NewServer()
 	target, err := url.Parse(s.kumo.URL)
 	if err != nil {
-		ln.Close()
+		_ = ln.Close() // the start-up error is the one to report
 		return fmt.Errorf("parse kumo URL %q: %w", s.kumo.URL, err)
 	}
 	tr := http.DefaultTransport.(*http.Transport).Clone()
@@ -349,7 +349,7 @@ func (s *Stack) Close() {
 			slog.SetDefault(s.prevSlog)
 		}
 		if s.kumoLog != nil {
-			s.kumoLog.Close()
+			_ = s.kumoLog.Close() // a log file; closing at shutdown cannot lose a result
 		}
 		if s.workDir != "" && !strings.HasPrefix(s.LogDir, s.workDir) {
 			_ = os.RemoveAll(s.workDir)

@@ -105,7 +105,9 @@ func run(images, out string, rounds, coldRuns int) error {
 	}
 	var buf bytes.Buffer
 	rep.Markdown(&buf)
-	os.Stdout.Write(buf.Bytes())
+	if _, err := os.Stdout.Write(buf.Bytes()); err != nil {
+		return err
+	}
 	if err := os.MkdirAll(filepath.Dir(out), 0o755); err != nil {
 		return err
 	}
