@@ -39,16 +39,19 @@ func TestStack(t *testing.T) {
 		folder:          "terraform",
 		backendOverride: true,
 		needsPackage:    true,
+		needsAlarmKey:   true,
 		vars: func(in deployInput) map[string]any {
 			return map[string]any{
-				"environment":         in.Run.Environment(),
-				"aws_region":          in.Region,
-				"name_prefix":         itest.NamePrefix,
-				"force_destroy":       true,
-				"lambda_package_path": in.Package,
-				"thumbnail_sizes":     stackSizes,
-				"log_retention_days":  1,
-				"tags":                in.Run.Tags("stack"),
+				"environment":              in.Run.Environment(),
+				"aws_region":               in.Region,
+				"name_prefix":              itest.NamePrefix,
+				"force_destroy":            true,
+				"lambda_package_path":      in.Package,
+				"permissions_boundary_arn": in.Boundary,
+				"alarm_kms_key_arn":        in.AlarmKey,
+				"thumbnail_sizes":          stackSizes,
+				"log_retention_days":       1,
+				"tags":                     in.Run.Tags("stack"),
 			}
 		},
 	}, validateStack)
