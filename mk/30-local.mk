@@ -1,6 +1,10 @@
 # Local stack (local/): `make run` and the end-to-end suite on kumo.
 # The e2e suite (local/e2e_test.go) is plain `go test`, so test-go in
 # 10-go.mk already runs it in `make test`; test-e2e runs it alone.
+$(call needs,GO,mk/30-local.mk)
+
+##@ Local stack: make run and the end-to-end suite on kumo (mk/30-local.mk)
+
 IMAGES  ?= samples/images
 RUN_OUT ?= out/run
 
@@ -9,7 +13,7 @@ run: ## The whole pipeline on a local AWS (kumo) on IMAGES (default samples/imag
 	$(GO) run ./local/cmd/run -images "$(IMAGES)" -out "$(RUN_OUT)"
 
 test-e2e: ## Only the end-to-end suite on the local stack, and the shared checks
-	$(GO) test -count=1 ./local/... ./test/checks/...
+	$(GO) test -count=1 ./local/... ./internal/verify/...
 
 samples: ## Regenerate samples/images from their BSD sources and the generator
 	$(GO) run ./local/cmd/gensamples -out samples/images

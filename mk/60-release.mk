@@ -9,6 +9,10 @@
 # reads the module graph of the Lambda's main package with the same build
 # constraints as build-lambda, so the SBOM lists exactly what is linked into
 # bootstrap. ~1.5 min to build once; not linked into anything we ship.
+$(call needs,TOOLS ROOT GO DIST LAMBDA_PKG LAMBDA_BOOTSTRAP,mk/60-release.mk)
+
+##@ Release (mk/60-release.mk)
+
 CYCLONEDX_GOMOD_VERSION := 1.10.0
 CYCLONEDX_GOMOD := $(TOOLS)/cyclonedx-gomod-v$(CYCLONEDX_GOMOD_VERSION)/cyclonedx-gomod
 

@@ -68,12 +68,9 @@ func decodeImage(format Format, data []byte, cfg image.Config, longestTarget int
 	r := bytes.NewReader(data)
 	switch format {
 	case FormatJPEG:
-		if n := jpegScans(data); n > maxJPEGScans {
-			return nil, fault.Permanentf(contract.ReasonCorrupt, "jpeg has %d scans, more than the %d any real encoder writes (each scan costs a pass over the image)", n, maxJPEGScans)
-		}
 		img, err = decodeJPEG(data, cfg, longestTarget)
 	case FormatPNG:
-		img, err = png.Decode(r)
+		img, err = decodePNG(data, cfg, longestTarget)
 	case FormatGIF:
 		img, err = gif.Decode(r) // the first frame
 		if err == nil {
@@ -107,7 +104,9 @@ func decodeImage(format Format, data []byte, cfg image.Config, longestTarget int
 // leaves the resampler a quarter of headroom over the largest thumbnail,
 // so that its Lanczos filter, not the DCT reduction, shapes the final
 // detail. JPEG variants fastjpeg does not handle (arithmetic coding,
-// 12-bit, lossless, RGB) go to the standard library.
+// 12-bit, lossless, RGB) go to the standard library. fastjpeg refuses a
+// file with more than fastjpeg.MaxScans scans before it looks at the
+// variant, so the fallback never makes more passes than that either.
 func decodeJPEG(data []byte, cfg image.Config, longestTarget int) (image.Image, error) {
 	img, err := fastjpeg.Decode(data, fastjpeg.ScaleFor(cfg.Width, cfg.Height, longestTarget+longestTarget/4))
 	if errors.Is(err, fastjpeg.ErrUnsupported) {
@@ -156,49 +155,4 @@ func onCanvas(img image.Image, cfg image.Config) image.Image {
 	canvas := image.NewNRGBA(screen)
 	draw.Draw(canvas, img.Bounds(), img, img.Bounds().Min, draw.Src)
 	return canvas
-}
-
-// maxJPEGScans bounds the scans of a progressive JPEG. Encoders write about
-// ten; a crafted file with thousands of tiny scans would make any decoder
-// pass over the whole image thousands of times.
-const maxJPEGScans = 100
-
-// jpegScans counts the start-of-scan markers of a JPEG, skipping segment
-// payloads and entropy-coded data (where 0xFF is always followed by a zero
-// stuffing byte or a restart marker). It stops counting past maxJPEGScans.
-func jpegScans(data []byte) int {
-	n := 0
-	for i := 2; i+1 < len(data) && n <= maxJPEGScans; {
-		if data[i] != 0xff {
-			// Entropy-coded data: jump to the next 0xFF that starts a marker.
-			j := bytes.IndexByte(data[i:], 0xff)
-			if j < 0 {
-				break
-			}
-			i += j
-			continue
-		}
-		m := data[i+1]
-		switch {
-		case m == 0x00 || m == 0xff || (m >= 0xd0 && m <= 0xd7) || m == 0x01:
-			i++ // stuffing, fill byte or restart marker: not a segment
-			if m != 0xff {
-				i++
-			}
-			continue
-		case m == 0xd8:
-			i += 2
-			continue
-		case m == 0xd9:
-			return n
-		}
-		if i+4 > len(data) {
-			break
-		}
-		if m == 0xda {
-			n++
-		}
-		i += 2 + (int(data[i+2])<<8 | int(data[i+3]))
-	}
-	return n
 }

@@ -9,11 +9,11 @@ import (
 	"unicode/utf8"
 )
 
-// metadata is what we read from an image's EXIF: the orientation to apply
+// exifData is what we read from an image's EXIF: the orientation to apply
 // and the summary to record. It never fails: malformed EXIF is ignored.
-type metadata struct {
-	orientation int   // 1..8
-	exif        *Exif // nil when no summary field is present
+type exifData struct {
+	orientation Orientation // always valid; OrientNormal when absent
+	exif        *Exif       // nil when no summary field is present
 }
 
 // EXIF (TIFF) tags we read.
@@ -34,8 +34,8 @@ const (
 	exifHeader    = "Exif\x00"
 )
 
-// readMetadata finds the EXIF block of data in the given format and parses it.
-func readMetadata(format Format, data []byte) metadata {
+// readExif finds the EXIF block of data in the given format and parses it.
+func readExif(format Format, data []byte) exifData {
 	var block []byte
 	switch format {
 	case FormatJPEG:
@@ -184,8 +184,8 @@ func (r tiffReader) entries(off uint32, fn func(ifdEntry)) {
 
 // parseExif parses a TIFF-structured EXIF block. Anything malformed is
 // skipped: the result is always usable.
-func parseExif(b []byte) metadata {
-	md := metadata{orientation: 1}
+func parseExif(b []byte) exifData {
+	md := exifData{orientation: OrientNormal}
 	if len(b) < 8 {
 		return md
 	}
@@ -207,8 +207,8 @@ func parseExif(b []byte) metadata {
 	r.entries(r.bo.Uint32(b[4:]), func(e ifdEntry) {
 		switch e.tag {
 		case tagOrientation:
-			if o := r.uint(e); o >= 1 && o <= 8 {
-				md.orientation = int(o)
+			if o := r.uint(e); o <= uint64(OrientRotate270) && Orientation(o).Valid() {
+				md.orientation = Orientation(o)
 			}
 		case tagMake:
 			ex.Make = cleanString(e.value)

@@ -16,7 +16,7 @@ func TestParseExif(t *testing.T) {
 	cases := []struct {
 		name        string
 		block       []byte
-		orientation int
+		orientation Orientation
 		exif        *Exif
 	}{
 		{"none", nil, 1, nil},
@@ -58,7 +58,7 @@ func TestParseExifTruncated(t *testing.T) {
 	block := buildExif(exifFields{orientation: 5, make: "Canon", model: "EOS", dateTimeOriginal: "2001:02:03 04:05:06"})
 	for n := range len(block) {
 		md := parseExif(block[:n])
-		assert.Contains(t, []int{1, 5}, md.orientation)
+		assert.Contains(t, []Orientation{OrientNormal, OrientTranspose}, md.orientation)
 	}
 }
 
@@ -94,8 +94,8 @@ func TestExifInContainers(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			md := readMetadata(tc.format, tc.data)
-			assert.Equal(t, 7, md.orientation)
+			md := readExif(tc.format, tc.data)
+			assert.Equal(t, OrientTransverse, md.orientation)
 			require.NotNil(t, md.exif)
 			assert.Equal(t, "Pixel 8", md.exif.Model)
 		})
@@ -103,7 +103,7 @@ func TestExifInContainers(t *testing.T) {
 	// The PNG with its eXIf chunk still decodes, rotated.
 	res, err := newTestProcessor(t, 64).Process(t.Context(), withExif)
 	require.NoError(t, err)
-	assert.Equal(t, 7, res.Orientation)
+	assert.Equal(t, OrientTransverse, res.Orientation)
 }
 
 func FuzzParseExif(f *testing.F) {
@@ -111,7 +111,7 @@ func FuzzParseExif(f *testing.F) {
 	f.Add(buildExif(exifFields{bigEndian: true, orientation: 2, dateTime: "2001:02:03 04:05:06"}))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		md := parseExif(b)
-		if md.orientation < 1 || md.orientation > 8 {
+		if !md.orientation.Valid() {
 			t.Fatalf("orientation %d out of range", md.orientation)
 		}
 		if md.exif != nil && len([]rune(md.exif.Make)) > maxExifString {

@@ -127,7 +127,7 @@ func TestEveryFormatDecodes(t *testing.T) {
 			require.NoError(t, err)
 			assert.Equal(t, tc.format, res.Format)
 			assert.Equal(t, [2]int{tc.w, tc.h}, [2]int{res.Width, res.Height})
-			assert.Equal(t, 1, res.Orientation)
+			assert.Equal(t, OrientNormal, res.Orientation)
 			refData := data
 			if tc.refFile != "" {
 				refData = readTestdata(t, tc.refFile)

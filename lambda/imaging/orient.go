@@ -1,49 +1,57 @@
 package imaging
 
-// EXIF orientation values (TIFF tag 274): how the stored pixels must be
-// transformed for display.
+// Orientation is an EXIF orientation (TIFF tag 274, values 1..8): how the
+// stored pixels must be transformed for display.
+type Orientation uint8
+
+// The eight EXIF orientations, named for the transform that makes the
+// stored pixels upright.
 const (
-	orientNormal     = 1
-	orientFlipH      = 2
-	orientRotate180  = 3
-	orientFlipV      = 4
-	orientTranspose  = 5
-	orientRotate90   = 6 // clockwise
-	orientTransverse = 7
-	orientRotate270  = 8 // clockwise, i.e. 90° counter-clockwise
+	OrientNormal     Orientation = 1
+	OrientFlipH      Orientation = 2
+	OrientRotate180  Orientation = 3
+	OrientFlipV      Orientation = 4
+	OrientTranspose  Orientation = 5
+	OrientRotate90   Orientation = 6 // clockwise
+	OrientTransverse Orientation = 7
+	OrientRotate270  Orientation = 8 // clockwise, i.e. 90° counter-clockwise
 )
 
-// swapsAxes reports whether orientation o exchanges width and height.
-func swapsAxes(o int) bool { return o >= orientTranspose && o <= orientRotate270 }
+// Valid reports whether o is one of the eight EXIF orientations.
+func (o Orientation) Valid() bool { return o >= OrientNormal && o <= OrientRotate270 }
+
+// SwapsAxes reports whether o exchanges width and height (a quarter turn,
+// with or without a mirror).
+func (o Orientation) SwapsAxes() bool { return o >= OrientTranspose && o <= OrientRotate270 }
 
 // orientPlane returns src transformed for display under orientation o, in a
-// new plane owned by owner (src itself for orientation 1).
-func orientPlane(src plane, o int, owner *planes) plane {
-	if o < orientFlipH || o > orientRotate270 {
+// new plane owned by owner (src itself for orientation 1 or an invalid o).
+func orientPlane(src plane, o Orientation, owner *planes) plane {
+	if o == OrientNormal || !o.Valid() {
 		return src
 	}
 	w, h := src.w, src.h
 	dw, dh := w, h
-	if swapsAxes(o) {
+	if o.SwapsAxes() {
 		dw, dh = h, w
 	}
 	dst := newPlane(dw, dh, owner)
 	// Destination index of source pixel (x, y) is origin + x·dx + y·dy.
 	var origin, dx, dy int
 	switch o {
-	case orientFlipH:
+	case OrientFlipH:
 		origin, dx, dy = w-1, -1, dw
-	case orientRotate180:
+	case OrientRotate180:
 		origin, dx, dy = (h-1)*dw+w-1, -1, -dw
-	case orientFlipV:
+	case OrientFlipV:
 		origin, dx, dy = (h-1)*dw, 1, -dw
-	case orientTranspose:
+	case OrientTranspose:
 		origin, dx, dy = 0, dw, 1
-	case orientRotate90:
+	case OrientRotate90:
 		origin, dx, dy = h-1, dw, -1
-	case orientTransverse:
+	case OrientTransverse:
 		origin, dx, dy = (w-1)*dw+h-1, -dw, -1
-	case orientRotate270:
+	case OrientRotate270:
 		origin, dx, dy = (w-1)*dw, -dw, 1
 	}
 	parallelRows(h, func(lo, hi int) {
@@ -59,9 +67,9 @@ func orientPlane(src plane, o int, owner *planes) plane {
 }
 
 // orientPlanes transforms every plane of p for display under orientation o.
-func orientPlanes(p *planes, o int, owner *planes) *planes {
+func orientPlanes(p *planes, o Orientation, owner *planes) *planes {
 	out := &planes{gray: p.gray, subX: p.subX, subY: p.subY}
-	if swapsAxes(o) {
+	if o.SwapsAxes() {
 		out.subX, out.subY = p.subY, p.subX
 	}
 	out.y = orientPlane(p.y, o, owner)

@@ -76,7 +76,7 @@ func TestOrientationPixelsUpright(t *testing.T) {
 					jpg := withAPP1(encodeTestJPEG(t, storedFor(o, uw, uh), 95), buildExif(exifFields{bigEndian: big, orientation: uint16(o)}))
 					res, err := newTestProcessor(t, size).Process(context.Background(), jpg)
 					require.NoError(t, err)
-					assert.Equal(t, o, res.Orientation)
+					assert.Equal(t, Orientation(o), res.Orientation)
 					assert.Equal(t, [2]int{uw, uh}, [2]int{res.Width, res.Height}, "upright dimensions of the original")
 					th := res.Thumbnails[0]
 					wantW, wantH := fit(uw, uh, size)
@@ -104,7 +104,7 @@ func TestOrientPlaneMatchesMapping(t *testing.T) {
 	}
 	for o := 1; o <= 8; o++ {
 		var owner planes
-		got := orientPlane(src, o, &owner)
+		got := orientPlane(src, Orientation(o), &owner)
 		dw, dh := w, h
 		if o >= 5 {
 			dw, dh = h, w
@@ -171,7 +171,7 @@ func TestTIFFOrientation(t *testing.T) {
 			res, err := newTestProcessor(t, 1024).Process(context.Background(), rgbTIFF(storedFor(o, uw, uh), uint16(o)))
 			require.NoError(t, err)
 			assert.Equal(t, FormatTIFF, res.Format)
-			assert.Equal(t, o, res.Orientation)
+			assert.Equal(t, Orientation(o), res.Orientation)
 			assert.Equal(t, [2]int{uw, uh}, [2]int{res.Width, res.Height})
 			img := decodeJPEGBytes(t, res.Thumbnails[0].JPEG)
 			for q, want := range quadrants {

@@ -30,7 +30,8 @@ func planesImage(p *planes) image.Image {
 }
 
 // TestThumbnailQuality holds every thumbnail to PSNR ≥ 34 dB against the
-// fully decoded image resized with a plain Lanczos3 (issue 6). The pixels
+// fully decoded image resized with a plain Lanczos3 (the quality bar of
+// docs/benchmarks.md). The pixels
 // measured are the thumbnail's before JPEG encoding, so the bar measures
 // decoding, resampling and orientation, not the encoder: through Go's
 // encoder at q82 even the reference itself scores only 30-33 dB on textured
@@ -50,9 +51,9 @@ func TestThumbnailQuality(t *testing.T) {
 	if !testing.Short() { // the phone-camera case of the benchmark: 12 MP, 1024 px needs a box pre-shrink
 		inputs = append(inputs, input{"jpeg 4032x3024", encodeTestJPEG(t, photoLike(4032, 3024), 90)})
 	}
-	// Real photographs, when present (they are not committed: see FACTS.md
-	// for the Debian packages that hold some): IMGPIPE_TEST_PHOTOS is a
-	// glob, e.g. "/tmp/photos/*.jpg".
+	// Real photographs, when present (they are not committed; `make
+	// bench-images` extracts some from Debian packages under .tools/):
+	// IMGPIPE_TEST_PHOTOS is a glob, e.g. "/tmp/photos/*.jpg".
 	if pattern := os.Getenv("IMGPIPE_TEST_PHOTOS"); pattern != "" {
 		files, err := filepath.Glob(pattern)
 		require.NoError(t, err)
@@ -71,7 +72,7 @@ func TestThumbnailQuality(t *testing.T) {
 			require.NoError(t, err)
 			var mu sync.Mutex
 			seen := map[[2]int]image.Image{}
-			p.encode = func(pl *planes, q int) ([]byte, error) {
+			p.encode = func(pl *planes, q encodeOptions) ([]byte, error) {
 				mu.Lock()
 				seen[[2]int{pl.y.w, pl.y.h}] = planesImage(pl)
 				mu.Unlock()
@@ -122,7 +123,7 @@ func TestNoAliasingOnZonePlate(t *testing.T) {
 	require.NoError(t, err)
 	var mu sync.Mutex
 	seen := map[int]image.Image{}
-	p.encode = func(pl *planes, q int) ([]byte, error) {
+	p.encode = func(pl *planes, q encodeOptions) ([]byte, error) {
 		mu.Lock()
 		seen[pl.y.w] = planesImage(pl)
 		mu.Unlock()

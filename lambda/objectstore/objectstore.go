@@ -26,6 +26,7 @@ type API interface {
 	GetObject(ctx context.Context, in *s3.GetObjectInput, optFns ...func(*s3.Options)) (*s3.GetObjectOutput, error)
 	HeadObject(ctx context.Context, in *s3.HeadObjectInput, optFns ...func(*s3.Options)) (*s3.HeadObjectOutput, error)
 	PutObject(ctx context.Context, in *s3.PutObjectInput, optFns ...func(*s3.Options)) (*s3.PutObjectOutput, error)
+	DeleteObject(ctx context.Context, in *s3.DeleteObjectInput, optFns ...func(*s3.Options)) (*s3.DeleteObjectOutput, error)
 }
 
 // Store reads and writes objects of one S3 client.
@@ -147,6 +148,17 @@ func (s *Store) PutThumbnail(ctx context.Context, bucket, key string, jpeg []byt
 	if err != nil {
 		// A 404 here (NoSuchBucket) is not a property of the image: transient.
 		return fault.Transient(fmt.Errorf("s3 PutObject s3://%s/%s: %w", bucket, key, err))
+	}
+	return nil
+}
+
+// DeleteThumbnail deletes the thumbnail at bucket/key (in a versioned
+// bucket: a delete marker; the lifecycle expires the old version). Deleting
+// a key that does not exist succeeds, as S3 answers it.
+func (s *Store) DeleteThumbnail(ctx context.Context, bucket, key string) error {
+	_, err := s.api.DeleteObject(ctx, &s3.DeleteObjectInput{Bucket: aws.String(bucket), Key: aws.String(key)})
+	if err != nil {
+		return fault.Transient(fmt.Errorf("s3 DeleteObject s3://%s/%s: %w", bucket, key, err))
 	}
 	return nil
 }

@@ -10,6 +10,10 @@
 // in the dead-letter queue. Records of one event run concurrently with a
 // bound; every record's work is independent, so one record's transient
 // failure does not undo the others' (their retry is idempotent).
+//
+// Invoke is the function's entry point: it recognises each event shape the
+// function is wired to and ends every record in handleRecord, which
+// reports an Outcome per record.
 package processor
 
 import (
@@ -21,6 +25,7 @@ import (
 	"log/slog"
 	"net/url"
 	"runtime/debug"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -42,12 +47,14 @@ type Objects interface {
 	Read(ctx context.Context, bucket, key, versionID string, maxBytes int64) (objectstore.Object, error)
 	Current(ctx context.Context, bucket, key string) (versionID, etag string, exists bool, err error)
 	PutThumbnail(ctx context.Context, bucket, key string, jpeg []byte) error
+	DeleteThumbnail(ctx context.Context, bucket, key string) error
 }
 
-// Records stores metadata records (metadata.Store). Put reports false when
+// Records stores metadata records (metadata.Store). Put's result says
+// whether rec was written and which record it replaced; not written means
 // the stored record of the same version was kept (a duplicate).
 type Records interface {
-	Put(ctx context.Context, rec metadata.Record) (bool, error)
+	Put(ctx context.Context, rec metadata.Record) (metadata.PutResult, error)
 }
 
 // Imager makes the thumbnails of one image (imaging.Processor).
@@ -58,6 +65,7 @@ type Imager interface {
 // Metrics counts outcomes (metrics.Emitter).
 type Metrics interface {
 	Processed(latency time.Duration, bytesIn, thumbnailBytes int64) error
+	Reprocessed(latency time.Duration, bytesIn, thumbnailBytes int64) error
 	Failed(reason contract.Reason, latency time.Duration, bytesIn int64) error
 }
 
@@ -69,8 +77,11 @@ type Options struct {
 	// ThumbnailSizes are the configured sizes (longest edge, px); they
 	// decide the length of the thumbnail keys. At least one.
 	ThumbnailSizes []int
-	Concurrency    int // records processed at once, >= 1
-	Logger         *slog.Logger
+	// Rendition is the fingerprint of the thumbnail settings and imaging
+	// code (lambda/rendition), stored in every record.
+	Rendition   string
+	Concurrency int // records processed at once, >= 1
+	Logger      *slog.Logger
 	// Now returns the current time; time.Now when nil.
 	Now func() time.Time
 }
@@ -111,6 +122,9 @@ func New(objects Objects, records Records, imager Imager, metrics Metrics, opts 
 	}
 	if len(opts.ThumbnailSizes) == 0 {
 		problems = append(problems, "ThumbnailSizes must not be empty")
+	}
+	if opts.Rendition == "" {
+		problems = append(problems, "Rendition (the settings fingerprint) must not be empty")
 	}
 	if opts.Concurrency < 1 {
 		problems = append(problems, fmt.Sprintf("Concurrency is %d, must be >= 1", opts.Concurrency))
@@ -157,7 +171,7 @@ func (h *Handler) Handle(ctx context.Context, ev events.S3Event) error {
 					errs[i] = h.recordError(rec, fault.Transient(fmt.Errorf("panic: %v", p)))
 				}
 			}()
-			if err := h.handleRecord(ctx, log, rec); err != nil {
+			if _, err := h.handleRecord(ctx, log, rec); err != nil {
 				errs[i] = h.recordError(rec, err)
 			}
 		})
@@ -195,17 +209,55 @@ func decodedKey(rec events.S3EventRecord) string {
 	return rec.S3.Object.Key
 }
 
-// job is one record in progress.
-type job struct {
-	start  time.Time
-	rec    events.S3EventRecord
-	bucket string
-	key    string
-	obj    objectstore.Object
-	log    *slog.Logger
+// Outcome is what became of one S3 event record. Every entry point (S3
+// event notifications, and the other event shapes Invoke accepts) reports
+// per record through it.
+type Outcome int
+
+// Outcomes of a record.
+const (
+	// OutcomeRetry: a transient failure; handleRecord returned the error and
+	// nothing was recorded, so the record must be delivered again.
+	OutcomeRetry Outcome = iota
+	// OutcomeIgnored: not for the processor (event type, prefix, folder).
+	OutcomeIgnored
+	// OutcomeProcessed: a PROCESSED record was written.
+	OutcomeProcessed
+	// OutcomeFailed: a permanent failure; a FAILED record was written.
+	OutcomeFailed
+	// OutcomeDuplicate: the table already held this version's result, so
+	// nothing was written or counted.
+	OutcomeDuplicate
+	// OutcomeReprocessed: a PROCESSED record made with another rendition
+	// fingerprint was replaced by a new PROCESSED record.
+	OutcomeReprocessed
+)
+
+var outcomeNames = [...]string{"retry", "ignored", "processed", "failed", "duplicate", "reprocessed"}
+
+func (o Outcome) String() string {
+	if o >= 0 && int(o) < len(outcomeNames) {
+		return outcomeNames[o]
+	}
+	return "Outcome(" + strconv.Itoa(int(o)) + ")"
 }
 
-func (h *Handler) handleRecord(ctx context.Context, log *slog.Logger, rec events.S3EventRecord) error {
+// job is one record in progress.
+type job struct {
+	start   time.Time
+	rec     events.S3EventRecord
+	bucket  string
+	key     string
+	obj     objectstore.Object
+	log     *slog.Logger
+	outcome Outcome // set by store and fail once the record's fate is decided
+}
+
+// handleRecord runs one record. A nil error comes with the outcome
+// OutcomeIgnored, OutcomeProcessed, OutcomeReprocessed, OutcomeFailed or
+// OutcomeDuplicate; a non-nil error is transient and comes with
+// OutcomeRetry.
+func (h *Handler) handleRecord(ctx context.Context, log *slog.Logger, rec events.S3EventRecord) (Outcome, error) {
 	j := &job{start: h.now(), rec: rec, bucket: rec.S3.Bucket.Name, key: decodedKey(rec)}
 	j.log = log.With("bucket", j.bucket, "key", j.key, "eventName", rec.EventName)
 	if v := rec.S3.Object.VersionID; v != "" {
@@ -217,11 +269,11 @@ func (h *Handler) handleRecord(ctx context.Context, log *slog.Logger, rec events
 			level = slog.LevelWarn // the trigger should never send these
 		}
 		j.log.Log(ctx, level, "record ignored", "outcome", "ignored", "why", why)
-		return nil
+		return OutcomeIgnored, nil
 	}
 	err := h.process(ctx, j)
 	if reason, ok := fault.ReasonOf(err); ok {
-		return h.fail(ctx, j, reason, err)
+		err = h.fail(ctx, j, reason, err)
 	}
 	if err != nil {
 		if ctx.Err() != nil {
@@ -229,8 +281,9 @@ func (h *Handler) handleRecord(ctx context.Context, log *slog.Logger, rec events
 		}
 		j.log.Error("record failed transiently; the event will be retried", "outcome", "retry", "error", err.Error(),
 			"durationMs", h.now().Sub(j.start).Milliseconds())
+		return OutcomeRetry, err
 	}
-	return err
+	return j.outcome, nil
 }
 
 // ignoreReason says why a record is not processed, or "" to process it.
@@ -367,7 +420,8 @@ func (h *Handler) store(ctx context.Context, j *job, res *imaging.Result) error 
 	sum := sha256.Sum256(j.obj.Data)
 	rec := h.baseRecord(j)
 	rec.Status = contract.StatusProcessed
-	rec.Format, rec.Width, rec.Height, rec.Orientation = string(res.Format), res.Width, res.Height, res.Orientation
+	rec.Format, rec.Width, rec.Height, rec.Orientation = string(res.Format), res.Width, res.Height, int(res.Orientation)
+	rec.ColorProfile, rec.ColorSpace, rec.ColorAction, rec.ColorNote = res.ColorProfile, res.ColorSpace, string(res.ColorAction), res.ColorNote
 	rec.SHA256 = hex.EncodeToString(sum[:])
 	rec.Thumbnails = thumbs
 	rec.Superseded = superseded
@@ -377,18 +431,66 @@ func (h *Handler) store(ctx context.Context, j *job, res *imaging.Result) error 
 			rec.Exif.TakenAt = e.TakenAt.Format(time.RFC3339)
 		}
 	}
-	written, err := h.put(ctx, j, &rec)
+	put, err := h.put(ctx, j, &rec)
 	if err != nil {
 		return err
 	}
-	if !written {
+	if !put.Written {
 		h.logDuplicate(ctx, j, &rec)
 		return nil
 	}
-	h.emit(j, h.metrics.Processed(time.Duration(rec.DurationMs)*time.Millisecond, j.obj.Size, thumbBytes))
+	latency := time.Duration(rec.DurationMs) * time.Millisecond
+	if put.Reprocessed() {
+		deleted := h.deleteOldSizes(ctx, j, put.Previous, &rec)
+		j.outcome = OutcomeReprocessed
+		h.emit(j, h.metrics.Reprocessed(latency, j.obj.Size, thumbBytes))
+		j.log.Info("image reprocessed", "outcome", "reprocessed", "imageId", rec.ImageID, "recordWritten", true,
+			"superseded", superseded, "thumbnails", len(thumbs), "rendition", rec.Rendition,
+			"previousRendition", put.Previous.Rendition, "thumbnailsDeleted", deleted, "durationMs", rec.DurationMs)
+		return nil
+	}
+	j.outcome = OutcomeProcessed
+	h.emit(j, h.metrics.Processed(latency, j.obj.Size, thumbBytes))
 	j.log.Info("image processed", "outcome", "processed", "imageId", rec.ImageID, "recordWritten", true,
 		"superseded", superseded, "thumbnails", len(thumbs), "durationMs", rec.DurationMs)
 	return nil
+}
+
+// deleteOldSizes deletes the thumbnails the replaced record lists for
+// sizes the new record no longer has (the configuration dropped them), and
+// returns how many it deleted. Thumbnail keys are shared by all versions of
+// an upload key, so nothing is deleted when the new record is superseded
+// (the newer version owns the thumbnails). A failed delete is logged and
+// left for `imgpipe audit --fix` (which finds thumbnails of unconfigured
+// sizes): the new record is already written, so a retry would see a
+// duplicate and could not redo it.
+func (h *Handler) deleteOldSizes(ctx context.Context, j *job, prev, rec *metadata.Record) int {
+	if rec.Superseded || prev == nil {
+		return 0
+	}
+	keep := make(map[string]bool, len(rec.Thumbnails))
+	for _, t := range rec.Thumbnails {
+		keep[t.Key] = true
+	}
+	sizes := make([]string, 0, len(prev.Thumbnails))
+	for size := range prev.Thumbnails {
+		sizes = append(sizes, size)
+	}
+	slices.Sort(sizes)
+	deleted := 0
+	for _, size := range sizes {
+		t := prev.Thumbnails[size]
+		if _, still := rec.Thumbnails[size]; still || keep[t.Key] || !strings.HasPrefix(t.Key, h.opts.ThumbnailsPrefix) {
+			continue
+		}
+		if err := h.objects.DeleteThumbnail(ctx, j.bucket, t.Key); err != nil {
+			j.log.Error("thumbnail of a size no longer configured not deleted; `imgpipe audit --fix` removes it",
+				"thumbnailKey", t.Key, "size", size, "error", err.Error())
+			continue
+		}
+		deleted++
+	}
+	return deleted
 }
 
 // fail writes the FAILED record of a permanent failure.
@@ -401,15 +503,16 @@ func (h *Handler) fail(ctx context.Context, j *job, reason contract.Reason, caus
 		sum := sha256.Sum256(j.obj.Data)
 		rec.SHA256 = hex.EncodeToString(sum[:])
 	}
-	written, err := h.put(ctx, j, &rec)
+	res, err := h.put(ctx, j, &rec)
 	if err != nil {
 		j.log.Error("FAILED record not written; the event will be retried", "outcome", "retry", "reason", string(reason), "error", err.Error())
 		return err
 	}
-	if !written {
+	if !res.Written {
 		h.logDuplicate(ctx, j, &rec)
 		return nil
 	}
+	j.outcome = OutcomeFailed
 	h.emit(j, h.metrics.Failed(reason, time.Duration(rec.DurationMs)*time.Millisecond, int64(len(j.obj.Data))))
 	j.log.Warn("image failed permanently", "outcome", "failed", "reason", string(reason), "error", rec.FailureMessage,
 		"imageId", rec.ImageID, "recordWritten", true, "durationMs", rec.DurationMs)
@@ -420,6 +523,7 @@ func (h *Handler) fail(ctx context.Context, j *job, reason contract.Reason, caus
 // holds the version's result (a redelivered or retried event): nothing is
 // written, counted or returned as an error.
 func (h *Handler) logDuplicate(ctx context.Context, j *job, rec *metadata.Record) {
+	j.outcome = OutcomeDuplicate
 	j.log.InfoContext(ctx, "duplicate event, record already stored", "outcome", "duplicate", "imageId", rec.ImageID,
 		"status", rec.Status, "reason", rec.FailureReason, "durationMs", rec.DurationMs)
 }
@@ -458,11 +562,20 @@ func (h *Handler) baseRecord(j *job) metadata.Record {
 	}
 }
 
-func (h *Handler) put(ctx context.Context, j *job, rec *metadata.Record) (bool, error) {
+// put stamps and stores rec. When the write succeeded but the record it
+// replaced could not be decoded, the write stands: the error is logged
+// and the result is reported as a first write.
+func (h *Handler) put(ctx context.Context, j *job, rec *metadata.Record) (metadata.PutResult, error) {
 	now := h.now()
 	rec.ProcessedAt = now.UnixMilli()
 	rec.DurationMs = now.Sub(j.start).Milliseconds()
-	return h.records.Put(ctx, *rec)
+	rec.Rendition = h.opts.Rendition
+	res, err := h.records.Put(ctx, *rec)
+	if err != nil && res.Written {
+		j.log.Error("record written; the record it replaced is unreadable", "imageId", rec.ImageID, "error", err.Error())
+		return metadata.PutResult{Written: true}, nil
+	}
+	return res, err
 }
 
 func (h *Handler) emit(j *job, err error) {

@@ -28,6 +28,7 @@ locals {
   metric_names = {
     bytes_in           = "BytesIn"
     images_processed   = "ImagesProcessed"
+    images_reprocessed = "ImagesReprocessed"
     processing_errors  = "ProcessingErrors"
     processing_latency = "ProcessingLatency"
     thumbnail_bytes    = "ThumbnailBytes"

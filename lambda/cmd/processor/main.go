@@ -22,6 +22,7 @@ import (
 	"github.com/imgpipe/imgpipe/lambda/metrics"
 	"github.com/imgpipe/imgpipe/lambda/objectstore"
 	"github.com/imgpipe/imgpipe/lambda/processor"
+	"github.com/imgpipe/imgpipe/lambda/rendition"
 )
 
 // exitConfig is the exit status for a configuration error.
@@ -70,6 +71,7 @@ func main() {
 			ThumbnailsPrefix: cfg.ThumbnailsPrefix,
 			MaxImageBytes:    cfg.MaxImageBytes,
 			ThumbnailSizes:   cfg.ThumbnailSizes,
+			Rendition:        rendition.FromConfig(cfg).Fingerprint(),
 			Concurrency:      cfg.RecordConcurrency,
 			Logger:           logger,
 		})
@@ -79,6 +81,6 @@ func main() {
 	logger.Info("processor starting", "table", cfg.TableName, "environment", cfg.Environment,
 		"uploadsPrefix", cfg.UploadsPrefix, "thumbnailsPrefix", cfg.ThumbnailsPrefix, "sizes", cfg.ThumbnailSizes,
 		"quality", cfg.JPEGQuality, "maxImageBytes", cfg.MaxImageBytes, "maxImagePixels", cfg.MaxImagePixels,
-		"concurrency", cfg.RecordConcurrency)
-	lambda.Start(h.Handle)
+		"concurrency", cfg.RecordConcurrency, "rendition", rendition.FromConfig(cfg).Fingerprint())
+	lambda.Start(h.Invoke)
 }

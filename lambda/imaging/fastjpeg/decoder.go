@@ -43,11 +43,6 @@ func init() {
 	}
 }
 
-// maxScans bounds the scans of one image. Encoders write at most a few
-// dozen; every scan is a pass over the image, so a crafted file with
-// thousands of tiny scans would cost thousands of passes.
-const maxScans = 128
-
 type component struct {
 	id     uint8
 	h, v   int // sampling factors
@@ -207,8 +202,8 @@ func (d *decoder) run(configOnly bool) error {
 			if configOnly {
 				return nil
 			}
-			if d.scans >= maxScans {
-				return corrupt("more than %d scans", maxScans)
+			if d.scans >= MaxScans { // in case this walk finds a scan checkScans skipped
+				return corrupt("more than %d scans", MaxScans)
 			}
 			if err := d.parseSOSAndScan(); err != nil {
 				return err

@@ -65,12 +65,18 @@ func DecodeConfig(data []byte) (image.Config, error) {
 
 // Decode decodes a JPEG at 1/scale of its size: the result is
 // ceil(w/scale) x ceil(h/scale). scale is 1, 2, 4 or 8. The result is an
-// *image.YCbCr, *image.Gray or *image.CMYK, like image/jpeg's.
+// *image.YCbCr, *image.Gray or *image.CMYK, like image/jpeg's. A file with
+// more than MaxScans scans is corrupt, whatever its variant: Decode checks
+// that before anything else, so a caller that falls back to image/jpeg on
+// ErrUnsupported is bounded too.
 func Decode(data []byte, scale int) (image.Image, error) {
 	switch scale {
 	case 1, 2, 4, 8:
 	default:
 		return nil, fmt.Errorf("fastjpeg: scale %d is not one of 1, 2, 4, 8", scale)
+	}
+	if err := checkScans(data); err != nil {
+		return nil, err
 	}
 	d := decoder{data: data, scale: scale}
 	if err := d.run(false); err != nil {
