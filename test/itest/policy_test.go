@@ -14,6 +14,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/imgpipe/imgpipe/internal/contract"
 	"github.com/imgpipe/imgpipe/test/iampolicy"
 )
 
@@ -256,15 +257,19 @@ func sampleResource(pattern string) string {
 // run names, and nothing more: no other action, no other bucket, no IAM,
 // no KMS, nothing outside imgpipe-it-*.
 func TestBoundaryCoversTheProcessorRole(t *testing.T) {
-	doc, _ := loadPolicy(t, "ci-boundary-policy.json")
+	doc, raw := loadPolicy(t, "ci-boundary-policy.json")
+	// The boundary scopes objects by the contract's prefixes.
+	assert.Contains(t, raw, `"arn:aws:s3:::`+NamePrefix+"-"+EnvironmentPrefix+"*/"+contract.UploadsPrefix+`*"`)
+	assert.Contains(t, raw, `"arn:aws:s3:::`+NamePrefix+"-"+EnvironmentPrefix+"*/"+contract.ThumbnailsPrefix+`*"`)
 	bucket := "arn:aws:s3:::" + testRun + "-images-" + account
 	fn := testRun + "-processor"
 	// One resource per statement of data.aws_iam_policy_document.processor,
 	// as a test run names it. A new statement needs an entry here.
 	samples := map[string]string{
-		"ReadUploads":           bucket + "/uploads/photo.jpg",
+		"ReadUploads":           bucket + "/" + contract.UploadsPrefix + "photo.jpg",
 		"TellMissingKeysApart":  bucket,
-		"WriteThumbnails":       bucket + "/thumbnails/256/photo.jpg.jpg",
+		"WriteThumbnails":       bucket + "/" + contract.ThumbnailsPrefix + "256/photo.jpg.jpg",
+		"DeleteThumbnails":      bucket + "/" + contract.ThumbnailsPrefix + "2048/photo.jpg.jpg",
 		"WriteMetadata":         "arn:aws:dynamodb:eu-west-1:" + account + ":table/" + testRun + "-metadata",
 		"WriteLogs":             "arn:aws:logs:eu-west-1:" + account + ":log-group:/aws/lambda/" + fn + ":log-stream:2026/12/01/[$LATEST]abc",
 		"WriteTraces":           "*",
@@ -294,6 +299,8 @@ func TestBoundaryCoversTheProcessorRole(t *testing.T) {
 	for _, r := range []struct{ action, resource string }{
 		{"s3:GetObject", "arn:aws:s3:::imgpipe-prod-images-" + account + "/uploads/photo.jpg"},
 		{"s3:PutObject", "arn:aws:s3:::other-bucket/x"},
+		{"s3:PutObject", bucket + "/uploads/photo.jpg"},
+		{"s3:GetObject", bucket + "/elsewhere/photo.jpg"},
 		{"s3:DeleteObject", bucket + "/uploads/photo.jpg"},
 		{"dynamodb:PutItem", "arn:aws:dynamodb:eu-west-1:" + account + ":table/imgpipe-prod-metadata"},
 		{"dynamodb:PutItem", "arn:aws:dynamodb:eu-west-1:999999999999:table/" + testRun + "-metadata"},
