@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -121,4 +122,27 @@ func seq(n *yaml.Node) []*yaml.Node {
 		return nil
 	}
 	return n.Content
+}
+
+// TestPinnedActionsTable: docs/security.md's table of pinned actions lists
+// exactly the actions, tags and commits the workflows use.
+func TestPinnedActionsTable(t *testing.T) {
+	used := map[string]bool{}
+	for _, s := range workflowSteps(t) {
+		if s.uses == nil {
+			continue
+		}
+		name, sha, _ := strings.Cut(s.uses.Value, "@")
+		used[name+" "+strings.TrimPrefix(s.uses.LineComment, "# ")+" "+sha] = true
+	}
+	repo, err := itest.RepoRoot(".")
+	require.NoError(t, err)
+	doc, err := os.ReadFile(filepath.Join(repo, "docs", "security.md"))
+	require.NoError(t, err)
+	row := regexp.MustCompile("(?m)^\\| ([A-Za-z0-9_.-]+/[A-Za-z0-9_./-]+) \\| (v[0-9.]+) \\| `([0-9a-f]{40})` \\|$")
+	listed := map[string]bool{}
+	for _, m := range row.FindAllStringSubmatch(string(doc), -1) {
+		listed[m[1]+" "+m[2]+" "+m[3]] = true
+	}
+	assert.Equal(t, used, listed, "docs/security.md's pinned-actions table must match the workflows")
 }
