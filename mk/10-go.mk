@@ -10,10 +10,15 @@ LAMBDA_PKG       := ./lambda/cmd/processor
 HOST_BOOTSTRAP   := $(DIST)/host/bootstrap
 LAMBDA_BOOTSTRAP := $(DIST)/lambda/bootstrap
 LAMBDA_ZIP       := $(DIST)/processor.zip
-# Reproducible: no cgo, no paths, no VCS stamp, no build id.
-GO_LAMBDA_FLAGS  := -tags lambda.norpc -trimpath -buildvcs=false -ldflags "-s -w -buildid="
+# Reproducible: no cgo, no paths, no VCS stamp, no build id. nodynamic: the
+# HEIC/AVIF decoders (github.com/gen2brain/heic, avif) never look for a system
+# libheif/libavif to dlopen, and always run their embedded WebAssembly.
+GO_LAMBDA_FLAGS  := -tags lambda.norpc,nodynamic -trimpath -buildvcs=false -ldflags "-s -w -buildid="
+# The same for every other go command make runs (tests, go run), so tests
+# exercise the decoders the Lambda ships. An explicit -tags overrides it.
+export GOFLAGS := -tags=nodynamic
 
-.PHONY: test-go vet build build-lambda package
+.PHONY: test-go vet build build-lambda package notices
 vet: ## go mod tidy and gofmt checks, and go vet with and without the integration build tag
 	@$(GO) mod tidy -diff || { echo "go.mod/go.sum are not tidy: run 'go mod tidy' and commit" >&2; exit 1; }
 	@unformatted=$$(gofmt -l $$(git ls-files '*.go')); [ -z "$$unformatted" ] || { echo "gofmt would change: $$unformatted (run gofmt -w)" >&2; exit 1; }
@@ -33,3 +38,6 @@ build-lambda: ## Build the Lambda binary (linux/arm64, provided.al2023) into dis
 
 package: build-lambda ## Package dist/processor.zip reproducibly and print its sha256 (hex and base64)
 	$(GO) run ./lambda/cmd/zip -o $(LAMBDA_ZIP) $(LAMBDA_BOOTSTRAP)
+
+notices: ## Regenerate THIRD_PARTY_NOTICES.md: the licences of everything linked into bootstrap (a test fails when it is stale)
+	$(GO) run ./internal/notices/cmd/notices

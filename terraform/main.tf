@@ -58,6 +58,8 @@ module "processing" {
   record_concurrency        = var.record_concurrency
   maximum_retry_attempts    = var.maximum_retry_attempts
   maximum_event_age_seconds = var.maximum_event_age_seconds
+
+  create_batch_operations_role = var.create_batch_operations_role
 }
 
 module "monitoring" {

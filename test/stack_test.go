@@ -51,7 +51,9 @@ func TestStack(t *testing.T) {
 				"alarm_kms_key_arn":        in.AlarmKey,
 				"thumbnail_sizes":          stackSizes,
 				"log_retention_days":       1,
-				"tags":                     in.Run.Tags("stack"),
+				// imgpipe backfill --engine batch runs a real job below.
+				"create_batch_operations_role": true,
+				"tags":                         in.Run.Tags("stack"),
 			}
 		},
 	}, validateStack)
@@ -128,6 +130,10 @@ func validateStack(t *testing.T, ctx context.Context, d *deployment) {
 
 	t.Run("dead-letter queue is empty", func(t *testing.T) {
 		assertQueueEmpty(t, ctx, sqs.NewFromConfig(d.cfg), d.output(t, ctx, "dlq_url"))
+	})
+
+	t.Run("imgpipe backfill --engine batch restores deleted records", func(t *testing.T) {
+		validateBatchBackfill(t, ctx, d, tg, uploadKey(tg, d.run, ""), []verify.Object{alpha, rotated})
 	})
 
 	t.Run("every alarm exists and notifies the topic", func(t *testing.T) {

@@ -55,6 +55,10 @@ run "stack_composes_the_modules" {
     condition     = module.storage.table_arn == output.table_arn && module.processing.dlq_url == output.dlq_url
     error_message = "The outputs must come from the modules."
   }
+  assert {
+    condition     = output.aws_region == "eu-west-1" && output.batch_operations_role_arn == null && output.operator_policy_json == module.processing.operator_policy_json
+    error_message = "The imgpipe CLI reads the region, the Batch Operations role (none by default) and its policy from the outputs."
+  }
 }
 
 run "boundary_and_released_code_reach_the_function" {

@@ -67,7 +67,12 @@ func TestCIRolePolicyStatements(t *testing.T) {
 	starOK := map[string]bool{
 		"logs:DescribeLogGroups": true, "cloudwatch:GetMetricData": true, "cloudwatch:ListMetrics": true,
 		"cloudwatch:ListDashboards": true, "tag:GetResources": true, "iam:ListRoles": true,
+		// S3 Batch Operations: CreateJob has no resource type; the job can
+		// only run as a role the CI may pass (imgpipe-it-*, bounded).
+		"s3:CreateJob": true,
 	}
+	// Job ids are random: DescribeJob cannot be scoped by test-run name.
+	const anyJobARN = "arn:aws:s3:*:*:job/*"
 	wantDenies := []string{
 		"DenyRolesWithoutTheBoundary", "DenyRemovingBoundaries", "DenyChangingTheBoundary",
 		"DenyTouchingItsOwnRole", "DenyRolesOutsideTests", "DenyKMSWrites",
@@ -97,6 +102,8 @@ func TestCIRolePolicyStatements(t *testing.T) {
 					for _, a := range st.Action {
 						assert.True(t, starOK[a], "%s on \"*\"", a)
 					}
+				case r == anyJobARN:
+					assert.Equal(t, iampolicy.Strings{"s3:DescribeJob"}, st.Action, "only reading jobs on any job ARN")
 				case strings.HasPrefix(r, "arn:aws:kms:"):
 					// KMS keys have no names: reading one is all it may do.
 					assert.Equal(t, iampolicy.Strings{"kms:DescribeKey"}, st.Action)
@@ -137,6 +144,7 @@ func TestCIRoleCannotEscalate(t *testing.T) {
 		{"delete a test role's inline policy", "iam:DeleteRolePolicy", testRole, bounded()},
 		{"delete a test role", "iam:DeleteRole", testRole, as(ciRole)},
 		{"pass a test role to Lambda", "iam:PassRole", testRole, as(ciRole, "iam:PassedToService", "lambda.amazonaws.com")},
+		{"pass a test role to S3 Batch Operations", "iam:PassRole", testRole, as(ciRole, "iam:PassedToService", "batchoperations.s3.amazonaws.com")},
 		{"read the alarm key", "kms:DescribeKey", "arn:aws:kms:eu-west-1:" + account + ":key/1234abcd-12ab-34cd-56ef-1234567890ab", as(ciRole)},
 	}
 	for _, r := range allowed {
@@ -253,9 +261,10 @@ func sampleResource(pattern string) string {
 }
 
 // TestBoundaryCoversTheProcessorRole: the permissions boundary allows each
-// statement of modules/processing's role policy on the resources a test
-// run names, and nothing more: no other action, no other bucket, no IAM,
-// no KMS, nothing outside imgpipe-it-*.
+// statement of modules/processing's role policies (the function's, and the
+// S3 Batch Operations role's TestStack creates) on the resources a test run
+// names, and nothing more: no other action, no other bucket, no IAM, no
+// KMS, nothing outside imgpipe-it-*.
 func TestBoundaryCoversTheProcessorRole(t *testing.T) {
 	doc, raw := loadPolicy(t, "ci-boundary-policy.json")
 	// The boundary scopes objects by the contract's prefixes.
@@ -275,9 +284,21 @@ func TestBoundaryCoversTheProcessorRole(t *testing.T) {
 		"WriteTraces":           "*",
 		"SendToDeadLetterQueue": "arn:aws:sqs:eu-west-1:" + account + ":" + fn + "-dlq",
 	}
+	batch := bucket + "/" + contract.BatchOperationsPrefix
+	samples["InvokeProcessor"] = "arn:aws:lambda:eu-west-1:" + account + ":function:" + fn
+	samples["ReadManifests"] = batch + "manifests/job-1.csv"
+	samples["WriteReports"] = batch + "reports/job-1/results.csv"
+	samples["LocateBuckets"] = bucket
 	role := as("arn:aws:iam::" + account + ":role/" + fn)
-	granted := processorStatements(t)
+	granted := roleStatements(t, "processor")
 	require.NotEmpty(t, granted)
+	batchGranted := roleStatements(t, "batch_operations")
+	require.NotEmpty(t, batchGranted, "the S3 Batch Operations role's policy document")
+	for sid, actions := range batchGranted {
+		_, clash := granted[sid]
+		require.False(t, clash && sid != "InvokeProcessor", "sid %s in both roles", sid)
+		granted[sid] = append(granted[sid], actions...)
+	}
 	var moduleActions []string
 	for sid, actions := range granted {
 		res, ok := samples[sid]
@@ -310,6 +331,9 @@ func TestBoundaryCoversTheProcessorRole(t *testing.T) {
 		{"sts:AssumeRole", "arn:aws:iam::" + account + ":role/admin"},
 		{"kms:Decrypt", "arn:aws:kms:eu-west-1:" + account + ":key/1234abcd-12ab-34cd-56ef-1234567890ab"},
 		{"lambda:UpdateFunctionCode", "arn:aws:lambda:eu-west-1:" + account + ":function:" + fn},
+		{"lambda:InvokeFunction", "arn:aws:lambda:eu-west-1:" + account + ":function:imgpipe-prod-processor"},
+		{"s3:PutObject", batch + "manifests/job-1.csv"},
+		{"s3:GetObject", "arn:aws:s3:::imgpipe-prod-images-" + account + "/batch-operations/manifests/job-1.csv"},
 		{"sqs:SendMessage", "arn:aws:sqs:eu-west-1:" + account + ":imgpipe-prod-processor-dlq"},
 	} {
 		t.Run("denies "+r.action+" on "+r.resource, func(t *testing.T) {
@@ -318,20 +342,29 @@ func TestBoundaryCoversTheProcessorRole(t *testing.T) {
 	}
 }
 
-// processorStatements reads the static statements of the processor role's
-// policy document from modules/processing/main.tf: sid -> actions. The
-// dynamic data-key statement is left out: the suites deploy without a
-// customer-managed data key, and the boundary allows no KMS use.
-func processorStatements(t *testing.T) map[string][]string {
+// roleStatements reads the static statements of the policy document
+// data.aws_iam_policy_document.<name> from modules/processing/*.tf: sid ->
+// actions. Dynamic data-key statements are left out: the suites deploy
+// without a customer-managed data key, and the boundary allows no KMS use.
+func roleStatements(t *testing.T, name string) map[string][]string {
 	t.Helper()
 	repo, err := RepoRoot(".")
 	require.NoError(t, err)
-	path := filepath.Join(repo, "modules", "processing", "main.tf")
-	f, diags := hclparse.NewParser().ParseHCLFile(path)
-	require.False(t, diags.HasErrors(), diags.Error())
+	files, err := filepath.Glob(filepath.Join(repo, "modules", "processing", "*.tf"))
+	require.NoError(t, err)
 	out := map[string][]string{}
-	for _, b := range f.Body.(*hclsyntax.Body).Blocks {
-		if b.Type != "data" || !slices.Equal(b.Labels, []string{"aws_iam_policy_document", "processor"}) {
+	for _, path := range files {
+		f, diags := hclparse.NewParser().ParseHCLFile(path)
+		require.False(t, diags.HasErrors(), diags.Error())
+		addStatements(t, f.Body.(*hclsyntax.Body), name, out)
+	}
+	return out
+}
+
+func addStatements(t *testing.T, body *hclsyntax.Body, name string, out map[string][]string) {
+	t.Helper()
+	for _, b := range body.Blocks {
+		if b.Type != "data" || !slices.Equal(b.Labels, []string{"aws_iam_policy_document", name}) {
 			continue
 		}
 		for _, st := range b.Body.Blocks {
@@ -348,7 +381,6 @@ func processorStatements(t *testing.T) map[string][]string {
 			out[sid] = actions
 		}
 	}
-	return out
 }
 
 func staticString(t *testing.T, a *hclsyntax.Attribute) string {
