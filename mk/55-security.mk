@@ -24,8 +24,12 @@ GOSEC_EXCLUDE :=
 # loops over their own length (the JPEG encoder's Huffman tables); Go
 # bounds-checks every index anyway.
 GOSEC_EXCLUDE += lambda/imaging/.*:G115,G602
-# Test support: 16-bit colour channels shifted down to 8 bits.
+# Test support: 16-bit colour channels shifted down to 8 bits; the fields
+# of small synthetic HEIF/AVIF files; the counts of a fake DynamoDB's
+# test-sized tables.
 GOSEC_EXCLUDE += internal/colortest/.*:G115
+GOSEC_EXCLUDE += internal/heiftest/.*:G115
+GOSEC_EXCLUDE += internal/awstest/.*:G115
 # Developer tools (benchmark, local stack, sample generator, schema
 # stand-in, README/HCL generators) read and write the paths and run the
 # programs (go, vipsthumbnail, themselves) that the developer or the code
@@ -37,6 +41,7 @@ GOSEC_EXCLUDE += tools/tfstandin/.*:G304
 GOSEC_EXCLUDE += internal/contract/cmd/genhcl/.*:G301,G306
 GOSEC_EXCLUDE += internal/tfdocs/cmd/tfdocs/.*:G304,G306
 GOSEC_EXCLUDE += internal/doccheck/.*:G204,G304
+GOSEC_EXCLUDE += internal/notices/cmd/notices/.*:G306
 # Test support running the pinned Debian reference tools from the folder
 # IMGPIPE_REFTOOLS names (make test sets it to .tools/reftools).
 GOSEC_EXCLUDE += internal/reftools/.*:G204,G703
