@@ -653,6 +653,7 @@ run "rejects_bad_permissions_boundary_arn" {
     permissions_boundary_arn = "arn:aws:iam::123456789012:role/imgpipe-ci-boundary"
   }
   expect_failures = [var.permissions_boundary_arn]
+}
 
 run "no_batch_operations_role_by_default" {
   command = apply
