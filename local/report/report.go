@@ -6,6 +6,7 @@ package report
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -34,7 +35,20 @@ type Report struct {
 	Failed        int       `json:"failed"`
 	Missing       []string  `json:"missing"`       // keys with no record within the timeout
 	DroppedEvents int64     `json:"droppedEvents"` // async events kumo reported dropping
+	Function      *Function `json:"function"`      // the function as provisioned; null when unknown
 	Entries       []Entry   `json:"entries"`
+}
+
+// Function is the function's configuration as the local stack
+// provisioned it from modules/processing (and the local AWS reports it).
+type Function struct {
+	Name           string            `json:"name"`
+	Runtime        string            `json:"runtime"`
+	Architectures  []string          `json:"architectures"`
+	Handler        string            `json:"handler"`
+	MemorySizeMB   int32             `json:"memorySizeMB"`
+	TimeoutSeconds int32             `json:"timeoutSeconds"`
+	Environment    map[string]string `json:"environment"`
 }
 
 // Entry is one input.
@@ -66,13 +80,14 @@ type Meta struct {
 	Bucket, Table, ImagesDir string
 	DroppedEvents            int64
 	IdleTimeout              time.Duration
+	Function                 *Function
 }
 
 // Build assembles the report and lays out the files it references (paths
 // mirror the S3 keys under the output dir).
 func Build(results []runner.Result, m Meta) Report {
 	rep := Report{GeneratedAt: time.Now().UTC(), Bucket: m.Bucket, Table: m.Table, ImagesDir: m.ImagesDir,
-		Inputs: len(results), DroppedEvents: m.DroppedEvents, Missing: []string{}}
+		Inputs: len(results), DroppedEvents: m.DroppedEvents, Function: m.Function, Missing: []string{}}
 	for _, r := range results {
 		e := Entry{File: r.Name, Key: r.Key, BytesIn: r.Size, Original: r.Key,
 			VersionID: r.Object.VersionID, ETag: metadata.NormalizeETag(r.Object.ETag), rec: r.Record}
@@ -149,8 +164,7 @@ func Write(dir string, rep Report, results []runner.Result) error {
 		return fmt.Errorf("write index.html: %w", err)
 	}
 	if err := writeHTML(f, rep); err != nil {
-		_ = f.Close() // the write error is the one to report
-		return fmt.Errorf("write index.html: %w", err)
+		return fmt.Errorf("write index.html: %w", errors.Join(err, f.Close()))
 	}
 	return f.Close()
 }
@@ -174,7 +188,8 @@ func writeUnder(dir, rel string, data []byte) error {
 // dimensions, thumbnails, status/reason, ms.
 func Table(w io.Writer, rep Report) error {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "KEY\tFORMAT\tBYTES IN\tDIMENSIONS\tTHUMBNAILS\tSTATUS / REASON\tMS")
+	// Writes to tw are buffered; their errors come out of Flush below.
+	_, _ = fmt.Fprintln(tw, "KEY\tFORMAT\tBYTES IN\tDIMENSIONS\tTHUMBNAILS\tSTATUS / REASON\tMS")
 	for _, e := range rep.Entries {
 		format, dims, thumbs, status, ms := "-", "-", "-", "NO RECORD", "-"
 		if r := e.rec; r != nil {
@@ -202,7 +217,7 @@ func Table(w io.Writer, rep Report) error {
 		} else if e.Error != "" && strings.HasPrefix(e.Error, "upload failed") {
 			status = "UPLOAD FAILED"
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%d\t%s\t%s\t%s\t%s\n", e.Key, format, e.BytesIn, dims, thumbs, status, ms)
+		_, _ = fmt.Fprintf(tw, "%s\t%s\t%d\t%s\t%s\t%s\t%s\n", e.Key, format, e.BytesIn, dims, thumbs, status, ms)
 	}
 	if err := tw.Flush(); err != nil {
 		return err

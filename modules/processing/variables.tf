@@ -186,6 +186,7 @@ variable "log_kms_key_arn" {
 }
 
 variable "log_level" {
+  # Generated from internal/contract (setting log_level) by `make generate`: edit it there.
   description = "Lowest level the function logs (its LOG_LEVEL): DEBUG, INFO, WARN or ERROR. EMF metric lines are always kept."
   type        = string
   default     = "INFO"
@@ -198,6 +199,7 @@ variable "log_level" {
 }
 
 variable "thumbnail_sizes" {
+  # Generated from internal/contract (setting thumbnail_sizes) by `make generate`: edit it there.
   description = "Longest edge, in pixels, of each thumbnail made per image."
   type        = list(number)
   default     = [256, 1024]
@@ -210,6 +212,7 @@ variable "thumbnail_sizes" {
 }
 
 variable "jpeg_quality" {
+  # Generated from internal/contract (setting jpeg_quality) by `make generate`: edit it there.
   description = "JPEG quality of the thumbnails."
   type        = number
   default     = 82
@@ -222,6 +225,7 @@ variable "jpeg_quality" {
 }
 
 variable "max_image_bytes" {
+  # Generated from internal/contract (setting max_image_bytes) by `make generate`: edit it there.
   description = "Largest original, in bytes, the function processes; a bigger one gets a FAILED record (too_large)."
   type        = number
   default     = 52428800
@@ -229,11 +233,12 @@ variable "max_image_bytes" {
 
   validation {
     condition     = var.max_image_bytes >= 1 && var.max_image_bytes <= 1099511627776 && floor(var.max_image_bytes) == var.max_image_bytes
-    error_message = "max_image_bytes must be a whole number from 1 to 1099511627776 (1 TiB)."
+    error_message = "max_image_bytes must be a whole number from 1 to 1099511627776."
   }
 }
 
 variable "max_image_pixels" {
+  # Generated from internal/contract (setting max_image_pixels) by `make generate`: edit it there.
   description = "Most pixels (width x height) of an original the function decodes; a bigger one gets a FAILED record (too_many_pixels)."
   type        = number
   default     = 50000000
@@ -246,6 +251,7 @@ variable "max_image_pixels" {
 }
 
 variable "record_concurrency" {
+  # Generated from internal/contract (setting record_concurrency) by `make generate`: edit it there.
   description = "S3 event records of one invocation processed at once."
   type        = number
   default     = 4
