@@ -9,7 +9,7 @@
 # reads the module graph of the Lambda's main package with the same build
 # constraints as build-lambda, so the SBOM lists exactly what is linked into
 # bootstrap. ~1.5 min to build once; not linked into anything we ship.
-$(call needs,TOOLS ROOT GO DIST LAMBDA_PKG LAMBDA_BOOTSTRAP,mk/60-release.mk)
+$(call needs,TOOLS ROOT GO DIST LAMBDA_PKG LAMBDA_BOOTSTRAP GO_LAMBDA_FLAGS,mk/60-release.mk)
 
 ##@ Release (mk/60-release.mk)
 
@@ -21,6 +21,10 @@ CYCLONEDX_GOMOD := $(TOOLS)/cyclonedx-gomod-v$(CYCLONEDX_GOMOD_VERSION)/cycloned
 override VERSION := $(value VERSION)
 export VERSION
 VERSION_PATTERN := ^(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)(-[0-9A-Za-z.-]+)?$$
+
+# The SBOM is read under build-lambda's build tags (GO_LAMBDA_FLAGS starts
+# with "-tags <list>").
+LAMBDA_BUILD_TAGS := $(if $(filter -tags,$(firstword $(GO_LAMBDA_FLAGS))),$(word 2,$(GO_LAMBDA_FLAGS)),$(error mk/60-release.mk: GO_LAMBDA_FLAGS no longer starts with -tags <list>))
 
 .PHONY: release release-inputs sbom-tool
 
@@ -34,7 +38,7 @@ release: release-inputs build-lambda $(CYCLONEDX_GOMOD) ## Write dist/imgpipe-pr
 	@zip="imgpipe-processor-$$VERSION-linux-arm64.zip"; sbom="imgpipe-processor-$$VERSION-linux-arm64.cdx.json"; \
 	rm -f "$(DIST)/$$zip" "$(DIST)/$$sbom" "$(DIST)/SHA256SUMS"; \
 	$(GO) run ./lambda/cmd/zip -o "$(DIST)/$$zip" $(LAMBDA_BOOTSTRAP); \
-	tools/release/sbom.sh $(CYCLONEDX_GOMOD) "$$VERSION" $(patsubst ./%,%,$(LAMBDA_PKG)) "$(DIST)/$$sbom"; \
+	tools/release/sbom.sh $(CYCLONEDX_GOMOD) "$$VERSION" $(patsubst ./%,%,$(LAMBDA_PKG)) "$(DIST)/$$sbom" $(LAMBDA_BUILD_TAGS); \
 	awk -v v="$$VERSION" '/^## \[/ { if (on) exit; on = index($$0, "## [" v "]") == 1; next } on' CHANGELOG.md > "$(DIST)/RELEASE_NOTES.md"; \
 	cd $(DIST) && sha256sum "$$zip" "$$sbom" > SHA256SUMS && cat SHA256SUMS
 

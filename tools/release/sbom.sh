@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # CycloneDX SBOM of the Lambda's Go dependencies, for `make release`.
 #
-#   sbom.sh CYCLONEDX_GOMOD VERSION MAIN_PKG OUT
+#   sbom.sh CYCLONEDX_GOMOD VERSION MAIN_PKG OUT BUILD_TAGS
 #
 # cyclonedx-gomod's app mode lists exactly the modules linked into the main
 # package under the given build constraints (the same as build-lambda's).
@@ -18,6 +18,7 @@ CDX=${1:?usage: $0 CYCLONEDX_GOMOD VERSION MAIN_PKG OUT}
 VERSION=${2:?}
 MAIN=${3:?}
 OUT=${4:?}
+TAGS=${5:?}
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 
 snap=$(mktemp -d)
@@ -33,7 +34,7 @@ git -C "$snap" add -A
 git -C "$snap" -c commit.gpgsign=false commit -q -m "imgpipe $VERSION"
 git -C "$snap" -c tag.gpgsign=false tag "v$VERSION"
 
-CGO_ENABLED=0 GOOS=linux GOARCH=arm64 GOFLAGS=-tags=lambda.norpc \
+CGO_ENABLED=0 GOOS=linux GOARCH=arm64 GOFLAGS=-tags=$TAGS \
 	"$CDX" app -json -licenses -std -noserial -notimestamp -main "$MAIN" -output "$OUT" "$snap"
 
 # The SBOM must name the release and the Lambda runtime library, and hold
