@@ -144,6 +144,15 @@ func run(o options) error {
 	if err != nil {
 		return err
 	}
+	if o.wanted("formats") {
+		fmt.Fprintln(os.Stderr, "formats: JPEG, WebP and AVIF from the same pixels, quality sweeps, costs")
+		read := func(in bench.Input) ([]byte, error) { return os.ReadFile(in.Path) }
+		if rep.Formats, err = bench.Formats(inputs, bench.WebPQuality, bench.AVIFQuality, o.rounds, read, os.Stderr); err != nil {
+			return fmt.Errorf("formats: %w", err)
+		}
+	} else {
+		rep.Notes = append(rep.Notes, "thumbnail formats not compared (-only)")
+	}
 	rep.Header = append(rep.Header, "load average (1, 5, 15 min) at the start: "+load+"; at the end: "+loadAverage())
 	if _, err := os.Stat(filepath.FromSlash(bench.ProcessorPkg)); err == nil {
 		fmt.Fprintln(os.Stderr, "binary: building the processor, timing cold starts")
