@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -16,6 +17,8 @@ import (
 	lambdatypes "github.com/aws/aws-sdk-go-v2/service/lambda/types"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
+	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
 	"github.com/zclconf/go-cty/cty"
 	ctyjson "github.com/zclconf/go-cty/cty/json"
 
@@ -36,6 +39,7 @@ const (
 	addrFunction     = "aws_lambda_function.processor"
 	addrPermission   = "aws_lambda_permission.s3_invoke"
 	addrNotification = "aws_s3_bucket_notification.uploads"
+	addrDLQ          = "aws_sqs_queue.dlq"
 )
 
 // environment is what the local stack provisions into, as a root stack
@@ -68,6 +72,7 @@ type declaration struct {
 	CreateFunction *lambda.CreateFunctionInput
 	Permission     *lambda.AddPermissionInput
 	Notification   *s3.PutBucketNotificationConfigurationInput
+	CreateQueue    *sqs.CreateQueueInput // the dead-letter queue
 }
 
 // Names are the resource names of one environment, as the modules derive
@@ -77,6 +82,7 @@ type Names struct {
 	Table    string
 	Function string
 	Role     string
+	DLQ      string // the dead-letter queue
 }
 
 // declare evaluates modules/storage and modules/processing under
@@ -415,6 +421,13 @@ func (d *declaration) declareProcessing(e *tfmodule.Eval) error {
 		cf.Environment = &lambdatypes.Environment{Variables: vars}
 	}
 	d.CreateFunction = cf
+
+	q := r.resource(addrDLQ)
+	d.Names.DLQ = r.str(q, "name")
+	d.CreateQueue = &sqs.CreateQueueInput{QueueName: aws.String(d.Names.DLQ), Attributes: map[string]string{
+		string(sqstypes.QueueAttributeNameMessageRetentionPeriod): strconv.FormatInt(int64(r.int32(q, "message_retention_seconds")), 10),
+		string(sqstypes.QueueAttributeNameSqsManagedSseEnabled):   strconv.FormatBool(r.boolean(q, "sqs_managed_sse_enabled")),
+	}}
 
 	p := r.resource(addrPermission)
 	d.Permission = &lambda.AddPermissionInput{
