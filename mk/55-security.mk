@@ -37,7 +37,7 @@ GOSEC_EXCLUDE += internal/awstest/.*:G115
 # names; that is their job. Files they write are meant to be read (reports,
 # logs, committed docs and HCL, samples): 0644 like any checked-out file.
 GOSEC_EXCLUDE += bench/.*:G115,G204,G301,G304,G306
-GOSEC_EXCLUDE += local/.*:G115,G204,G301,G302,G304,G306,G702
+GOSEC_EXCLUDE += local/.*:G115,G204,G301,G302,G304,G306,G702,G703
 GOSEC_EXCLUDE += tools/tfstandin/.*:G304
 GOSEC_EXCLUDE += internal/contract/cmd/genhcl/.*:G301,G304,G306
 GOSEC_EXCLUDE += internal/contract/hclgen/.*:G304
