@@ -28,15 +28,6 @@ import (
 // are checked against that. It also times, on one core in CPU time, the
 // whole job with each extra format and the placeholder and colours.
 
-// The WebP and AVIF qualities the section checks: the ones at which those
-// formats match the SSIM of JPEG at the default quality on the bench photos
-// (the defaults of WEBP_QUALITY and AVIF_QUALITY once those settings are
-// declared in internal/contract).
-const (
-	WebPQuality = 72
-	AVIFQuality = 58
-)
-
 // FormatSizes are the sizes compared: the default job's.
 var FormatSizes = []int{256, 1024}
 
