@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strconv"
+	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
@@ -315,11 +316,17 @@ func (d *declaration) declareStorage(e *tfmodule.Eval) error {
 
 	lc := &s3types.BucketLifecycleConfiguration{}
 	for _, rule := range r.blocks(r.resource(addrLifecycle), "rule", -1) {
-		r.only(rule, "noncurrent_version_expiration", "expiration", "abort_incomplete_multipart_upload")
+		r.only(rule, "filter", "noncurrent_version_expiration", "expiration", "abort_incomplete_multipart_upload")
 		out := s3types.LifecycleRule{
 			ID:     aws.String(r.str(rule, "id")),
 			Status: s3types.ExpirationStatus(r.str(rule, "status")),
-			Filter: &s3types.LifecycleRuleFilter{}, // no filter block: every object
+			Filter: &s3types.LifecycleRuleFilter{}, // no filter, or an empty one: every object
+		}
+		for _, f := range r.blocks(rule, "filter", -1) {
+			r.only(f)
+			if attrs := f.Attributes(); len(attrs) > 0 {
+				r.fail(fmt.Errorf("%s filters objects (%s), which the local stack does not provision: teach local/stack (declared.go) to", f.Path, strings.Join(attrs, ", ")))
+			}
 		}
 		for _, x := range r.blocks(rule, "noncurrent_version_expiration", -1) {
 			out.NoncurrentVersionExpiration = &s3types.NoncurrentVersionExpiration{NoncurrentDays: aws.Int32(r.int32(x, "noncurrent_days"))}

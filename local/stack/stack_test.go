@@ -209,4 +209,16 @@ func TestDeclarationRefusesWhatItCannotProvision(t *testing.T) {
     abort_incomplete_multipart_upload {`)
 	_, err := declare(dir, testEnv())
 	assert.ErrorContains(t, err, `"transition" block, which the local stack does not provision`)
+
+	// An empty filter means every object; a real one is refused.
+	dir = copyModules(t)
+	edit(t, filepath.Join(dir, "storage", "main.tf"), `    filter {}
+
+    abort_incomplete_multipart_upload {`, `    filter {
+      prefix = "logs/"
+    }
+
+    abort_incomplete_multipart_upload {`)
+	_, err = declare(dir, testEnv())
+	assert.ErrorContains(t, err, `filters objects (prefix), which the local stack does not provision`)
 }
