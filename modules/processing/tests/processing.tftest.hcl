@@ -233,17 +233,22 @@ run "function_runtime_and_environment" {
   }
   assert {
     condition = one(aws_lambda_function.processor.environment).variables == tomap({
-      METADATA_TABLE     = "imgpipe-test-metadata"
-      ENVIRONMENT        = "test"
-      UPLOADS_PREFIX     = "uploads/"
-      THUMBNAILS_PREFIX  = "thumbnails/"
-      THUMBNAIL_SIZES    = "256,1024"
-      JPEG_QUALITY       = "82"
-      MAX_IMAGE_BYTES    = "52428800"
-      MAX_IMAGE_PIXELS   = "50000000"
-      METRIC_NAMESPACE   = "ImageProcessing"
-      RECORD_CONCURRENCY = "4"
-      LOG_LEVEL          = "INFO"
+      METADATA_TABLE          = "imgpipe-test-metadata"
+      ENVIRONMENT             = "test"
+      UPLOADS_PREFIX          = "uploads/"
+      THUMBNAILS_PREFIX       = "thumbnails/"
+      THUMBNAIL_SIZES         = "256,1024"
+      JPEG_QUALITY            = "82"
+      MAX_IMAGE_BYTES         = "52428800"
+      MAX_IMAGE_PIXELS        = "50000000"
+      METRIC_NAMESPACE        = "ImageProcessing"
+      RECORD_CONCURRENCY      = "4"
+      LOG_LEVEL               = "INFO"
+      THUMBNAIL_FORMATS       = "jpeg"
+      WEBP_QUALITY            = "72"
+      AVIF_QUALITY            = "58"
+      THUMBNAIL_CACHE_CONTROL = "public, max-age=86400"
+      COLOR_OUTPUT            = "srgb"
     })
     error_message = "The function's environment must carry the inputs under the contract's names."
   }
