@@ -41,8 +41,10 @@ module "processing" {
   table_name                = module.storage.table_name
   table_arn                 = module.storage.table_arn
   data_kms_key_arn          = var.kms_key_arn
-  lambda_package_path       = var.lambda_package_path
+  lambda_package_path       = var.lambda_package_s3 == null ? var.lambda_package_path : null
+  lambda_package_s3         = var.lambda_package_s3
   lambda_package_hash       = var.lambda_package_hash
+  permissions_boundary_arn  = var.permissions_boundary_arn
   memory_size               = var.memory_size
   timeout                   = var.timeout
   reserved_concurrency      = var.reserved_concurrency
