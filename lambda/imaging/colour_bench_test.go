@@ -48,6 +48,7 @@ func BenchmarkConvert1024(b *testing.B) {
 		b.Fatal(err)
 	}
 	b.Run("matrix-trc", func(b *testing.B) {
+		defer cpuTimer(b)()
 		for b.Loop() {
 			var owner planes
 			convertPlanes(mt, src, &owner)
