@@ -35,25 +35,35 @@ locals {
     thumbnail_bytes    = "ThumbnailBytes"
   }
   env = {
-    environment        = "ENVIRONMENT"
-    jpeg_quality       = "JPEG_QUALITY"
-    log_level          = "LOG_LEVEL"
-    max_image_bytes    = "MAX_IMAGE_BYTES"
-    max_image_pixels   = "MAX_IMAGE_PIXELS"
-    metric_namespace   = "METRIC_NAMESPACE"
-    record_concurrency = "RECORD_CONCURRENCY"
-    s3_use_path_style  = "S3_USE_PATH_STYLE"
-    table_name         = "METADATA_TABLE"
-    thumbnail_sizes    = "THUMBNAIL_SIZES"
-    thumbnails_prefix  = "THUMBNAILS_PREFIX"
-    uploads_prefix     = "UPLOADS_PREFIX"
+    avif_quality            = "AVIF_QUALITY"
+    color_output            = "COLOR_OUTPUT"
+    environment             = "ENVIRONMENT"
+    jpeg_quality            = "JPEG_QUALITY"
+    log_level               = "LOG_LEVEL"
+    max_image_bytes         = "MAX_IMAGE_BYTES"
+    max_image_pixels        = "MAX_IMAGE_PIXELS"
+    metric_namespace        = "METRIC_NAMESPACE"
+    record_concurrency      = "RECORD_CONCURRENCY"
+    s3_use_path_style       = "S3_USE_PATH_STYLE"
+    table_name              = "METADATA_TABLE"
+    thumbnail_cache_control = "THUMBNAIL_CACHE_CONTROL"
+    thumbnail_formats       = "THUMBNAIL_FORMATS"
+    thumbnail_sizes         = "THUMBNAIL_SIZES"
+    thumbnails_prefix       = "THUMBNAILS_PREFIX"
+    uploads_prefix          = "UPLOADS_PREFIX"
+    webp_quality            = "WEBP_QUALITY"
   }
   defaults = {
-    jpeg_quality       = 82
-    log_level          = "INFO"
-    max_image_bytes    = 52428800
-    max_image_pixels   = 50000000
-    record_concurrency = 4
-    thumbnail_sizes    = [256, 1024]
+    avif_quality            = 58
+    color_output            = "srgb"
+    jpeg_quality            = 82
+    log_level               = "INFO"
+    max_image_bytes         = 52428800
+    max_image_pixels        = 50000000
+    record_concurrency      = 4
+    thumbnail_cache_control = "public, max-age=86400"
+    thumbnail_formats       = ["jpeg"]
+    thumbnail_sizes         = [256, 1024]
+    webp_quality            = 72
   }
 }

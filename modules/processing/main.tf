@@ -193,17 +193,22 @@ resource "aws_lambda_function" "processor" {
   environment {
     # Generated from internal/contract (Settings) by `make generate`: edit it there.
     variables = {
-      (module.contract.env.table_name)         = var.table_name
-      (module.contract.env.environment)        = var.environment
-      (module.contract.env.uploads_prefix)     = module.contract.uploads_prefix
-      (module.contract.env.thumbnails_prefix)  = module.contract.thumbnails_prefix
-      (module.contract.env.thumbnail_sizes)    = join(",", var.thumbnail_sizes)
-      (module.contract.env.jpeg_quality)       = tostring(var.jpeg_quality)
-      (module.contract.env.max_image_bytes)    = tostring(var.max_image_bytes)
-      (module.contract.env.max_image_pixels)   = tostring(var.max_image_pixels)
-      (module.contract.env.metric_namespace)   = module.contract.metric_namespace
-      (module.contract.env.record_concurrency) = tostring(var.record_concurrency)
-      (module.contract.env.log_level)          = var.log_level
+      (module.contract.env.table_name)              = var.table_name
+      (module.contract.env.environment)             = var.environment
+      (module.contract.env.uploads_prefix)          = module.contract.uploads_prefix
+      (module.contract.env.thumbnails_prefix)       = module.contract.thumbnails_prefix
+      (module.contract.env.thumbnail_sizes)         = join(",", var.thumbnail_sizes)
+      (module.contract.env.jpeg_quality)            = tostring(var.jpeg_quality)
+      (module.contract.env.max_image_bytes)         = tostring(var.max_image_bytes)
+      (module.contract.env.max_image_pixels)        = tostring(var.max_image_pixels)
+      (module.contract.env.metric_namespace)        = module.contract.metric_namespace
+      (module.contract.env.record_concurrency)      = tostring(var.record_concurrency)
+      (module.contract.env.log_level)               = var.log_level
+      (module.contract.env.thumbnail_formats)       = join(",", var.thumbnail_formats)
+      (module.contract.env.webp_quality)            = tostring(var.webp_quality)
+      (module.contract.env.avif_quality)            = tostring(var.avif_quality)
+      (module.contract.env.thumbnail_cache_control) = var.thumbnail_cache_control
+      (module.contract.env.color_output)            = var.color_output
     }
   }
 

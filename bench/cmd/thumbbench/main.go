@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/imgpipe/imgpipe/bench"
+	"github.com/imgpipe/imgpipe/internal/contract"
 	"github.com/imgpipe/imgpipe/internal/reftools"
 )
 
@@ -166,7 +167,7 @@ func run(o options) error {
 	if o.wanted("formats") {
 		fmt.Fprintln(os.Stderr, "formats: JPEG, WebP and AVIF from the same pixels, quality sweeps, costs")
 		read := func(in bench.Input) ([]byte, error) { return os.ReadFile(in.Path) }
-		if rep.Formats, err = bench.Formats(inputs, bench.WebPQuality, bench.AVIFQuality, o.rounds, read, os.Stderr); err != nil {
+		if rep.Formats, err = bench.Formats(inputs, contract.DefaultWebPQuality, contract.DefaultAVIFQuality, o.rounds, read, os.Stderr); err != nil {
 			return fmt.Errorf("formats: %w", err)
 		}
 	} else {
