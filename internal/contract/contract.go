@@ -36,6 +36,10 @@ const (
 const (
 	StatusProcessed = "PROCESSED"
 	StatusFailed    = "FAILED"
+	// StatusDeleted: the version was deleted (or hidden by a delete marker
+	// while it was current); its thumbnails are gone and the record keeps
+	// no content-derived field but its dimensions and format.
+	StatusDeleted = "DELETED"
 )
 
 // Reason names why an image failed permanently. It is stored in the FAILED
@@ -70,6 +74,7 @@ const (
 	MetricProcessingLatency = "ProcessingLatency"
 	MetricBytesIn           = "BytesIn"
 	MetricThumbnailBytes    = "ThumbnailBytes"
+	MetricImagesDeleted     = "ImagesDeleted"
 )
 
 // Environment variables read by the Lambda (lambda/cmd/processor).
@@ -85,6 +90,9 @@ const (
 	EnvMetricNamespace   = "METRIC_NAMESPACE"   // default DefaultMetricNamespace
 	EnvRecordConcurrency = "RECORD_CONCURRENCY" // default DefaultRecordConcurrency
 	EnvLogLevel          = "LOG_LEVEL"          // default DefaultLogLevel
+	// EnvDeletedRecordTTLDays: days a DELETED record is kept before
+	// DynamoDB's TTL removes it (TableTTLAttribute); 0 keeps it forever.
+	EnvDeletedRecordTTLDays = "DELETED_RECORD_TTL_DAYS" // default DefaultDeletedRecordTTLDays
 	// EnvS3UsePathStyle makes the S3 client use path-style addressing
 	// ("true"/"false", default false). Only S3-compatible endpoints without
 	// virtual-host DNS (the local stack) need it; Terraform never sets it.
@@ -99,6 +107,8 @@ const (
 	DefaultMaxImagePixels    = 50_000_000 // 50 MP
 	DefaultRecordConcurrency = 4
 	DefaultLogLevel          = "INFO"
+	// DefaultDeletedRecordTTLDays keeps DELETED records forever.
+	DefaultDeletedRecordTTLDays = 0
 )
 
 // ThumbnailKey is the deterministic key of the thumbnail of size px for the

@@ -16,6 +16,7 @@ locals {
     uploadTimestamp = "N"
   }
   statuses = {
+    deleted   = "DELETED"
     failed    = "FAILED"
     processed = "PROCESSED"
   }
@@ -27,31 +28,56 @@ locals {
   }
   metric_names = {
     bytes_in           = "BytesIn"
+    images_deleted     = "ImagesDeleted"
     images_processed   = "ImagesProcessed"
     processing_errors  = "ProcessingErrors"
     processing_latency = "ProcessingLatency"
     thumbnail_bytes    = "ThumbnailBytes"
   }
   env = {
-    environment        = "ENVIRONMENT"
-    jpeg_quality       = "JPEG_QUALITY"
-    log_level          = "LOG_LEVEL"
-    max_image_bytes    = "MAX_IMAGE_BYTES"
-    max_image_pixels   = "MAX_IMAGE_PIXELS"
-    metric_namespace   = "METRIC_NAMESPACE"
-    record_concurrency = "RECORD_CONCURRENCY"
-    s3_use_path_style  = "S3_USE_PATH_STYLE"
-    table_name         = "METADATA_TABLE"
-    thumbnail_sizes    = "THUMBNAIL_SIZES"
-    thumbnails_prefix  = "THUMBNAILS_PREFIX"
-    uploads_prefix     = "UPLOADS_PREFIX"
+    deleted_record_ttl_days = "DELETED_RECORD_TTL_DAYS"
+    environment             = "ENVIRONMENT"
+    jpeg_quality            = "JPEG_QUALITY"
+    log_level               = "LOG_LEVEL"
+    max_image_bytes         = "MAX_IMAGE_BYTES"
+    max_image_pixels        = "MAX_IMAGE_PIXELS"
+    metric_namespace        = "METRIC_NAMESPACE"
+    record_concurrency      = "RECORD_CONCURRENCY"
+    s3_use_path_style       = "S3_USE_PATH_STYLE"
+    table_name              = "METADATA_TABLE"
+    thumbnail_sizes         = "THUMBNAIL_SIZES"
+    thumbnails_prefix       = "THUMBNAILS_PREFIX"
+    uploads_prefix          = "UPLOADS_PREFIX"
   }
   defaults = {
-    jpeg_quality       = 82
-    log_level          = "INFO"
-    max_image_bytes    = 52428800
-    max_image_pixels   = 50000000
-    record_concurrency = 4
-    thumbnail_sizes    = [256, 1024]
+    deleted_record_ttl_days = 0
+    jpeg_quality            = 82
+    log_level               = "INFO"
+    max_image_bytes         = 52428800
+    max_image_pixels        = 50000000
+    record_concurrency      = 4
+    thumbnail_sizes         = [256, 1024]
   }
+  trigger_events = {
+    created = "s3:ObjectCreated:*"
+    removed = "s3:ObjectRemoved:*"
+  }
+  table_ttl_attribute = "expiresAt"
+  event_source        = "imgpipe"
+  event_detail_types = {
+    deleted   = "Image Deleted"
+    failed    = "Image Failed"
+    processed = "Image Processed"
+  }
+  event_schema_version = "1"
+  pipe = {
+    batch_size                 = 10
+    detail_type_path           = "$.detailType"
+    enriched_detail_field      = "detail"
+    enriched_detail_type_field = "detailType"
+    enriched_event_id_field    = "eventID"
+    input_template             = "<$.detail>"
+    starting_position          = "TRIM_HORIZON"
+  }
+  pipe_filter_patterns = ["{\"dynamodb\":{\"NewImage\":{\"status\":{\"S\":[\"PROCESSED\",\"FAILED\",\"DELETED\"]}}},\"eventName\":[\"INSERT\"]}", "{\"dynamodb\":{\"NewImage\":{\"status\":{\"S\":[\"PROCESSED\"]}}},\"eventName\":[\"MODIFY\"]}", "{\"dynamodb\":{\"NewImage\":{\"status\":{\"S\":[\"DELETED\"]}},\"OldImage\":{\"status\":{\"S\":[{\"anything-but\":[\"DELETED\"]}]}}},\"eventName\":[\"MODIFY\"]}"]
 }
