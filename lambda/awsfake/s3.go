@@ -7,6 +7,9 @@ import (
 	"encoding/hex"
 	"fmt"
 	"io"
+	"slices"
+	"sort"
+	"strings"
 	"sync"
 	"time"
 
@@ -24,6 +27,7 @@ type Object struct {
 	ContentType  string
 	Metadata     map[string]string
 	LastModified time.Time
+	DeleteMarker bool // a delete marker: no body; the key has no current version while it is the newest
 }
 
 // S3 is an in-memory, optionally versioned, object store for one or more
@@ -33,7 +37,8 @@ type S3 struct {
 	// HeadOmitsVersion makes HeadObject return no VersionId, as kumo does.
 	HeadOmitsVersion bool
 	// Fail, when set, is called before each operation ("GetObject",
-	// "HeadObject", "PutObject") on key; a non-nil error is returned instead.
+	// "HeadObject", "PutObject", "DeleteObject", "ListObjectVersions") on
+	// key (the prefix for a listing); a non-nil error is returned instead.
 	Fail func(op, key string) error
 	// Now stamps LastModified (second precision, like S3's HTTP dates).
 	Now func() time.Time
@@ -72,7 +77,32 @@ func (f *S3) Put(bucket, key string, body []byte, contentType string) Object {
 	return o
 }
 
-// DeleteVersion removes one version permanently (all when versionID is "").
+// Delete deletes bucket/key as DeleteObject without a version id does: in a
+// versioned bucket it adds a delete marker (returned), else it removes the
+// object.
+func (f *S3) Delete(bucket, key string) Object {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if !f.Versioned {
+		delete(f.objects, path(bucket, key))
+		return Object{}
+	}
+	f.seq++
+	m := Object{VersionID: fmt.Sprintf("ver%06d", f.seq), DeleteMarker: true, LastModified: f.Now().UTC().Truncate(time.Second)}
+	f.objects[path(bucket, key)] = append(f.objects[path(bucket, key)], m)
+	return m
+}
+
+// Versions returns every version of bucket/key, delete markers included,
+// oldest first.
+func (f *S3) Versions(bucket, key string) []Object {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return slices.Clone(f.objects[path(bucket, key)])
+}
+
+// DeleteVersion removes one version (or delete marker) permanently (all
+// when versionID is "").
 func (f *S3) DeleteVersion(bucket, key, versionID string) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
@@ -85,12 +115,13 @@ func (f *S3) DeleteVersion(bucket, key, versionID string) {
 	f.objects[path(bucket, key)] = keep
 }
 
-// Current returns the current version of bucket/key.
+// Current returns the current version of bucket/key; false when it has
+// none (no version, or a delete marker is the newest).
 func (f *S3) Current(bucket, key string) (Object, bool) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	vs := f.objects[path(bucket, key)]
-	if len(vs) == 0 {
+	if len(vs) == 0 || vs[len(vs)-1].DeleteMarker {
 		return Object{}, false
 	}
 	return vs[len(vs)-1], true
@@ -102,7 +133,7 @@ func (f *S3) Keys(bucket string) []string {
 	defer f.mu.Unlock()
 	var keys []string
 	for p, vs := range f.objects {
-		if len(vs) > 0 && len(p) > len(bucket) && p[:len(bucket)+1] == bucket+"/" {
+		if len(vs) > 0 && !vs[len(vs)-1].DeleteMarker && len(p) > len(bucket) && p[:len(bucket)+1] == bucket+"/" {
 			keys = append(keys, p[len(bucket)+1:])
 		}
 	}
@@ -127,6 +158,9 @@ func (f *S3) find(op, bucket, key, versionID string) (Object, error) {
 	vs := f.objects[path(bucket, key)]
 	if versionID != "" {
 		for _, o := range vs {
+			if o.VersionID == versionID && o.DeleteMarker {
+				return Object{}, &smithy.GenericAPIError{Code: "MethodNotAllowed", Message: "The specified method is not allowed against this resource."}
+			}
 			if o.VersionID == versionID {
 				return o, nil
 			}
@@ -136,7 +170,7 @@ func (f *S3) find(op, bucket, key, versionID string) (Object, error) {
 		}
 		return Object{}, &smithy.GenericAPIError{Code: "NoSuchVersion", Message: "The specified version does not exist."}
 	}
-	if len(vs) == 0 {
+	if len(vs) == 0 || vs[len(vs)-1].DeleteMarker {
 		if op == "HeadObject" {
 			return Object{}, &s3types.NotFound{Message: aws.String("Not Found")}
 		}
@@ -228,4 +262,104 @@ func (f *S3) PutObject(ctx context.Context, in *s3.PutObjectInput, _ ...func(*s3
 		f.mu.Unlock()
 	}
 	return &s3.PutObjectOutput{ETag: aws.String(o.ETag), VersionId: optString(o.VersionID)}, nil
+}
+
+// DeleteObject deletes a version permanently when in.VersionId is set, else
+// adds a delete marker (versioned bucket) or removes the object.
+func (f *S3) DeleteObject(ctx context.Context, in *s3.DeleteObjectInput, _ ...func(*s3.Options)) (*s3.DeleteObjectOutput, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	b, k := aws.ToString(in.Bucket), aws.ToString(in.Key)
+	if f.Fail != nil {
+		if err := f.Fail("DeleteObject", k); err != nil {
+			return nil, err
+		}
+	}
+	if v := aws.ToString(in.VersionId); v != "" {
+		f.DeleteVersion(b, k, v)
+		return &s3.DeleteObjectOutput{VersionId: aws.String(v)}, nil
+	}
+	m := f.Delete(b, k)
+	out := &s3.DeleteObjectOutput{VersionId: optString(m.VersionID)}
+	if m.DeleteMarker {
+		out.DeleteMarker = aws.Bool(true)
+	}
+	return out, nil
+}
+
+// ListObjectVersions lists the versions and delete markers of the keys
+// under in.Prefix in key order, newest first per key, in pages of MaxKeys
+// entries (KeyMarker and VersionIdMarker continue a page).
+func (f *S3) ListObjectVersions(ctx context.Context, in *s3.ListObjectVersionsInput, _ ...func(*s3.Options)) (*s3.ListObjectVersionsOutput, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	b, prefix := aws.ToString(in.Bucket), aws.ToString(in.Prefix)
+	if f.Fail != nil {
+		if err := f.Fail("ListObjectVersions", prefix); err != nil {
+			return nil, err
+		}
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	type entry struct {
+		key    string
+		o      Object
+		latest bool
+	}
+	var keys []string
+	for p := range f.objects {
+		if k, ok := strings.CutPrefix(p, b+"/"); ok && strings.HasPrefix(k, prefix) {
+			keys = append(keys, k)
+		}
+	}
+	sort.Strings(keys)
+	var all []entry
+	for _, k := range keys {
+		vs := f.objects[path(b, k)]
+		for i := len(vs) - 1; i >= 0; i-- {
+			all = append(all, entry{key: k, o: vs[i], latest: i == len(vs)-1})
+		}
+	}
+	start := 0
+	if km := aws.ToString(in.KeyMarker); km != "" {
+		vm := aws.ToString(in.VersionIdMarker)
+		for i, e := range all {
+			if e.key == km && (vm == "" || e.o.VersionID == vm) {
+				start = i + 1
+				if vm == "" { // continue after the whole key
+					for start < len(all) && all[start].key == km {
+						start++
+					}
+				}
+				break
+			}
+		}
+	}
+	limit := 1000
+	if in.MaxKeys != nil && *in.MaxKeys > 0 {
+		limit = int(*in.MaxKeys)
+	}
+	out := &s3.ListObjectVersionsOutput{Name: aws.String(b), Prefix: aws.String(prefix)}
+	end := min(start+limit, len(all))
+	for _, e := range all[start:end] {
+		lm := e.o.LastModified
+		if e.o.DeleteMarker {
+			out.DeleteMarkers = append(out.DeleteMarkers, s3types.DeleteMarkerEntry{
+				Key: aws.String(e.key), VersionId: aws.String(e.o.VersionID), IsLatest: aws.Bool(e.latest), LastModified: &lm,
+			})
+			continue
+		}
+		out.Versions = append(out.Versions, s3types.ObjectVersion{
+			Key: aws.String(e.key), VersionId: aws.String(e.o.VersionID), IsLatest: aws.Bool(e.latest), LastModified: &lm,
+			ETag: aws.String(e.o.ETag), Size: aws.Int64(int64(len(e.o.Body))),
+		})
+	}
+	if end < len(all) {
+		out.IsTruncated = aws.Bool(true)
+		out.NextKeyMarker = aws.String(all[end-1].key)
+		out.NextVersionIdMarker = aws.String(all[end-1].o.VersionID)
+	}
+	return out, nil
 }

@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/imgpipe/imgpipe/internal/contract"
 )
@@ -24,6 +25,8 @@ const (
 	MinConcurrency    = 1
 	MaxConcurrency    = 64
 	maxThumbnailSizes = 8
+	// MaxDeletedRecordTTLDays bounds DELETED_RECORD_TTL_DAYS (ten years).
+	MaxDeletedRecordTTLDays = 3650
 )
 
 // Config is the validated configuration of the processor.
@@ -40,6 +43,9 @@ type Config struct {
 	RecordConcurrency int
 	LogLevel          slog.Level
 	S3UsePathStyle    bool
+	// DeletedRecordTTL is how long a DELETED record is kept before the
+	// table's TTL may remove it; 0 keeps it.
+	DeletedRecordTTL time.Duration
 }
 
 // LookupFunc reads one environment variable, like os.LookupEnv.
@@ -62,6 +68,8 @@ func Load(lookup LookupFunc) (Config, error) {
 		RecordConcurrency: int(r.intRange(contract.EnvRecordConcurrency, contract.DefaultRecordConcurrency, MinConcurrency, MaxConcurrency)),
 		LogLevel:          r.level(contract.EnvLogLevel, contract.DefaultLogLevel),
 		S3UsePathStyle:    r.boolean(contract.EnvS3UsePathStyle, false),
+		DeletedRecordTTL: time.Duration(r.intRange(contract.EnvDeletedRecordTTLDays, contract.DefaultDeletedRecordTTLDays,
+			0, MaxDeletedRecordTTLDays)) * 24 * time.Hour,
 	}
 	if c.UploadsPrefix != "" && c.ThumbnailsPrefix != "" &&
 		(strings.HasPrefix(c.ThumbnailsPrefix, c.UploadsPrefix) || strings.HasPrefix(c.UploadsPrefix, c.ThumbnailsPrefix)) {

@@ -3,6 +3,7 @@ package config
 import (
 	"log/slog"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -43,16 +44,17 @@ func TestLoadDefaults(t *testing.T) {
 
 func TestLoadValues(t *testing.T) {
 	c, err := Load(env(base(map[string]string{
-		contract.EnvUploadsPrefix:     "in/",
-		contract.EnvThumbnailsPrefix:  "out/thumbs/",
-		contract.EnvThumbnailSizes:    " 512, 128,512 ,64",
-		contract.EnvJPEGQuality:       "100",
-		contract.EnvMaxImageBytes:     "1048576",
-		contract.EnvMaxImagePixels:    "1000000",
-		contract.EnvMetricNamespace:   "Team/Images",
-		contract.EnvRecordConcurrency: "64",
-		contract.EnvLogLevel:          "debug",
-		contract.EnvS3UsePathStyle:    "TRUE",
+		contract.EnvUploadsPrefix:        "in/",
+		contract.EnvThumbnailsPrefix:     "out/thumbs/",
+		contract.EnvThumbnailSizes:       " 512, 128,512 ,64",
+		contract.EnvJPEGQuality:          "100",
+		contract.EnvMaxImageBytes:        "1048576",
+		contract.EnvMaxImagePixels:       "1000000",
+		contract.EnvMetricNamespace:      "Team/Images",
+		contract.EnvRecordConcurrency:    "64",
+		contract.EnvLogLevel:             "debug",
+		contract.EnvS3UsePathStyle:       "TRUE",
+		contract.EnvDeletedRecordTTLDays: "30",
 	})))
 	require.NoError(t, err)
 	assert.Equal(t, "in/", c.UploadsPrefix)
@@ -65,6 +67,7 @@ func TestLoadValues(t *testing.T) {
 	assert.Equal(t, 64, c.RecordConcurrency)
 	assert.Equal(t, slog.LevelDebug, c.LogLevel)
 	assert.True(t, c.S3UsePathStyle)
+	assert.Equal(t, 30*24*time.Hour, c.DeletedRecordTTL)
 }
 
 func TestLoadRejects(t *testing.T) {
@@ -92,6 +95,8 @@ func TestLoadRejects(t *testing.T) {
 		{"thumbnails nested in uploads", contract.EnvThumbnailsPrefix, "uploads/thumbs/", "does not nest"},
 		{"uploads nested in thumbnails", contract.EnvUploadsPrefix, "thumbnails/in/", "does not nest"},
 		{"aws namespace", contract.EnvMetricNamespace, "AWS/Lambda", "CloudWatch namespace"},
+		{"deleted record TTL negative", contract.EnvDeletedRecordTTLDays, "-1", "from 0 to 3650"},
+		{"deleted record TTL too long", contract.EnvDeletedRecordTTLDays, "3651", "from 0 to 3650"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -87,18 +88,19 @@ func TestReadmeListsEveryEnvironmentVariable(t *testing.T) {
 		sizes[i] = strconv.Itoa(s)
 	}
 	want := map[string]string{
-		contract.EnvTableName:         "(required)",
-		contract.EnvEnvironment:       "(required)",
-		contract.EnvUploadsPrefix:     "`" + c.UploadsPrefix + "`",
-		contract.EnvThumbnailsPrefix:  "`" + c.ThumbnailsPrefix + "`",
-		contract.EnvThumbnailSizes:    "`" + strings.Join(sizes, ",") + "`",
-		contract.EnvJPEGQuality:       "`" + strconv.Itoa(c.JPEGQuality) + "`",
-		contract.EnvMaxImageBytes:     "`" + strconv.FormatInt(c.MaxImageBytes, 10) + "`",
-		contract.EnvMaxImagePixels:    "`" + strconv.FormatInt(c.MaxImagePixels, 10) + "`",
-		contract.EnvMetricNamespace:   "`" + c.MetricNamespace + "`",
-		contract.EnvRecordConcurrency: "`" + strconv.Itoa(c.RecordConcurrency) + "`",
-		contract.EnvLogLevel:          "`" + c.LogLevel.String() + "`",
-		contract.EnvS3UsePathStyle:    "`" + strconv.FormatBool(c.S3UsePathStyle) + "`",
+		contract.EnvTableName:            "(required)",
+		contract.EnvEnvironment:          "(required)",
+		contract.EnvUploadsPrefix:        "`" + c.UploadsPrefix + "`",
+		contract.EnvThumbnailsPrefix:     "`" + c.ThumbnailsPrefix + "`",
+		contract.EnvThumbnailSizes:       "`" + strings.Join(sizes, ",") + "`",
+		contract.EnvJPEGQuality:          "`" + strconv.Itoa(c.JPEGQuality) + "`",
+		contract.EnvMaxImageBytes:        "`" + strconv.FormatInt(c.MaxImageBytes, 10) + "`",
+		contract.EnvMaxImagePixels:       "`" + strconv.FormatInt(c.MaxImagePixels, 10) + "`",
+		contract.EnvMetricNamespace:      "`" + c.MetricNamespace + "`",
+		contract.EnvRecordConcurrency:    "`" + strconv.Itoa(c.RecordConcurrency) + "`",
+		contract.EnvLogLevel:             "`" + c.LogLevel.String() + "`",
+		contract.EnvS3UsePathStyle:       "`" + strconv.FormatBool(c.S3UsePathStyle) + "`",
+		contract.EnvDeletedRecordTTLDays: "`" + strconv.Itoa(int(c.DeletedRecordTTL/(24*time.Hour))) + "`",
 	}
 	for _, v := range envConstants(t) {
 		w, ok := want[v]

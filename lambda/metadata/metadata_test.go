@@ -3,8 +3,10 @@ package metadata_test
 import (
 	"context"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -79,6 +81,7 @@ func TestPutRule(t *testing.T) {
 		r.Thumbnails, r.Format = nil, ""
 		return r
 	}
+	deleted := func(at int64) metadata.Record { return metadata.Deleted(sample(), time.UnixMilli(at), 0) }
 	tests := []struct {
 		name        string
 		first, then metadata.Record
@@ -92,6 +95,12 @@ func TestPutRule(t *testing.T) {
 		{"success replaces failure", failed(20), processed(10), true, contract.StatusProcessed},
 		{"later failure refreshes a failure", failed(10), failed(20), true, contract.StatusFailed},
 		{"older failure never overwrites a newer one", failed(20), failed(10), false, contract.StatusFailed},
+		{"delete replaces success", processed(10), deleted(20), true, contract.StatusDeleted},
+		{"delete replaces failure", failed(10), deleted(20), true, contract.StatusDeleted},
+		{"delete before create leaves a DELETED record", deleted(10), processed(20), false, contract.StatusDeleted},
+		{"failure never replaces a delete", deleted(10), failed(20), false, contract.StatusDeleted},
+		{"redelivered delete changes nothing", deleted(10), deleted(20), false, contract.StatusDeleted},
+		{"older delete changes nothing either", deleted(20), deleted(10), false, contract.StatusDeleted},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -115,6 +124,62 @@ func TestPutRule(t *testing.T) {
 			assert.Equal(t, want, got)
 		})
 	}
+}
+
+func TestDeletedKeepsOnlyIdentityDimensionsAndFormat(t *testing.T) {
+	at := time.Date(2026, 12, 1, 12, 0, 0, 0, time.UTC)
+	src := sample()
+	src.Superseded = true
+	src.FailureReason, src.FailureMessage = "corrupt", "detail"
+	got := metadata.Deleted(src, at, 7*24*time.Hour)
+	assert.Equal(t, metadata.Record{
+		ImageID: src.ImageID, UploadTimestamp: src.UploadTimestamp, Status: contract.StatusDeleted,
+		Bucket: src.Bucket, Key: src.Key, VersionID: src.VersionID, Size: src.Size, ContentType: src.ContentType,
+		Format: src.Format, Width: src.Width, Height: src.Height,
+		ProcessedAt: at.UnixMilli(), DeletedAt: at.UnixMilli(), ExpiresAt: at.Add(7 * 24 * time.Hour).Unix(),
+	}, got)
+
+	item, err := attributevalue.MarshalMap(got)
+	require.NoError(t, err)
+	for _, gone := range []string{"exif", "sha256", "etag", "orientation", "thumbnails", "superseded", "failureReason", "failureMessage"} {
+		assert.NotContains(t, item, gone)
+	}
+	assert.IsType(t, &types.AttributeValueMemberN{}, item[contract.TableTTLAttribute], "the TTL attribute is a number (Unix seconds)")
+	assert.Contains(t, item, "deletedAt")
+	assert.NotContains(t, metadataItem(t, metadata.Deleted(src, at, 0)), contract.TableTTLAttribute, "no TTL: no expiry")
+}
+
+func metadataItem(t *testing.T, r metadata.Record) map[string]types.AttributeValue {
+	t.Helper()
+	item, err := attributevalue.MarshalMap(r)
+	require.NoError(t, err)
+	return item
+}
+
+func TestVersionsQueriesOneVersion(t *testing.T) {
+	db := awsfake.NewDynamoDB("tbl")
+	s := metadata.NewStore(db, "tbl")
+	ctx := context.Background()
+	a, b, other := sample(), sample(), sample()
+	b.UploadTimestamp++ // a second item of the same version (keyed by an event time)
+	b.Status = contract.StatusFailed
+	other.ImageID = metadata.ImageID("b", other.Key, "v9", "")
+	for _, r := range []metadata.Record{b, other, a} {
+		_, err := s.Put(ctx, r)
+		require.NoError(t, err)
+	}
+	got, err := s.Versions(ctx, a.ImageID)
+	require.NoError(t, err)
+	assert.Equal(t, []metadata.Record{a, b}, got, "oldest first, only this version")
+
+	none, err := s.Versions(ctx, metadata.ImageID("b", "uploads/none.jpg", "v1", ""))
+	require.NoError(t, err)
+	assert.Empty(t, none)
+
+	db.FailQuery = func(*dynamodb.QueryInput) error { return &types.ProvisionedThroughputExceededException{} }
+	_, err = s.Versions(ctx, a.ImageID)
+	var te *fault.TransientError
+	assert.ErrorAs(t, err, &te)
 }
 
 func TestPutVersionsNeverShareAnItem(t *testing.T) {

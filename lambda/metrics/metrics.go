@@ -80,6 +80,16 @@ func (e *Emitter) Failed(reason contract.Reason, latency time.Duration, bytesIn 
 	}, reason)
 }
 
+// Deleted records a version that got its DELETED record.
+func (e *Emitter) Deleted() error {
+	return e.write(map[string]any{
+		contract.MetricImagesDeleted: 1,
+	}, []directive{{
+		dims:    [][]string{{contract.MetricDimensionEnvironment}},
+		metrics: []metric{{contract.MetricImagesDeleted, UnitCount}},
+	}}, "")
+}
+
 func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
 
 type metric struct{ name, unit string }

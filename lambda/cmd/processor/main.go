@@ -71,6 +71,7 @@ func main() {
 			MaxImageBytes:    cfg.MaxImageBytes,
 			ThumbnailSizes:   cfg.ThumbnailSizes,
 			Concurrency:      cfg.RecordConcurrency,
+			DeletedRecordTTL: cfg.DeletedRecordTTL,
 			Logger:           logger,
 		})
 	if err != nil {
@@ -79,6 +80,6 @@ func main() {
 	logger.Info("processor starting", "table", cfg.TableName, "environment", cfg.Environment,
 		"uploadsPrefix", cfg.UploadsPrefix, "thumbnailsPrefix", cfg.ThumbnailsPrefix, "sizes", cfg.ThumbnailSizes,
 		"quality", cfg.JPEGQuality, "maxImageBytes", cfg.MaxImageBytes, "maxImagePixels", cfg.MaxImagePixels,
-		"concurrency", cfg.RecordConcurrency)
+		"concurrency", cfg.RecordConcurrency, "deletedRecordTTL", cfg.DeletedRecordTTL.String())
 	lambda.Start(h.Invoke)
 }
