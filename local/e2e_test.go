@@ -26,11 +26,11 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/imgpipe/imgpipe/internal/contract"
+	"github.com/imgpipe/imgpipe/internal/verify"
 	"github.com/imgpipe/imgpipe/lambda/imaging"
 	"github.com/imgpipe/imgpipe/local/report"
 	"github.com/imgpipe/imgpipe/local/runner"
 	"github.com/imgpipe/imgpipe/local/stack"
-	"github.com/imgpipe/imgpipe/test/checks"
 )
 
 // maxPixels is the pixel cap of the e2e function: low, so an image over it
@@ -39,7 +39,7 @@ const maxPixels = 1_000_000
 
 var (
 	st *stack.Stack
-	tg checks.Target
+	tg verify.Target
 )
 
 // TestMain starts one local stack for the whole suite (kumo's services are
@@ -108,13 +108,13 @@ func TestFormatsAreProcessed(t *testing.T) {
 		t.Run(tc.file, func(t *testing.T) {
 			t.Parallel()
 			ctx := t.Context()
-			obj := checks.MustUpload(ctx, t, tg, key(t, tc.file), sample(t, tc.file))
-			rec := checks.WaitForObject(ctx, t, tg, obj, contract.StatusProcessed)
+			obj := verify.MustUpload(t, ctx, tg, key(t, tc.file), sample(t, tc.file))
+			rec := verify.WaitForObject(t, ctx, tg, obj, contract.StatusProcessed)
 			assert.Equal(t, string(tc.format), rec.Format)
 			assert.Equal(t, int64(len(sample(t, tc.file))), rec.Size)
 			assert.NotEmpty(t, rec.SHA256)
-			checks.AssertRecordThumbnails(t, tg, rec, tc.width, tc.height)
-			checks.AssertThumbnails(ctx, t, tg, obj.Key, tc.width, tc.height)
+			verify.AssertRecordThumbnails(t, tg, rec, tc.width, tc.height)
+			verify.AssertThumbnails(t, ctx, tg, obj.Key, tc.width, tc.height)
 		})
 	}
 }
@@ -124,10 +124,10 @@ func TestFormatsAreProcessed(t *testing.T) {
 // band at the top and a green block at the left.
 func TestExifOrientationIsUpright(t *testing.T) {
 	ctx := t.Context()
-	obj := checks.MustUpload(ctx, t, tg, key(t, "rotated.jpg"), sample(t, checks.OrientationSample))
-	rec := checks.WaitForObject(ctx, t, tg, obj, contract.StatusProcessed)
+	obj := verify.MustUpload(t, ctx, tg, key(t, "rotated.jpg"), sample(t, verify.OrientationSample))
+	rec := verify.WaitForObject(t, ctx, tg, obj, contract.StatusProcessed)
 	assert.Equal(t, 6, rec.Orientation)
-	checks.AssertUpright(t, checks.AssertThumbnails(ctx, t, tg, obj.Key, 360, 240))
+	verify.AssertUpright(t, verify.AssertThumbnails(t, ctx, tg, obj.Key, 360, 240))
 }
 
 func TestBadInputsFailWithReason(t *testing.T) {
@@ -147,10 +147,10 @@ func TestBadInputsFailWithReason(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			ctx := t.Context()
-			obj := checks.MustUpload(ctx, t, tg, key(t, tc.name), tc.body)
-			rec := checks.AssertFailed(ctx, t, tg, obj, tc.reason)
+			obj := verify.MustUpload(t, ctx, tg, key(t, tc.name), tc.body)
+			rec := verify.AssertFailed(t, ctx, tg, obj, tc.reason)
 			assert.NotEmpty(t, rec.FailureMessage, "a FAILED record says why")
-			checks.AssertNoThumbnails(ctx, t, tg, obj.Key)
+			verify.AssertNoThumbnails(t, ctx, tg, obj.Key)
 		})
 	}
 }
@@ -166,11 +166,11 @@ func TestKeysWithSpacesAndUnicode(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
 			ctx := t.Context()
-			obj := checks.MustUpload(ctx, t, tg, key(t, name), data)
-			rec := checks.WaitForObject(ctx, t, tg, obj, contract.StatusProcessed)
+			obj := verify.MustUpload(t, ctx, tg, key(t, name), data)
+			rec := verify.WaitForObject(t, ctx, tg, obj, contract.StatusProcessed)
 			assert.Equal(t, obj.Key, rec.Key, "the record holds the decoded key")
-			checks.AssertRecordThumbnails(t, tg, rec, 400, 301)
-			checks.AssertThumbnails(ctx, t, tg, obj.Key, 400, 301)
+			verify.AssertRecordThumbnails(t, tg, rec, 400, 301)
+			verify.AssertThumbnails(t, ctx, tg, obj.Key, 400, 301)
 		})
 	}
 }
@@ -182,27 +182,27 @@ func TestKeysWithSpacesAndUnicode(t *testing.T) {
 func TestReuploadUpdatesResult(t *testing.T) {
 	ctx := t.Context()
 	k := key(t, "same key.jpg")
-	v1 := checks.MustUpload(ctx, t, tg, k, sample(t, "yellow-rose.jpg"))
-	checks.WaitForObject(ctx, t, tg, v1, contract.StatusProcessed)
-	checks.AssertThumbnails(ctx, t, tg, k, 400, 301)
+	v1 := verify.MustUpload(t, ctx, tg, k, sample(t, "yellow-rose.jpg"))
+	verify.WaitForObject(t, ctx, tg, v1, contract.StatusProcessed)
+	verify.AssertThumbnails(t, ctx, tg, k, 400, 301)
 
-	v2 := checks.MustUpload(ctx, t, tg, k, sample(t, "Café crème – ünïcode name.jpeg"))
+	v2 := verify.MustUpload(t, ctx, tg, k, sample(t, "Café crème – ünïcode name.jpeg"))
 	require.NotEqual(t, v1.ETag, v2.ETag)
-	rec := checks.WaitForObject(ctx, t, tg, v2, contract.StatusProcessed)
-	checks.AssertRecordThumbnails(t, tg, rec, 150, 103)
-	checks.AssertThumbnails(ctx, t, tg, k, 150, 103) // overwritten in place
+	rec := verify.WaitForObject(t, ctx, tg, v2, contract.StatusProcessed)
+	verify.AssertRecordThumbnails(t, tg, rec, 150, 103)
+	verify.AssertThumbnails(t, ctx, tg, k, 150, 103) // overwritten in place
 
-	invokeS3Event(ctx, t, k, rec.Size, v2.ETag)
-	checks.AssertOneRecordPerVersion(ctx, t, tg, []string{k})
-	n, err := checks.CountRecords(ctx, tg, []string{k})
+	invokeS3Event(t, ctx, k, rec.Size, v2.ETag)
+	verify.AssertOneRecordPerVersion(t, ctx, tg, []string{k})
+	n, err := verify.CountRecords(ctx, tg, []string{k})
 	require.NoError(t, err)
 	assert.Equal(t, 2, n[k], "two versions (both waited for above), one item each, none added by the duplicate")
-	checks.AssertThumbnails(ctx, t, tg, k, 150, 103) // the duplicate did not bring v1 back
+	verify.AssertThumbnails(t, ctx, tg, k, 150, 103) // the duplicate did not bring v1 back
 }
 
 // invokeS3Event delivers an ObjectCreated event for key synchronously, as
 // a duplicated notification, shaped as kumo sends it (no versionId).
-func invokeS3Event(ctx context.Context, t *testing.T, k string, size int64, etag string) {
+func invokeS3Event(t *testing.T, ctx context.Context, k string, size int64, etag string) {
 	t.Helper()
 	ev := events.S3Event{Records: []events.S3EventRecord{{
 		EventVersion: "2.1", EventSource: "aws:s3", AWSRegion: st.Region, EventName: "ObjectCreated:Put",
@@ -227,16 +227,16 @@ func TestThumbnailsPrefixNeverProcessed(t *testing.T) {
 	ctx := t.Context()
 	data := sample(t, "yellow-rose.jpg")
 	thumbKey := tg.ThumbnailsPrefix + "e2e/" + t.Name() + "/looks-like-an-upload.jpg"
-	_, err := checks.Upload(ctx, tg, thumbKey, data)
+	_, err := verify.Upload(ctx, tg, thumbKey, data)
 	require.NoError(t, err)
-	invokeS3Event(ctx, t, thumbKey, int64(len(data)), "")
+	invokeS3Event(t, ctx, thumbKey, int64(len(data)), "")
 
 	// kumo delivers a function's events in order: once this later upload
 	// has its record, an event for thumbKey would have been handled.
-	sentinel := checks.MustUpload(ctx, t, tg, key(t, "sentinel.jpg"), data)
-	checks.WaitForObject(ctx, t, tg, sentinel, contract.StatusProcessed)
-	checks.AssertNoRecord(ctx, t, tg, thumbKey)
-	checks.AssertNoThumbnails(ctx, t, tg, thumbKey[len(tg.ThumbnailsPrefix):])
+	sentinel := verify.MustUpload(t, ctx, tg, key(t, "sentinel.jpg"), data)
+	verify.WaitForObject(t, ctx, tg, sentinel, contract.StatusProcessed)
+	verify.AssertNoRecord(t, ctx, tg, thumbKey)
+	verify.AssertNoThumbnails(t, ctx, tg, thumbKey[len(tg.ThumbnailsPrefix):])
 }
 
 // TestBurst uploads 200 distinct images at once: exactly 200 records, none
@@ -245,7 +245,7 @@ func TestThumbnailsPrefixNeverProcessed(t *testing.T) {
 func TestBurst(t *testing.T) {
 	const n = 200
 	ctx := t.Context()
-	objs := make([]checks.Object, n)
+	objs := make([]verify.Object, n)
 	keys := make([]string, n)
 	var wg sync.WaitGroup
 	errs := make([]error, n)
@@ -260,7 +260,7 @@ func TestBurst(t *testing.T) {
 		sem <- struct{}{}
 		go func() {
 			defer func() { <-sem; wg.Done() }()
-			objs[i], errs[i] = checks.Upload(ctx, tg, keys[i], body)
+			objs[i], errs[i] = verify.Upload(ctx, tg, keys[i], body)
 		}()
 	}
 	wg.Wait()
@@ -269,13 +269,13 @@ func TestBurst(t *testing.T) {
 	}
 	burst := tg
 	burst.Timeout = 2 * time.Minute
-	found, missing, err := checks.WaitForObjects(ctx, burst, objs, nil)
+	found, missing, err := verify.WaitForObjects(ctx, burst, objs, nil)
 	require.NoError(t, err)
 	require.Emptyf(t, missing, "%d of %d uploads got no record within %s (kumo reported %d dropped events): %v",
 		len(missing), n, burst.Timeout, st.DroppedEvents(), missing)
 	t.Logf("burst: %d uploads, %d records in %s, kumo dropped %d events", n, len(found), time.Since(start).Round(time.Millisecond), st.DroppedEvents())
 
-	counts, err := checks.CountRecords(ctx, tg, keys)
+	counts, err := verify.CountRecords(ctx, tg, keys)
 	require.NoError(t, err)
 	total := 0
 	for _, k := range keys {
@@ -291,7 +291,7 @@ func TestBurst(t *testing.T) {
 // TestStackIsProvisionedAsTheModulesDeclare reads the local resources back.
 func TestStackIsProvisionedAsTheModulesDeclare(t *testing.T) {
 	ctx := t.Context()
-	checks.AssertBucketHardened(ctx, t, st.S3, tg.Bucket)
+	verify.AssertBucketHardened(t, ctx, st.S3, tg.Bucket)
 
 	nc, err := st.S3.GetBucketNotificationConfiguration(ctx, &s3.GetBucketNotificationConfigurationInput{Bucket: aws.String(tg.Bucket)})
 	require.NoError(t, err)
@@ -331,7 +331,7 @@ func TestRunOnMixedFolder(t *testing.T) {
 		"nested/deep/empty":  nil,
 		"anim.gif":           sample(t, "video-001.gif"),
 		"photo (copy).webp":  sample(t, "yellow-rose.webp"),
-		"rotated phone.jpeg": sample(t, checks.OrientationSample),
+		"rotated phone.jpeg": sample(t, verify.OrientationSample),
 	}
 	want := map[string]string{
 		"good photo.jpg": contract.StatusProcessed, "sub/ünï badge.png": contract.StatusProcessed,

@@ -9,7 +9,7 @@ run: ## The whole pipeline on a local AWS (kumo) on IMAGES (default samples/imag
 	$(GO) run ./local/cmd/run -images "$(IMAGES)" -out "$(RUN_OUT)"
 
 test-e2e: ## Only the end-to-end suite on the local stack, and the shared checks
-	$(GO) test -count=1 ./local/... ./test/checks/...
+	$(GO) test -count=1 ./local/... ./internal/verify/...
 
 samples: ## Regenerate samples/images from their BSD sources and the generator
 	$(GO) run ./local/cmd/gensamples -out samples/images

@@ -31,7 +31,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/imgpipe/imgpipe/internal/contract"
-	"github.com/imgpipe/imgpipe/test/checks"
+	"github.com/imgpipe/imgpipe/internal/verify"
 	"github.com/imgpipe/imgpipe/test/itest"
 )
 
@@ -44,9 +44,9 @@ const (
 	metricPollInterval = 15 * time.Second
 )
 
-// target is the checks.Target of a deployed bucket and table.
-func target(cfg aws.Config, bucket, table, uploads, thumbnails string, sizes []int) checks.Target {
-	return checks.Target{
+// target is the verify.Target of a deployed bucket and table.
+func target(cfg aws.Config, bucket, table, uploads, thumbnails string, sizes []int) verify.Target {
+	return verify.Target{
 		S3:               s3.NewFromConfig(cfg),
 		DynamoDB:         dynamodb.NewFromConfig(cfg),
 		Bucket:           bucket,
@@ -82,7 +82,7 @@ func sample(t *testing.T, name string) []byte {
 }
 
 // uploadKey puts name under the uploads prefix, in a folder of the run.
-func uploadKey(tg checks.Target, run itest.Run, name string) string {
+func uploadKey(tg verify.Target, run itest.Run, name string) string {
 	return tg.UploadsPrefix + "it-" + run.ID + "/" + name
 }
 
@@ -91,7 +91,7 @@ func uploadKey(tg checks.Target, run itest.Run, name string) string {
 // public access blocks) and, on AWS, ACLs disabled (bucket owner enforced).
 func assertBucketHardened(t *testing.T, ctx context.Context, c *s3.Client, bucket string) {
 	t.Helper()
-	checks.AssertBucketHardened(ctx, t, c, bucket)
+	verify.AssertBucketHardened(t, ctx, c, bucket)
 	own, err := c.GetBucketOwnershipControls(ctx, &s3.GetBucketOwnershipControlsInput{Bucket: aws.String(bucket)})
 	require.NoError(t, err, "GetBucketOwnershipControls %s", bucket)
 	require.NotNil(t, own.OwnershipControls, "ownership controls of %s", bucket)
@@ -280,14 +280,14 @@ const (
 
 // canaryPrefix is the folder of a run's canaries, under the uploads prefix;
 // assertions that count records must leave it out.
-func canaryPrefix(tg checks.Target, run itest.Run) string {
+func canaryPrefix(tg verify.Target, run itest.Run) string {
 	return uploadKey(tg, run, "canary/")
 }
 
 // waitForNotifications uploads canary-1.png, canary-2.png, … under
 // canaryPrefix, each given canaryWait to get its metadata record, until
 // one does: from then on uploads trigger the function.
-func waitForNotifications(t *testing.T, ctx context.Context, tg checks.Target, run itest.Run) {
+func waitForNotifications(t *testing.T, ctx context.Context, tg verify.Target, run itest.Run) {
 	t.Helper()
 	body := canaryPNG(t)
 	short := tg
@@ -295,11 +295,11 @@ func waitForNotifications(t *testing.T, ctx context.Context, tg checks.Target, r
 	n := 0
 	retry.DoWithRetryContext(t, ctx, "S3 event notifications are live", canaryAttempts, 0, func() (string, error) {
 		n++
-		obj, err := checks.Upload(ctx, tg, fmt.Sprintf("%scanary-%d.png", canaryPrefix(tg, run), n), body)
+		obj, err := verify.Upload(ctx, tg, fmt.Sprintf("%scanary-%d.png", canaryPrefix(tg, run), n), body)
 		if err != nil {
 			return "", err
 		}
-		_, missing, err := checks.WaitForObjects(ctx, short, []checks.Object{obj}, nil)
+		_, missing, err := verify.WaitForObjects(ctx, short, []verify.Object{obj}, nil)
 		if err != nil {
 			return "", err
 		}

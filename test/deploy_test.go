@@ -127,7 +127,7 @@ func runStages(t *testing.T, f fixture, validate func(t *testing.T, ctx context.
 	test_structure.RunTestStage(t, stageDeploy, func() {
 		if test_structure.IsTestDataPresent(t, test_structure.FormatTestDataPath(stateDir, "TerraformOptions.json")) {
 			keptByOthers = true
-			t.Fatalf("a kept %s environment (run %s) is recorded in %s: this run deploys nothing and leaves it in place; validate it with SKIP_deploy=true, or destroy it with SKIP_deploy=true SKIP_validate=true, before deploying another",
+			require.FailNowf(t, "kept environment", "a kept %s environment (run %s) is recorded in %s: this run deploys nothing and leaves it in place; validate it with SKIP_deploy=true, or destroy it with SKIP_deploy=true SKIP_validate=true, before deploying another",
 				f.suite, test_structure.LoadString(t, stateDir, savedRunID), stateDir)
 		}
 		run, err := itest.NewRun(random.UniqueID())
@@ -211,8 +211,7 @@ func sdkConfig(t *testing.T, ctx context.Context, region string) aws.Config {
 func lambdaPackage(t *testing.T, repo string) string {
 	t.Helper()
 	p := filepath.Join(repo, "dist", "processor.zip")
-	if _, err := os.Stat(p); err != nil {
-		t.Fatalf("the Lambda package %s is missing: run `make package` first (make test-integration does): %v", p, err)
-	}
+	_, err := os.Stat(p)
+	require.NoError(t, err, "the Lambda package %s is missing: run `make package` first (make test-integration does)", p)
 	return p
 }

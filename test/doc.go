@@ -14,7 +14,7 @@
 // Each test runs in three stages, deploy, validate and cleanup, which
 // SKIP_deploy, SKIP_validate and SKIP_cleanup skip (Terratest's
 // test_structure), so an environment can be kept and tested again. The
-// assertions on records and thumbnails come from test/checks, the same
+// assertions on records and thumbnails come from internal/verify, the same
 // code the local end-to-end suite runs against kumo in `make test`; the
 // AWS-free helpers are in test/itest and test/preflight.
 package test

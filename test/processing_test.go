@@ -9,7 +9,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
 	"github.com/imgpipe/imgpipe/internal/contract"
-	"github.com/imgpipe/imgpipe/test/checks"
+	"github.com/imgpipe/imgpipe/internal/verify"
 )
 
 // TestProcessingModule deploys modules/processing on its own, wired to the
@@ -34,15 +34,15 @@ func TestProcessingModule(t *testing.T) {
 			d.output(t, ctx, "uploads_prefix"), d.output(t, ctx, "thumbnails_prefix"), defaultSizes(t))
 
 		waitForNotifications(t, ctx, tg, d.run)
-		outside := checks.MustUpload(ctx, t, tg, "elsewhere/it-"+d.run.ID+"/photo.jpg", sample(t, "yellow-rose.jpg"))
-		photo := checks.MustUpload(ctx, t, tg, uploadKey(tg, d.run, "photo.jpg"), sample(t, "yellow-rose.jpg"))
+		outside := verify.MustUpload(t, ctx, tg, "elsewhere/it-"+d.run.ID+"/photo.jpg", sample(t, "yellow-rose.jpg"))
+		photo := verify.MustUpload(t, ctx, tg, uploadKey(tg, d.run, "photo.jpg"), sample(t, "yellow-rose.jpg"))
 
-		rec := checks.WaitForObject(ctx, t, tg, photo, contract.StatusProcessed)
-		checks.AssertRecordThumbnails(t, tg, rec, 400, 301)
-		checks.AssertThumbnails(ctx, t, tg, photo.Key, 400, 301)
+		rec := verify.WaitForObject(t, ctx, tg, photo, contract.StatusProcessed)
+		verify.AssertRecordThumbnails(t, tg, rec, 400, 301)
+		verify.AssertThumbnails(t, ctx, tg, photo.Key, 400, 301)
 		// Uploaded before photo, whose record exists: had it triggered the
 		// function, its record would exist too.
-		checks.AssertNoRecord(ctx, t, tg, outside.Key)
+		verify.AssertNoRecord(t, ctx, tg, outside.Key)
 		assertQueueEmpty(t, ctx, sqs.NewFromConfig(d.cfg), d.output(t, ctx, "dlq_url"))
 	})
 }

@@ -23,7 +23,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/imgpipe/imgpipe/internal/contract"
-	"github.com/imgpipe/imgpipe/test/checks"
+	"github.com/imgpipe/imgpipe/internal/verify"
 	"github.com/imgpipe/imgpipe/test/itest"
 )
 
@@ -71,47 +71,47 @@ func validateStack(t *testing.T, ctx context.Context, d *deployment) {
 
 	// Four uploads at once: a real photo, a PNG with transparency, a JPEG
 	// whose EXIF says "rotate 90°", and a truncated JPEG.
-	photo := checks.MustUpload(ctx, t, tg, uploadKey(tg, d.run, "photo.jpg"), sample(t, "yellow-rose.jpg"))
-	alpha := checks.MustUpload(ctx, t, tg, uploadKey(tg, d.run, "badge.png"), sample(t, "transparent-badge.png"))
-	rotated := checks.MustUpload(ctx, t, tg, uploadKey(tg, d.run, "rotated.jpg"), sample(t, checks.OrientationSample))
-	corrupt := checks.MustUpload(ctx, t, tg, uploadKey(tg, d.run, "truncated.jpg"), sample(t, "truncated.jpg"))
+	photo := verify.MustUpload(t, ctx, tg, uploadKey(tg, d.run, "photo.jpg"), sample(t, "yellow-rose.jpg"))
+	alpha := verify.MustUpload(t, ctx, tg, uploadKey(tg, d.run, "badge.png"), sample(t, "transparent-badge.png"))
+	rotated := verify.MustUpload(t, ctx, tg, uploadKey(tg, d.run, "rotated.jpg"), sample(t, verify.OrientationSample))
+	corrupt := verify.MustUpload(t, ctx, tg, uploadKey(tg, d.run, "truncated.jpg"), sample(t, "truncated.jpg"))
 
 	t.Run("real photo gets thumbnails and a PROCESSED record", func(t *testing.T) {
-		rec := checks.WaitForObject(ctx, t, tg, photo, contract.StatusProcessed)
-		checks.AssertRecordThumbnails(t, tg, rec, 400, 301)
-		checks.AssertThumbnails(ctx, t, tg, photo.Key, 400, 301)
+		rec := verify.WaitForObject(t, ctx, tg, photo, contract.StatusProcessed)
+		verify.AssertRecordThumbnails(t, tg, rec, 400, 301)
+		verify.AssertThumbnails(t, ctx, tg, photo.Key, 400, 301)
 	})
 	t.Run("PNG with transparency gets thumbnails", func(t *testing.T) {
-		rec := checks.WaitForObject(ctx, t, tg, alpha, contract.StatusProcessed)
-		checks.AssertRecordThumbnails(t, tg, rec, 480, 320)
-		checks.AssertThumbnails(ctx, t, tg, alpha.Key, 480, 320)
+		rec := verify.WaitForObject(t, ctx, tg, alpha, contract.StatusProcessed)
+		verify.AssertRecordThumbnails(t, tg, rec, 480, 320)
+		verify.AssertThumbnails(t, ctx, tg, alpha.Key, 480, 320)
 	})
 	t.Run("EXIF-rotated JPEG gets upright thumbnails", func(t *testing.T) {
-		rec := checks.WaitForObject(ctx, t, tg, rotated, contract.StatusProcessed)
+		rec := verify.WaitForObject(t, ctx, tg, rotated, contract.StatusProcessed)
 		assert.Equal(t, 6, rec.Orientation)
-		checks.AssertRecordThumbnails(t, tg, rec, 360, 240)
-		checks.AssertUpright(t, checks.AssertThumbnails(ctx, t, tg, rotated.Key, 360, 240))
+		verify.AssertRecordThumbnails(t, tg, rec, 360, 240)
+		verify.AssertUpright(t, verify.AssertThumbnails(t, ctx, tg, rotated.Key, 360, 240))
 	})
 	t.Run("truncated JPEG is FAILED corrupt, without thumbnails", func(t *testing.T) {
-		rec := checks.AssertFailed(ctx, t, tg, corrupt, contract.ReasonCorrupt)
+		rec := verify.AssertFailed(t, ctx, tg, corrupt, contract.ReasonCorrupt)
 		assert.NotEmpty(t, rec.FailureMessage)
-		checks.AssertNoThumbnails(ctx, t, tg, corrupt.Key)
+		verify.AssertNoThumbnails(t, ctx, tg, corrupt.Key)
 	})
 	t.Run("StatusIndex returns the records", func(t *testing.T) {
-		checks.AssertStatusIndex(ctx, t, tg, contract.StatusProcessed, []string{photo.Key, alpha.Key, rotated.Key})
-		checks.AssertStatusIndex(ctx, t, tg, contract.StatusFailed, []string{corrupt.Key})
+		verify.AssertStatusIndex(t, ctx, tg, contract.StatusProcessed, []string{photo.Key, alpha.Key, rotated.Key})
+		verify.AssertStatusIndex(t, ctx, tg, contract.StatusFailed, []string{corrupt.Key})
 	})
 
 	// The same bytes again: S3 makes a new version, which gets its own
 	// record; then the new version's event is delivered a second time (S3
 	// delivers at least once): still one record per version.
 	t.Run("re-uploading the same bytes duplicates no record", func(t *testing.T) {
-		again := checks.MustUpload(ctx, t, tg, photo.Key, sample(t, "yellow-rose.jpg"))
-		rec := checks.WaitForObject(ctx, t, tg, again, contract.StatusProcessed)
-		checks.AssertRecordThumbnails(t, tg, rec, 400, 301)
+		again := verify.MustUpload(t, ctx, tg, photo.Key, sample(t, "yellow-rose.jpg"))
+		rec := verify.WaitForObject(t, ctx, tg, again, contract.StatusProcessed)
+		verify.AssertRecordThumbnails(t, tg, rec, 400, 301)
 		redeliver(t, ctx, d, tg, again)
-		checks.AssertOneRecordPerVersion(ctx, t, tg, []string{photo.Key, alpha.Key, rotated.Key, corrupt.Key})
-		counts, err := checks.CountRecords(ctx, tg, []string{photo.Key})
+		verify.AssertOneRecordPerVersion(t, ctx, tg, []string{photo.Key, alpha.Key, rotated.Key, corrupt.Key})
+		counts, err := verify.CountRecords(ctx, tg, []string{photo.Key})
 		require.NoError(t, err)
 		assert.Equal(t, 2, counts[photo.Key], "one record per version of %s", photo.Key)
 	})
@@ -139,7 +139,7 @@ func validateStack(t *testing.T, ctx context.Context, d *deployment) {
 
 // redeliver invokes the function synchronously with a copy of the S3 event
 // of obj, as S3's at-least-once delivery may, and waits for it to return.
-func redeliver(t *testing.T, ctx context.Context, d *deployment, tg checks.Target, obj checks.Object) {
+func redeliver(t *testing.T, ctx context.Context, d *deployment, tg verify.Target, obj verify.Object) {
 	t.Helper()
 	head, err := s3.NewFromConfig(d.cfg).HeadObject(ctx, &s3.HeadObjectInput{
 		Bucket: aws.String(tg.Bucket), Key: aws.String(obj.Key), VersionId: aws.String(obj.VersionID),

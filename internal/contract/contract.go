@@ -70,6 +70,7 @@ const (
 	MetricDimensionReason      = "Reason"
 
 	MetricImagesProcessed   = "ImagesProcessed"
+	MetricImagesReprocessed = "ImagesReprocessed" // a PROCESSED record replaced under a new rendition fingerprint
 	MetricProcessingErrors  = "ProcessingErrors"
 	MetricProcessingLatency = "ProcessingLatency"
 	MetricBytesIn           = "BytesIn"

@@ -5,14 +5,15 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/imgpipe/imgpipe/internal/awstest"
 	"github.com/imgpipe/imgpipe/internal/contract"
-	"github.com/imgpipe/imgpipe/lambda/awsfake"
 	"github.com/imgpipe/imgpipe/lambda/fault"
 	"github.com/imgpipe/imgpipe/lambda/metadata"
 )
@@ -51,6 +52,7 @@ func sample() metadata.Record {
 		Size: 1234, ContentType: "image/jpeg", Format: "jpeg", Width: 640, Height: 480, Orientation: 6,
 		SHA256: "ab", Exif: &metadata.Exif{Make: "Canon", Model: "EOS", TakenAt: "2024-01-02T03:04:05Z"},
 		Thumbnails:  map[string]metadata.Thumbnail{"256": {Key: "thumbnails/256/a b.jpg.jpg", Width: 256, Height: 192, Bytes: 999}},
+		Rendition:   "0123456789abcdef0123456789abcdef",
 		ProcessedAt: 1_764_000_001_000, DurationMs: 42,
 	}
 }
@@ -63,7 +65,7 @@ func TestRecordAttributeNamesFollowContract(t *testing.T) {
 	assert.IsType(t, &types.AttributeValueMemberS{}, item[contract.StatusIndexHashKey])
 	assert.IsType(t, &types.AttributeValueMemberN{}, item[contract.StatusIndexRangeKey])
 	for _, name := range []string{"bucket", "key", "versionId", "etag", "size", "contentType", "format", "width", "height",
-		"orientation", "sha256", "exif", "thumbnails", "processedAt", "durationMs"} {
+		"orientation", "sha256", "exif", "thumbnails", "rendition", "processedAt", "durationMs"} {
 		assert.Contains(t, item, name)
 	}
 	assert.NotContains(t, item, "failureReason", "empty optional fields are omitted")
@@ -74,49 +76,71 @@ func TestRecordAttributeNamesFollowContract(t *testing.T) {
 }
 
 func TestPutRule(t *testing.T) {
-	processed := func(at int64) metadata.Record { r := sample(); r.ProcessedAt = at; return r }
+	processed := func(at int64, rendition string) metadata.Record {
+		r := sample()
+		r.ProcessedAt, r.Rendition = at, rendition
+		return r
+	}
 	failed := func(at int64) metadata.Record {
 		r := sample()
 		r.Status, r.FailureReason, r.FailureMessage, r.ProcessedAt = contract.StatusFailed, string(contract.ReasonNotFound), "gone", at
-		r.Thumbnails, r.Format = nil, ""
+		r.Thumbnails, r.Format, r.Rendition = nil, "", "r1"
+		return r
+	}
+	other := func(status string) metadata.Record {
+		r := failed(10)
+		r.Status = status
 		return r
 	}
 	deleted := func(at int64) metadata.Record { return metadata.Deleted(sample(), time.UnixMilli(at), 0) }
 	tests := []struct {
-		name        string
-		first, then metadata.Record
-		wantWritten bool
-		wantStatus  string
+		name            string
+		first, then     metadata.Record
+		wantWritten     bool
+		wantReprocessed bool
 	}{
-		{"duplicate is a no-op", processed(10), processed(10), false, contract.StatusProcessed},
-		{"first success wins over a later redelivery", processed(10), processed(20), false, contract.StatusProcessed},
-		{"older attempt never overwrites a newer one", processed(20), processed(10), false, contract.StatusProcessed},
-		{"failure never replaces success, even later", processed(10), failed(20), false, contract.StatusProcessed},
-		{"success replaces failure", failed(20), processed(10), true, contract.StatusProcessed},
-		{"later failure refreshes a failure", failed(10), failed(20), true, contract.StatusFailed},
-		{"older failure never overwrites a newer one", failed(20), failed(10), false, contract.StatusFailed},
-		{"delete replaces success", processed(10), deleted(20), true, contract.StatusDeleted},
-		{"delete replaces failure", failed(10), deleted(20), true, contract.StatusDeleted},
-		{"delete before create leaves a DELETED record", deleted(10), processed(20), false, contract.StatusDeleted},
-		{"failure never replaces a delete", deleted(10), failed(20), false, contract.StatusDeleted},
-		{"redelivered delete changes nothing", deleted(10), deleted(20), false, contract.StatusDeleted},
-		{"older delete changes nothing either", deleted(20), deleted(10), false, contract.StatusDeleted},
+		{"duplicate is a no-op", processed(10, "r1"), processed(10, "r1"), false, false},
+		{"same fingerprint: the first success wins over a later redelivery", processed(10, "r1"), processed(20, "r1"), false, false},
+		{"same fingerprint: an older attempt never overwrites a newer one", processed(20, "r1"), processed(10, "r1"), false, false},
+		{"another fingerprint replaces and is reprocessed", processed(10, "r1"), processed(20, "r2"), true, true},
+		{"another fingerprint replaces whatever the processedAt", processed(20, "r1"), processed(10, "r2"), true, true},
+		{"a record without fingerprint is replaced", processed(10, ""), processed(20, "r1"), true, true},
+		{"failure never replaces success, even later", processed(10, "r1"), failed(20), false, false},
+		{"success replaces failure, not counted as reprocessed", failed(20), processed(10, "r1"), true, false},
+		{"later failure refreshes a failure", failed(10), failed(20), true, false},
+		{"older failure never overwrites a newer one", failed(20), failed(10), false, false},
+		{"success never replaces a record of another status", other("DELETED"), processed(20, "r2"), false, false},
+		{"failure never replaces a record of another status", other("DELETED"), failed(20), false, false},
+		{"delete replaces success", processed(10, "r1"), deleted(20), true, false},
+		{"delete replaces failure", failed(10), deleted(20), true, false},
+		{"delete before create: success never replaces the DELETED record", deleted(10), processed(20, "r2"), false, false},
+		{"failure never replaces a DELETED record", deleted(10), failed(20), false, false},
+		{"redelivered delete changes nothing", deleted(10), deleted(20), false, false},
+		{"an older delete changes nothing either", deleted(20), deleted(10), false, false},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			db := awsfake.NewDynamoDB("tbl")
+			db := awstest.NewDynamoDB("tbl")
+			first, err := attributevalue.MarshalMap(tc.first)
+			require.NoError(t, err)
+			_, err = db.PutItem(context.Background(), &dynamodb.PutItemInput{TableName: aws.String("tbl"), Item: first})
+			require.NoError(t, err)
+
 			s := metadata.NewStore(db, "tbl")
-			written, err := s.Put(context.Background(), tc.first)
+			res, err := s.Put(context.Background(), tc.then)
 			require.NoError(t, err)
-			require.True(t, written, "the first write creates the item")
-			written, err = s.Put(context.Background(), tc.then)
-			require.NoError(t, err)
-			assert.Equal(t, tc.wantWritten, written)
+			assert.Equal(t, tc.wantWritten, res.Written)
+			assert.Equal(t, tc.wantReprocessed, res.Reprocessed())
+			if tc.wantWritten {
+				require.NotNil(t, res.Previous, "the replaced record is returned")
+				assert.Equal(t, tc.first, *res.Previous)
+			} else {
+				assert.Nil(t, res.Previous)
+			}
 			items := db.Items()
 			require.Len(t, items, 1, "one item per object version")
 			var got metadata.Record
 			require.NoError(t, attributevalue.UnmarshalMap(items[0], &got))
-			assert.Equal(t, tc.wantStatus, got.Status)
 			want := tc.first
 			if tc.wantWritten {
 				want = tc.then
@@ -157,7 +181,7 @@ func metadataItem(t *testing.T, r metadata.Record) map[string]types.AttributeVal
 }
 
 func TestVersionsQueriesOneVersion(t *testing.T) {
-	db := awsfake.NewDynamoDB("tbl")
+	db := awstest.NewDynamoDB("tbl")
 	s := metadata.NewStore(db, "tbl")
 	ctx := context.Background()
 	a, b, other := sample(), sample(), sample()
@@ -183,22 +207,22 @@ func TestVersionsQueriesOneVersion(t *testing.T) {
 }
 
 func TestPutVersionsNeverShareAnItem(t *testing.T) {
-	db := awsfake.NewDynamoDB("tbl")
+	db := awstest.NewDynamoDB("tbl")
 	s := metadata.NewStore(db, "tbl")
 	v1, v2 := sample(), sample()
 	v2.VersionID = "v2"
 	v2.ImageID = metadata.ImageID("b", v2.Key, "v2", "")
 	v2.Status = contract.StatusFailed
 	for _, r := range []metadata.Record{v2, v1} {
-		written, err := s.Put(context.Background(), r)
+		res, err := s.Put(context.Background(), r)
 		require.NoError(t, err)
-		assert.True(t, written)
+		assert.True(t, res.Written)
 	}
 	assert.Len(t, db.Items(), 2)
 }
 
 func TestPutErrors(t *testing.T) {
-	db := awsfake.NewDynamoDB("tbl")
+	db := awstest.NewDynamoDB("tbl")
 	db.FailPut = func(map[string]types.AttributeValue) error {
 		return &types.ProvisionedThroughputExceededException{}
 	}
@@ -206,12 +230,12 @@ func TestPutErrors(t *testing.T) {
 	var te *fault.TransientError
 	assert.ErrorAs(t, err, &te, "throttling is transient")
 
-	_, err = metadata.NewStore(awsfake.NewDynamoDB("tbl"), "missing").Put(context.Background(), sample())
+	_, err = metadata.NewStore(awstest.NewDynamoDB("tbl"), "missing").Put(context.Background(), sample())
 	assert.ErrorAs(t, err, &te, "a missing table is a configuration error: transient, so it ends in the DLQ")
 	assert.False(t, fault.IsPermanent(err))
 
 	bad := sample()
 	bad.Status = "DONE"
-	_, err = metadata.NewStore(awsfake.NewDynamoDB("tbl"), "tbl").Put(context.Background(), bad)
+	_, err = metadata.NewStore(awstest.NewDynamoDB("tbl"), "tbl").Put(context.Background(), bad)
 	assert.ErrorContains(t, err, `unknown status "DONE"`)
 }

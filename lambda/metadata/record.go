@@ -49,6 +49,11 @@ type Record struct {
 	// when this version was processed, so its thumbnails were not written
 	// (they belong to the newer version).
 	Superseded bool `dynamodbav:"superseded,omitempty"`
+	// Rendition is the fingerprint of the settings and code that made this
+	// result (lambda/rendition): a result with another fingerprint replaces
+	// a PROCESSED record, one with the same is a duplicate. Empty in records
+	// written before fingerprints existed, which any new result replaces.
+	Rendition string `dynamodbav:"rendition,omitempty"`
 
 	ProcessedAt int64 `dynamodbav:"processedAt"` // Unix milliseconds when this attempt produced the record
 	DurationMs  int64 `dynamodbav:"durationMs"`  // processing time of this attempt

@@ -13,6 +13,7 @@ import (
 
 	"github.com/imgpipe/imgpipe/internal/contract"
 	"github.com/imgpipe/imgpipe/lambda/awserr"
+	"github.com/imgpipe/imgpipe/lambda/fault"
 )
 
 // API is the part of the DynamoDB client the store uses.
@@ -33,19 +34,40 @@ func NewStore(api API, table string) *Store { return &Store{api: api, table: tab
 // Attribute names used in the write condition.
 const (
 	attrProcessedAt = "processedAt"
+	attrRendition   = "rendition"
 )
 
+// PutResult says what Put did with a record.
+type PutResult struct {
+	// Written is true when the record is now the stored one; false when the
+	// stored result was kept (a duplicate or late event: not an error).
+	Written bool
+	// Previous is the record that Written replaced, nil when there was none.
+	Previous *Record
+	// status is the status of the record written.
+	status string
+}
+
+// Reprocessed reports whether the write replaced a PROCESSED record (of
+// the same version, made with another rendition fingerprint) with a new
+// PROCESSED one.
+func (r PutResult) Reprocessed() bool {
+	return r.Written && r.status == contract.StatusProcessed && r.Previous != nil && r.Previous.Status == contract.StatusProcessed
+}
+
 // Put writes rec unless the table already holds a result for the same
-// object version that it must not replace. It reports whether rec was
-// written; (false, nil) means the stored result was kept, which is the
-// expected outcome of a duplicated or late event and not an error.
+// object version that it must not replace, and returns the record it
+// replaced (read atomically with the write, ReturnValues ALL_OLD).
 //
 // The rule (one item per object version, so versions never compete):
 //   - no item yet: write;
-//   - the first PROCESSED result wins: it replaces a FAILED one (a success
-//     is never hidden by a failure of an earlier attempt), but no later
-//     PROCESSED result replaces it, so a redelivered event of a processed
-//     version is a duplicate and is counted once;
+//   - a PROCESSED result replaces a FAILED one (a success is never hidden
+//     by a failure of an earlier attempt);
+//   - a PROCESSED result replaces a PROCESSED one only when their rendition
+//     fingerprints differ (lambda/rendition: other sizes, formats, quality
+//     or imaging code), or the stored one has none (written before
+//     fingerprints). Same version and same fingerprint is a duplicate: a
+//     redelivered event of a processed version is counted once;
 //   - a FAILED result never replaces a PROCESSED one (e.g. a retry that finds
 //     the version deleted after it was processed);
 //   - a FAILED result replaces a FAILED one only if its processedAt is
@@ -57,48 +79,62 @@ const (
 //     nothing.
 //
 // Errors are classified with awserr (all transient for DynamoDB).
-func (s *Store) Put(ctx context.Context, rec Record) (bool, error) {
+func (s *Store) Put(ctx context.Context, rec Record) (PutResult, error) {
 	item, err := attributevalue.MarshalMap(rec)
 	if err != nil {
-		return false, fmt.Errorf("metadata: marshal record %s: %w", rec.ImageID, err)
+		return PutResult{}, fmt.Errorf("metadata: marshal record %s: %w", rec.ImageID, err)
 	}
 	names := map[string]string{
 		"#id":     contract.TableHashKey,
 		"#status": contract.StatusIndexHashKey,
 	}
-	values := map[string]types.AttributeValue{}
+	values := map[string]types.AttributeValue{
+		":failed": &types.AttributeValueMemberS{Value: contract.StatusFailed},
+	}
 	var cond string
 	switch rec.Status {
 	case contract.StatusProcessed:
-		values[":failed"] = &types.AttributeValueMemberS{Value: contract.StatusFailed}
-		cond = "attribute_not_exists(#id) OR #status = :failed"
+		names["#rendition"] = attrRendition
+		values[":processed"] = &types.AttributeValueMemberS{Value: contract.StatusProcessed}
+		values[":rendition"] = &types.AttributeValueMemberS{Value: rec.Rendition}
+		cond = "attribute_not_exists(#id) OR #status = :failed OR " +
+			"(#status = :processed AND (attribute_not_exists(#rendition) OR #rendition <> :rendition))"
 	case contract.StatusFailed:
 		names["#at"] = attrProcessedAt
-		values[":failed"] = &types.AttributeValueMemberS{Value: contract.StatusFailed}
 		values[":at"] = &types.AttributeValueMemberN{Value: strconv.FormatInt(rec.ProcessedAt, 10)}
 		cond = "attribute_not_exists(#id) OR (#status = :failed AND #at < :at)"
 	case contract.StatusDeleted:
 		values[":processed"] = &types.AttributeValueMemberS{Value: contract.StatusProcessed}
-		values[":failed"] = &types.AttributeValueMemberS{Value: contract.StatusFailed}
 		cond = "attribute_not_exists(#id) OR #status = :processed OR #status = :failed"
 	default:
-		return false, fmt.Errorf("metadata: record %s has unknown status %q", rec.ImageID, rec.Status)
+		return PutResult{}, fmt.Errorf("metadata: record %s has unknown status %q", rec.ImageID, rec.Status)
 	}
-	_, err = s.api.PutItem(ctx, &dynamodb.PutItemInput{
+	out, err := s.api.PutItem(ctx, &dynamodb.PutItemInput{
 		TableName:                 aws.String(s.table),
 		Item:                      item,
 		ConditionExpression:       aws.String(cond),
 		ExpressionAttributeNames:  names,
 		ExpressionAttributeValues: values,
+		ReturnValues:              types.ReturnValueAllOld,
 	})
 	var ccf *types.ConditionalCheckFailedException
 	if errors.As(err, &ccf) {
-		return false, nil
+		return PutResult{}, nil
 	}
 	if err != nil {
-		return false, awserr.Classify(fmt.Sprintf("dynamodb PutItem %s/%s", s.table, rec.ImageID), err)
+		return PutResult{}, awserr.Classify(fmt.Sprintf("dynamodb PutItem %s/%s", s.table, rec.ImageID), err)
 	}
-	return true, nil
+	res := PutResult{Written: true, status: rec.Status}
+	if len(out.Attributes) > 0 {
+		var prev Record
+		if err := attributevalue.UnmarshalMap(out.Attributes, &prev); err != nil {
+			// The write happened; only the description of what it replaced
+			// is unreadable. Report it without failing the write.
+			return res, fmt.Errorf("metadata: record %s written, but the replaced item does not decode: %w", rec.ImageID, err)
+		}
+		res.Previous = &prev
+	}
+	return res, nil
 }
 
 // Versions returns every record of the object version imageID names (one,
@@ -121,7 +157,7 @@ func (s *Store) Versions(ctx context.Context, imageID string) ([]Record, error) 
 		for _, item := range out.Items {
 			var r Record
 			if err := attributevalue.UnmarshalMap(item, &r); err != nil {
-				return nil, fmt.Errorf("metadata: decode record %s: %w", imageID, err)
+				return nil, fault.Transient(fmt.Errorf("metadata: decode record %s: %w", imageID, err))
 			}
 			recs = append(recs, r)
 		}

@@ -56,6 +56,26 @@ func (e *Emitter) Processed(latency time.Duration, bytesIn, thumbnailBytes int64
 	}}, "")
 }
 
+// Reprocessed records an image whose PROCESSED record was replaced by one
+// made with another rendition fingerprint (ImagesReprocessed, not
+// ImagesProcessed, so a reprocessing run does not inflate the upload count).
+func (e *Emitter) Reprocessed(latency time.Duration, bytesIn, thumbnailBytes int64) error {
+	return e.write(map[string]any{
+		contract.MetricImagesReprocessed: 1,
+		contract.MetricProcessingLatency: ms(latency),
+		contract.MetricBytesIn:           bytesIn,
+		contract.MetricThumbnailBytes:    thumbnailBytes,
+	}, []directive{{
+		dims: [][]string{{contract.MetricDimensionEnvironment}},
+		metrics: []metric{
+			{contract.MetricImagesReprocessed, UnitCount},
+			{contract.MetricProcessingLatency, UnitMilliseconds},
+			{contract.MetricBytesIn, UnitBytes},
+			{contract.MetricThumbnailBytes, UnitBytes},
+		},
+	}}, "")
+}
+
 // Failed records an image that got a FAILED record with reason.
 func (e *Emitter) Failed(reason contract.Reason, latency time.Duration, bytesIn int64) error {
 	return e.write(map[string]any{

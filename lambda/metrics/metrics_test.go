@@ -113,6 +113,16 @@ func TestEmitter(t *testing.T) {
 			wantDims: [][][]string{{{"Environment"}}},
 		},
 		{
+			name: "reprocessed",
+			emit: func(e *Emitter) error { return e.Reprocessed(3*time.Millisecond, 4096, 500) },
+			wantValues: map[string]any{
+				contract.MetricImagesReprocessed: 1.0, contract.MetricProcessingLatency: 3.0,
+				contract.MetricBytesIn: 4096.0, contract.MetricThumbnailBytes: 500.0,
+				contract.MetricImagesProcessed: nil, // its own metric, not ImagesProcessed
+			},
+			wantDims: [][][]string{{{"Environment"}}},
+		},
+		{
 			name: "failed",
 			emit: func(e *Emitter) error { return e.Failed(contract.ReasonCorrupt, 20*time.Millisecond, 99) },
 			wantValues: map[string]any{

@@ -152,3 +152,14 @@ func (s *Store) PutThumbnail(ctx context.Context, bucket, key string, jpeg []byt
 	}
 	return nil
 }
+
+// DeleteThumbnail deletes the thumbnail at bucket/key (in a versioned
+// bucket: a delete marker; the lifecycle expires the old version). Deleting
+// a key that does not exist succeeds, as S3 answers it.
+func (s *Store) DeleteThumbnail(ctx context.Context, bucket, key string) error {
+	_, err := s.api.DeleteObject(ctx, &s3.DeleteObjectInput{Bucket: aws.String(bucket), Key: aws.String(key)})
+	if err != nil {
+		return fault.Transient(fmt.Errorf("s3 DeleteObject s3://%s/%s: %w", bucket, key, err))
+	}
+	return nil
+}

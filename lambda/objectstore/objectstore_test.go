@@ -10,8 +10,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/imgpipe/imgpipe/internal/awstest"
 	"github.com/imgpipe/imgpipe/internal/contract"
-	"github.com/imgpipe/imgpipe/lambda/awsfake"
 	"github.com/imgpipe/imgpipe/lambda/fault"
 	"github.com/imgpipe/imgpipe/lambda/metadata"
 	"github.com/imgpipe/imgpipe/lambda/objectstore"
@@ -20,7 +20,7 @@ import (
 const b = "bkt"
 
 func TestRead(t *testing.T) {
-	fake := awsfake.NewS3(true)
+	fake := awstest.NewS3(true)
 	v1 := fake.Put(b, "uploads/a.png", []byte("first"), "image/png")
 	v2 := fake.Put(b, "uploads/a.png", []byte("second!"), "")
 	big := fake.Put(b, "uploads/big.png", bytes.Repeat([]byte{1}, 100), "")
@@ -65,7 +65,7 @@ func TestRead(t *testing.T) {
 }
 
 func TestReadTransient(t *testing.T) {
-	fake := awsfake.NewS3(false)
+	fake := awstest.NewS3(false)
 	fake.Put(b, "uploads/a.png", []byte("x"), "")
 	fake.Fail = func(string, string) error { return &smithy.GenericAPIError{Code: "AccessDenied"} }
 	_, err := objectstore.New(fake).Read(context.Background(), b, "uploads/a.png", "", 10)
@@ -82,7 +82,7 @@ func TestReadTransient(t *testing.T) {
 }
 
 func TestCurrent(t *testing.T) {
-	fake := awsfake.NewS3(true)
+	fake := awstest.NewS3(true)
 	v := fake.Put(b, "uploads/a.png", []byte("x"), "")
 	s := objectstore.New(fake)
 
@@ -103,7 +103,7 @@ func TestCurrent(t *testing.T) {
 }
 
 func TestPutThumbnail(t *testing.T) {
-	fake := awsfake.NewS3(true)
+	fake := awstest.NewS3(true)
 	s := objectstore.New(fake)
 	require.NoError(t, s.PutThumbnail(context.Background(), b, "thumbnails/256/a.png.jpg", []byte("jpeg")))
 	o, ok := fake.Current(b, "thumbnails/256/a.png.jpg")

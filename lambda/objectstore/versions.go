@@ -95,14 +95,3 @@ func (s *Store) Versions(ctx context.Context, bucket, key string) ([]Version, er
 	}
 	return vs, nil
 }
-
-// DeleteThumbnail deletes bucket/key (a thumbnail). In a versioned bucket
-// this adds a delete marker; the bucket's lifecycle expires the old
-// version. Deleting a key that does not exist succeeds.
-func (s *Store) DeleteThumbnail(ctx context.Context, bucket, key string) error {
-	_, err := s.api.DeleteObject(ctx, &s3.DeleteObjectInput{Bucket: aws.String(bucket), Key: aws.String(key)})
-	if err != nil {
-		return fault.Transient(fmt.Errorf("s3 DeleteObject s3://%s/%s: %w", bucket, key, err))
-	}
-	return nil
-}

@@ -10,14 +10,14 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/imgpipe/imgpipe/lambda/awsfake"
+	"github.com/imgpipe/imgpipe/internal/awstest"
 	"github.com/imgpipe/imgpipe/lambda/fault"
 	"github.com/imgpipe/imgpipe/lambda/metadata"
 	"github.com/imgpipe/imgpipe/lambda/objectstore"
 )
 
 // onePerPage lists one entry per page, so Versions must follow the markers.
-type onePerPage struct{ *awsfake.S3 }
+type onePerPage struct{ *awstest.S3 }
 
 func (p onePerPage) ListObjectVersions(ctx context.Context, in *s3.ListObjectVersionsInput, o ...func(*s3.Options)) (*s3.ListObjectVersionsOutput, error) {
 	in.MaxKeys = aws.Int32(1)
@@ -33,7 +33,7 @@ func ids(vs []objectstore.Version) []string {
 }
 
 func TestVersionsNewestFirstOfExactlyTheKey(t *testing.T) {
-	fake := awsfake.NewS3(true)
+	fake := awstest.NewS3(true)
 	t0 := time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC)
 	at := t0
 	fake.Now = func() time.Time { return at }
@@ -64,7 +64,7 @@ func TestVersionsNewestFirstOfExactlyTheKey(t *testing.T) {
 // Within one second (S3's listing precision), the latest entry comes first,
 // then a delete marker before a version.
 func TestVersionsTieBreaks(t *testing.T) {
-	fake := awsfake.NewS3(true)
+	fake := awstest.NewS3(true)
 	now := time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC)
 	fake.Now = func() time.Time { return now }
 	v1 := fake.Put(b, "uploads/t.jpg", []byte("one"), "")
@@ -80,7 +80,7 @@ func TestVersionsTieBreaks(t *testing.T) {
 }
 
 func TestVersionsErrorsAreTransient(t *testing.T) {
-	fake := awsfake.NewS3(true)
+	fake := awstest.NewS3(true)
 	fake.Fail = func(op, _ string) error { return assert.AnError }
 	_, err := objectstore.New(fake).Versions(context.Background(), b, "uploads/x.jpg")
 	var te *fault.TransientError
@@ -89,7 +89,7 @@ func TestVersionsErrorsAreTransient(t *testing.T) {
 }
 
 func TestDeleteThumbnail(t *testing.T) {
-	fake := awsfake.NewS3(true)
+	fake := awstest.NewS3(true)
 	fake.Put(b, "thumbnails/256/a.jpg.jpg", []byte("jpeg"), "image/jpeg")
 	s := objectstore.New(fake)
 	require.NoError(t, s.DeleteThumbnail(context.Background(), b, "thumbnails/256/a.jpg.jpg"))

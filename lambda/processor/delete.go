@@ -213,11 +213,11 @@ func (h *Handler) markDeleted(ctx context.Context, j *job, recs []metadata.Recor
 	for _, r := range recs {
 		d := metadata.Deleted(r, h.now(), h.opts.DeletedRecordTTL)
 		d.DurationMs = h.now().Sub(j.start).Milliseconds()
-		written, err := h.records.Put(ctx, d)
+		res, err := h.records.Put(ctx, d)
 		if err != nil {
 			return err
 		}
-		if !written {
+		if !res.Written {
 			h.logDeletedAlready(ctx, j, d.ImageID, versionID)
 			continue
 		}

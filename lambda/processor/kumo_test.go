@@ -29,7 +29,7 @@ import (
 // adapters and SDK clients against kumo (an in-process AWS emulator on a
 // random port): it proves the requests, the condition expression and the
 // error classification hold against a second implementation, not only
-// against awsfake.
+// against awstest.
 func TestAdaptersOnKumo(t *testing.T) {
 	srv := kumo.NewServer()
 	defer srv.Close()
@@ -62,7 +62,7 @@ func TestAdaptersOnKumo(t *testing.T) {
 	var metricsOut strings.Builder
 	img := &fakeImager{}
 	h, err := New(objectstore.New(s3c), metadata.NewStore(ddb, tbl), img, metrics.New(&metricsOut, "ImageProcessing", "kumo"),
-		Options{UploadsPrefix: contract.UploadsPrefix, ThumbnailsPrefix: contract.ThumbnailsPrefix, MaxImageBytes: maxBytes, ThumbnailSizes: sizes, Concurrency: 4})
+		Options{UploadsPrefix: contract.UploadsPrefix, ThumbnailsPrefix: contract.ThumbnailsPrefix, MaxImageBytes: maxBytes, ThumbnailSizes: sizes, Concurrency: 4, Rendition: testRendition})
 	require.NoError(t, err)
 
 	put := func(key, body string) s3Record {
@@ -108,15 +108,24 @@ func TestAdaptersOnKumo(t *testing.T) {
 	// result never replaces the PROCESSED one.
 	failed := got[ok.key]
 	failed.Status, failed.FailureReason, failed.ProcessedAt = contract.StatusFailed, string(contract.ReasonNotFound), failed.ProcessedAt+1000
-	written, err := metadata.NewStore(ddb, tbl).Put(ctx, failed)
+	res, err := metadata.NewStore(ddb, tbl).Put(ctx, failed)
 	require.NoError(t, err)
-	assert.False(t, written)
-	// and the first PROCESSED result wins over a later one of the same version.
+	assert.False(t, res.Written)
+	// and the first PROCESSED result wins over a later one of the same
+	// version and rendition fingerprint,
 	later := got[ok.key]
 	later.ProcessedAt += 1000
-	written, err = metadata.NewStore(ddb, tbl).Put(ctx, later)
+	res, err = metadata.NewStore(ddb, tbl).Put(ctx, later)
 	require.NoError(t, err)
-	assert.False(t, written)
+	assert.False(t, res.Written)
+	// but one of another fingerprint replaces it and returns the old record.
+	redone := got[ok.key]
+	redone.Rendition, redone.ProcessedAt = "another-rendition", redone.ProcessedAt+2000
+	res, err = metadata.NewStore(ddb, tbl).Put(ctx, redone)
+	require.NoError(t, err)
+	assert.True(t, res.Reprocessed())
+	require.NotNil(t, res.Previous)
+	assert.Equal(t, got[ok.key], *res.Previous)
 	metricLines := strings.Count(metricsOut.String(), contract.MetricImagesProcessed+`":`)
 	assert.Equal(t, 1, metricLines, "the duplicated event is counted once:\n%s", metricsOut.String())
 }

@@ -25,6 +25,7 @@ import (
 	"log/slog"
 	"net/url"
 	"runtime/debug"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -50,11 +51,12 @@ type Objects interface {
 	DeleteThumbnail(ctx context.Context, bucket, key string) error
 }
 
-// Records stores metadata records (metadata.Store). Put reports false when
-// the stored record of the same version was kept (a duplicate); Versions
+// Records stores metadata records (metadata.Store). Put's result says
+// whether rec was written and which record it replaced; not written means
+// the stored record of the same version was kept (a duplicate). Versions
 // returns the records of one object version.
 type Records interface {
-	Put(ctx context.Context, rec metadata.Record) (bool, error)
+	Put(ctx context.Context, rec metadata.Record) (metadata.PutResult, error)
 	Versions(ctx context.Context, imageID string) ([]metadata.Record, error)
 }
 
@@ -66,6 +68,7 @@ type Imager interface {
 // Metrics counts outcomes (metrics.Emitter).
 type Metrics interface {
 	Processed(latency time.Duration, bytesIn, thumbnailBytes int64) error
+	Reprocessed(latency time.Duration, bytesIn, thumbnailBytes int64) error
 	Failed(reason contract.Reason, latency time.Duration, bytesIn int64) error
 	Deleted() error
 }
@@ -78,7 +81,10 @@ type Options struct {
 	// ThumbnailSizes are the configured sizes (longest edge, px); they
 	// decide the length of the thumbnail keys. At least one.
 	ThumbnailSizes []int
-	Concurrency    int // records processed at once, >= 1
+	// Rendition is the fingerprint of the thumbnail settings and imaging
+	// code (lambda/rendition), stored in every record.
+	Rendition   string
+	Concurrency int // records processed at once, >= 1
 	// DeletedRecordTTL, when > 0, sets a DELETED record's expiry (the
 	// table's TTL attribute) that long after the delete.
 	DeletedRecordTTL time.Duration
@@ -123,6 +129,9 @@ func New(objects Objects, records Records, imager Imager, metrics Metrics, opts 
 	}
 	if len(opts.ThumbnailSizes) == 0 {
 		problems = append(problems, "ThumbnailSizes must not be empty")
+	}
+	if opts.Rendition == "" {
+		problems = append(problems, "Rendition (the settings fingerprint) must not be empty")
 	}
 	if opts.Concurrency < 1 {
 		problems = append(problems, fmt.Sprintf("Concurrency is %d, must be >= 1", opts.Concurrency))
@@ -229,12 +238,15 @@ const (
 	// OutcomeDuplicate: the table already held this version's result, so
 	// nothing was written or counted.
 	OutcomeDuplicate
+	// OutcomeReprocessed: a PROCESSED record made with another rendition
+	// fingerprint was replaced by a new PROCESSED record.
+	OutcomeReprocessed
 	// OutcomeDeleted: a DELETED record was written (an ObjectRemoved event,
 	// or a version found gone before it was processed).
 	OutcomeDeleted
 )
 
-var outcomeNames = [...]string{"retry", "ignored", "processed", "failed", "duplicate", "deleted"}
+var outcomeNames = [...]string{"retry", "ignored", "processed", "failed", "duplicate", "reprocessed", "deleted"}
 
 func (o Outcome) String() string {
 	if o >= 0 && int(o) < len(outcomeNames) {
@@ -255,9 +267,9 @@ type job struct {
 }
 
 // handleRecord runs one record. A nil error comes with the outcome
-// OutcomeIgnored, OutcomeProcessed, OutcomeFailed, OutcomeDuplicate or
-// OutcomeDeleted; a non-nil error is transient and comes with OutcomeRetry.
-// ObjectRemoved records go to remove (delete.go).
+// OutcomeIgnored, OutcomeProcessed, OutcomeReprocessed, OutcomeFailed,
+// OutcomeDuplicate or OutcomeDeleted; a non-nil error is transient and
+// comes with OutcomeRetry. ObjectRemoved records go to remove (delete.go).
 func (h *Handler) handleRecord(ctx context.Context, log *slog.Logger, rec events.S3EventRecord) (Outcome, error) {
 	j := &job{start: h.now(), rec: rec, bucket: rec.S3.Bucket.Name, key: decodedKey(rec)}
 	j.log = log.With("bucket", j.bucket, "key", j.key, "eventName", rec.EventName)
@@ -444,19 +456,66 @@ func (h *Handler) store(ctx context.Context, j *job, res *imaging.Result) error 
 			rec.Exif.TakenAt = e.TakenAt.Format(time.RFC3339)
 		}
 	}
-	written, err := h.put(ctx, j, &rec)
+	put, err := h.put(ctx, j, &rec)
 	if err != nil {
 		return err
 	}
-	if !written {
+	if !put.Written {
 		h.logDuplicate(ctx, j, &rec)
 		return nil
 	}
+	latency := time.Duration(rec.DurationMs) * time.Millisecond
+	if put.Reprocessed() {
+		deleted := h.deleteOldSizes(ctx, j, put.Previous, &rec)
+		j.outcome = OutcomeReprocessed
+		h.emit(j, h.metrics.Reprocessed(latency, j.obj.Size, thumbBytes))
+		j.log.Info("image reprocessed", "outcome", "reprocessed", "imageId", rec.ImageID, "recordWritten", true,
+			"superseded", superseded, "thumbnails", len(thumbs), "rendition", rec.Rendition,
+			"previousRendition", put.Previous.Rendition, "thumbnailsDeleted", deleted, "durationMs", rec.DurationMs)
+		return nil
+	}
 	j.outcome = OutcomeProcessed
-	h.emit(j, h.metrics.Processed(time.Duration(rec.DurationMs)*time.Millisecond, j.obj.Size, thumbBytes))
+	h.emit(j, h.metrics.Processed(latency, j.obj.Size, thumbBytes))
 	j.log.Info("image processed", "outcome", "processed", "imageId", rec.ImageID, "recordWritten", true,
 		"superseded", superseded, "thumbnails", len(thumbs), "durationMs", rec.DurationMs)
 	return nil
+}
+
+// deleteOldSizes deletes the thumbnails the replaced record lists for
+// sizes the new record no longer has (the configuration dropped them), and
+// returns how many it deleted. Thumbnail keys are shared by all versions of
+// an upload key, so nothing is deleted when the new record is superseded
+// (the newer version owns the thumbnails). A failed delete is logged and
+// left for `imgpipe audit --fix` (which finds thumbnails of unconfigured
+// sizes): the new record is already written, so a retry would see a
+// duplicate and could not redo it.
+func (h *Handler) deleteOldSizes(ctx context.Context, j *job, prev, rec *metadata.Record) int {
+	if rec.Superseded || prev == nil {
+		return 0
+	}
+	keep := make(map[string]bool, len(rec.Thumbnails))
+	for _, t := range rec.Thumbnails {
+		keep[t.Key] = true
+	}
+	sizes := make([]string, 0, len(prev.Thumbnails))
+	for size := range prev.Thumbnails {
+		sizes = append(sizes, size)
+	}
+	slices.Sort(sizes)
+	deleted := 0
+	for _, size := range sizes {
+		t := prev.Thumbnails[size]
+		if _, still := rec.Thumbnails[size]; still || keep[t.Key] || !strings.HasPrefix(t.Key, h.opts.ThumbnailsPrefix) {
+			continue
+		}
+		if err := h.objects.DeleteThumbnail(ctx, j.bucket, t.Key); err != nil {
+			j.log.Error("thumbnail of a size no longer configured not deleted; `imgpipe audit --fix` removes it",
+				"thumbnailKey", t.Key, "size", size, "error", err.Error())
+			continue
+		}
+		deleted++
+	}
+	return deleted
 }
 
 // fail writes the FAILED record of a permanent failure; a version found
@@ -473,12 +532,12 @@ func (h *Handler) fail(ctx context.Context, j *job, reason contract.Reason, caus
 		sum := sha256.Sum256(j.obj.Data)
 		rec.SHA256 = hex.EncodeToString(sum[:])
 	}
-	written, err := h.put(ctx, j, &rec)
+	res, err := h.put(ctx, j, &rec)
 	if err != nil {
 		j.log.Error("FAILED record not written; the event will be retried", "outcome", "retry", "reason", string(reason), "error", err.Error())
 		return err
 	}
-	if !written {
+	if !res.Written {
 		h.logDuplicate(ctx, j, &rec)
 		return nil
 	}
@@ -534,11 +593,20 @@ func (h *Handler) baseRecord(j *job) metadata.Record {
 	}
 }
 
-func (h *Handler) put(ctx context.Context, j *job, rec *metadata.Record) (bool, error) {
+// put stamps and stores rec. When the write succeeded but the record it
+// replaced could not be decoded, the write stands: the error is logged
+// and the result is reported as a first write.
+func (h *Handler) put(ctx context.Context, j *job, rec *metadata.Record) (metadata.PutResult, error) {
 	now := h.now()
 	rec.ProcessedAt = now.UnixMilli()
 	rec.DurationMs = now.Sub(j.start).Milliseconds()
-	return h.records.Put(ctx, *rec)
+	rec.Rendition = h.opts.Rendition
+	res, err := h.records.Put(ctx, *rec)
+	if err != nil && res.Written {
+		j.log.Error("record written; the record it replaced is unreadable", "imageId", rec.ImageID, "error", err.Error())
+		return metadata.PutResult{Written: true}, nil
+	}
+	return res, err
 }
 
 func (h *Handler) emit(j *job, err error) {

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"net/url"
 	"slices"
 	"strings"
@@ -25,8 +26,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/imgpipe/imgpipe/internal/awstest"
 	"github.com/imgpipe/imgpipe/internal/contract"
-	"github.com/imgpipe/imgpipe/lambda/awsfake"
 	"github.com/imgpipe/imgpipe/lambda/fault"
 	"github.com/imgpipe/imgpipe/lambda/imaging"
 	"github.com/imgpipe/imgpipe/lambda/metadata"
@@ -42,9 +43,13 @@ const (
 
 var sizes = []int{256, 1024}
 
+// testRendition stands for the settings fingerprint of the harness's handler.
+const testRendition = "rendition-256-1024"
+
 // fakeImager stands in for imaging.Processor: it "makes" one thumbnail per
 // size whose bytes identify the input, or fails as configured.
 type fakeImager struct {
+	sizes     []int // thumbnail sizes made; the package's sizes when nil
 	err       error
 	block     bool // wait until ctx ends
 	panicMsg  string
@@ -81,7 +86,11 @@ func (f *fakeImager) Process(ctx context.Context, data []byte) (*imaging.Result,
 	}
 	res := &imaging.Result{Format: imaging.FormatPNG, Width: 640, Height: 480, Orientation: 6,
 		Exif: &imaging.Exif{Make: "Canon", Model: "EOS 5D", TakenAt: time.Date(2024, 5, 6, 7, 8, 9, 0, time.UTC)}}
-	for _, s := range sizes {
+	made := f.sizes
+	if made == nil {
+		made = sizes
+	}
+	for _, s := range made {
 		w, h := min(s, 640), min(s, 640)*3/4
 		res.Thumbnails = append(res.Thumbnails, imaging.Thumbnail{Size: s, Width: w, Height: h, JPEG: thumbBytes(data, s)})
 	}
@@ -89,8 +98,8 @@ func (f *fakeImager) Process(ctx context.Context, data []byte) (*imaging.Result,
 }
 
 type harness struct {
-	s3      *awsfake.S3
-	db      *awsfake.DynamoDB
+	s3      *awstest.S3
+	db      *awstest.DynamoDB
 	imager  *fakeImager
 	h       *Handler
 	metrics bytes.Buffer
@@ -99,13 +108,13 @@ type harness struct {
 
 func newHarness(t testing.TB, versioned bool, concurrency int) *harness {
 	t.Helper()
-	x := &harness{s3: awsfake.NewS3(versioned), db: awsfake.NewDynamoDB(table), imager: &fakeImager{}}
+	x := &harness{s3: awstest.NewS3(versioned), db: awstest.NewDynamoDB(table), imager: &fakeImager{}}
 	var err error
 	x.h, err = New(objectstore.New(x.s3), metadata.NewStore(x.db, table), x.imager,
 		metrics.New(&x.metrics, "ImageProcessing", "test"),
 		Options{
 			UploadsPrefix: contract.UploadsPrefix, ThumbnailsPrefix: contract.ThumbnailsPrefix,
-			MaxImageBytes: maxBytes, ThumbnailSizes: sizes, Concurrency: concurrency,
+			MaxImageBytes: maxBytes, ThumbnailSizes: sizes, Concurrency: concurrency, Rendition: testRendition,
 			Logger: slog.New(slog.NewJSONHandler(&x.logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
 		})
 	require.NoError(t, err)
@@ -233,6 +242,7 @@ func TestSuccess(t *testing.T) {
 			"256":  {Key: thumbKey("uploads/cat.png", 256), Width: 256, Height: 192, Bytes: int64(len(thumbBytes(body, 256)))},
 			"1024": {Key: thumbKey("uploads/cat.png", 1024), Width: 640, Height: 480, Bytes: int64(len(thumbBytes(body, 1024)))},
 		},
+		Rendition:   testRendition,
 		ProcessedAt: rec.ProcessedAt, DurationMs: rec.DurationMs,
 	}, rec)
 	assert.Positive(t, rec.ProcessedAt)
@@ -302,7 +312,7 @@ func TestPermanentFailuresFromImager(t *testing.T) {
 
 // lengthHidingS3 drops Content-Length from GetObject, like a chunked
 // response, so only the capped read can catch an oversized body.
-type lengthHidingS3 struct{ *awsfake.S3 }
+type lengthHidingS3 struct{ *awstest.S3 }
 
 func (l lengthHidingS3) GetObject(ctx context.Context, in *s3.GetObjectInput, o ...func(*s3.Options)) (*s3.GetObjectOutput, error) {
 	out, err := l.S3.GetObject(ctx, in, o...)
@@ -749,10 +759,12 @@ func TestDeletedKeyIsSuperseded(t *testing.T) {
 }
 
 func TestNewRejectsBadOptions(t *testing.T) {
-	_, err := New(nil, nil, nil, nil, Options{UploadsPrefix: "uploads/", ThumbnailsPrefix: "thumbnails/", MaxImageBytes: 1, ThumbnailSizes: sizes, Concurrency: 0})
+	_, err := New(nil, nil, nil, nil, Options{UploadsPrefix: "uploads/", ThumbnailsPrefix: "thumbnails/", MaxImageBytes: 1, ThumbnailSizes: sizes, Concurrency: 0, Rendition: "r"})
 	assert.ErrorContains(t, err, "Concurrency is 0")
-	_, err = New(nil, nil, nil, nil, Options{UploadsPrefix: "uploads/", ThumbnailsPrefix: "thumbnails/", MaxImageBytes: 0, ThumbnailSizes: sizes, Concurrency: 1})
+	_, err = New(nil, nil, nil, nil, Options{UploadsPrefix: "uploads/", ThumbnailsPrefix: "thumbnails/", MaxImageBytes: 0, ThumbnailSizes: sizes, Concurrency: 1, Rendition: "r"})
 	assert.ErrorContains(t, err, "MaxImageBytes is 0")
+	_, err = New(nil, nil, nil, nil, Options{UploadsPrefix: "uploads/", ThumbnailsPrefix: "thumbnails/", MaxImageBytes: 1, ThumbnailSizes: sizes, Concurrency: 1})
+	assert.ErrorContains(t, err, "Rendition (the settings fingerprint) must not be empty")
 }
 
 // barrierImager blocks calls until `want` calls are in flight at once (the
@@ -833,7 +845,9 @@ func BenchmarkHandlerOverhead(b *testing.B) {
 
 type panickingRecords struct{}
 
-func (panickingRecords) Put(context.Context, metadata.Record) (bool, error) { panic("nil map write") }
+func (panickingRecords) Put(context.Context, metadata.Record) (metadata.PutResult, error) {
+	panic("nil map write")
+}
 
 func (panickingRecords) Versions(context.Context, string) ([]metadata.Record, error) {
 	panic("nil map read")
@@ -848,4 +862,119 @@ func TestPanicOutsideImagingIsTransient(t *testing.T) {
 	assert.Contains(t, err.Error(), "nil map write")
 	assert.Contains(t, err.Error(), "uploads/p.png")
 	assert.False(t, fault.IsPermanent(err))
+}
+
+// reconfigure gives the harness a handler with other thumbnail sizes and
+// rendition fingerprint over the same bucket and table, as a deployment of
+// a new THUMBNAIL_SIZES would.
+func (x *harness) reconfigure(t *testing.T, rendition string, newSizes ...int) {
+	t.Helper()
+	x.imager = &fakeImager{sizes: newSizes}
+	var err error
+	x.h, err = New(objectstore.New(x.s3), metadata.NewStore(x.db, table), x.imager,
+		metrics.New(&x.metrics, "ImageProcessing", "test"),
+		Options{
+			UploadsPrefix: contract.UploadsPrefix, ThumbnailsPrefix: contract.ThumbnailsPrefix,
+			MaxImageBytes: maxBytes, ThumbnailSizes: newSizes, Concurrency: 2, Rendition: rendition,
+			Logger: slog.New(slog.NewJSONHandler(&x.logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
+		})
+	require.NoError(t, err)
+}
+
+func metricCount(t *testing.T, buf *bytes.Buffer, name string) int {
+	t.Helper()
+	n := 0
+	for _, m := range jsonLines(t, buf) {
+		if _, ok := m[name]; ok {
+			n++
+		}
+	}
+	return n
+}
+
+// A version processed again under other settings (here 256+512 instead of
+// 256+1024) replaces its record, counts in ImagesReprocessed only, and
+// deletes the thumbnail of the size no longer configured; the same event
+// under the same settings again is a duplicate.
+func TestReprocessUnderNewSettings(t *testing.T) {
+	x := newHarness(t, true, 2)
+	body := []byte("photo")
+	r := x.upload("uploads/re/photo.png", body)
+	require.NoError(t, x.h.Handle(context.Background(), event(t, r)))
+	require.Equal(t, testRendition, x.recordOf(t, "uploads/re/photo.png").Rendition)
+
+	x.reconfigure(t, "rendition-256-512", 256, 512)
+	out, err := x.h.handleRecord(context.Background(), x.h.log, event(t, r).Records[0])
+	require.NoError(t, err)
+	assert.Equal(t, OutcomeReprocessed, out)
+
+	rec := x.recordOf(t, "uploads/re/photo.png")
+	assert.Equal(t, "rendition-256-512", rec.Rendition)
+	assert.Equal(t, []string{"256", "512"}, slices.Sorted(maps.Keys(rec.Thumbnails)))
+	for _, size := range []int{256, 512} {
+		th, ok := x.s3.Current(bucket, thumbKey("uploads/re/photo.png", size))
+		require.True(t, ok, "thumbnail %d written", size)
+		assert.Equal(t, thumbBytes(body, size), th.Body)
+	}
+	_, ok := x.s3.Current(bucket, thumbKey("uploads/re/photo.png", 1024))
+	assert.False(t, ok, "the 1024 px thumbnail, no longer configured, is deleted")
+
+	assert.Equal(t, 1, metricCount(t, &x.metrics, contract.MetricImagesProcessed), "the first processing only")
+	assert.Equal(t, 1, metricCount(t, &x.metrics, contract.MetricImagesReprocessed))
+
+	out, err = x.h.handleRecord(context.Background(), x.h.log, event(t, r).Records[0])
+	require.NoError(t, err)
+	assert.Equal(t, OutcomeDuplicate, out, "same version, same fingerprint")
+	assert.Equal(t, 1, metricCount(t, &x.metrics, contract.MetricImagesReprocessed), "a duplicate is not counted")
+	assert.Len(t, x.records(t), 1)
+
+	var reprocessedLogs int
+	for _, l := range jsonLines(t, &x.logs) {
+		if l["outcome"] == "reprocessed" {
+			reprocessedLogs++
+			assert.Equal(t, testRendition, l["previousRendition"])
+			assert.EqualValues(t, 1, l["thumbnailsDeleted"])
+		}
+	}
+	assert.Equal(t, 1, reprocessedLogs)
+}
+
+// Reprocessing a version that is no longer current writes no thumbnails
+// and deletes none: the thumbnail keys belong to the newer version.
+func TestReprocessOfSupersededVersionDeletesNothing(t *testing.T) {
+	x := newHarness(t, true, 2)
+	old := x.upload("uploads/re/two.png", []byte("v1"))
+	require.NoError(t, x.h.Handle(context.Background(), event(t, old)))
+	cur := x.upload("uploads/re/two.png", []byte("v2"))
+	require.NoError(t, x.h.Handle(context.Background(), event(t, cur)))
+
+	x.reconfigure(t, "rendition-256", 256)
+	out, err := x.h.handleRecord(context.Background(), x.h.log, event(t, old).Records[0])
+	require.NoError(t, err)
+	assert.Equal(t, OutcomeReprocessed, out)
+	th, ok := x.s3.Current(bucket, thumbKey("uploads/re/two.png", 1024))
+	require.True(t, ok, "the current version's 1024 px thumbnail stays")
+	assert.Equal(t, thumbBytes([]byte("v2"), 1024), th.Body)
+}
+
+// A thumbnail that cannot be deleted does not undo the new record: it is
+// logged for `imgpipe audit --fix`.
+func TestReprocessWithFailedDelete(t *testing.T) {
+	x := newHarness(t, true, 2)
+	r := x.upload("uploads/re/stuck.png", []byte("img"))
+	require.NoError(t, x.h.Handle(context.Background(), event(t, r)))
+	x.s3.Fail = func(op, _ string) error {
+		if op == "DeleteObject" {
+			return &smithy.GenericAPIError{Code: "AccessDenied", Message: "no"}
+		}
+		return nil
+	}
+	x.reconfigure(t, "rendition-256", 256)
+	out, err := x.h.handleRecord(context.Background(), x.h.log, event(t, r).Records[0])
+	require.NoError(t, err)
+	assert.Equal(t, OutcomeReprocessed, out)
+	assert.Equal(t, "rendition-256", x.recordOf(t, "uploads/re/stuck.png").Rendition)
+	_, ok := x.s3.Current(bucket, thumbKey("uploads/re/stuck.png", 1024))
+	assert.True(t, ok)
+	assert.Contains(t, x.logs.String(), "thumbnail of a size no longer configured not deleted")
 }

@@ -13,9 +13,9 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/imgpipe/imgpipe/internal/contract"
+	"github.com/imgpipe/imgpipe/internal/verify"
 	"github.com/imgpipe/imgpipe/lambda/metadata"
 	"github.com/imgpipe/imgpipe/local/runner"
-	"github.com/imgpipe/imgpipe/test/checks"
 )
 
 func results(t *testing.T) []runner.Result {
@@ -30,7 +30,7 @@ func results(t *testing.T) []runner.Result {
 	return []runner.Result{
 		{
 			Input:  runner.Input{Path: write("ok.png", []byte("png bytes")), Name: "a photo #1 ü.png", Key: okKey, Size: 9},
-			Object: checks.Object{Key: okKey, VersionID: "v1", ETag: `"e1"`},
+			Object: verify.Object{Key: okKey, VersionID: "v1", ETag: `"e1"`},
 			Record: &metadata.Record{Key: okKey, Status: contract.StatusProcessed, Format: "png", Width: 400, Height: 300, DurationMs: 12,
 				Thumbnails: map[string]metadata.Thumbnail{"256": {Key: thumbKey, Width: 256, Height: 192, Bytes: 5}}},
 			Latency:    150 * time.Millisecond,
@@ -38,7 +38,7 @@ func results(t *testing.T) []runner.Result {
 		},
 		{
 			Input:  runner.Input{Path: write("bad.jpg", []byte("text")), Name: "bad.jpg", Key: contract.UploadsPrefix + "bad.jpg", Size: 4},
-			Object: checks.Object{Key: contract.UploadsPrefix + "bad.jpg", VersionID: "v1"},
+			Object: verify.Object{Key: contract.UploadsPrefix + "bad.jpg", VersionID: "v1"},
 			Record: &metadata.Record{Key: contract.UploadsPrefix + "bad.jpg", Status: contract.StatusFailed,
 				FailureReason: string(contract.ReasonUnsupportedFormat), FailureMessage: "not an image"},
 		},

@@ -24,8 +24,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/imgpipe/imgpipe/internal/contract"
+	"github.com/imgpipe/imgpipe/internal/verify"
 	"github.com/imgpipe/imgpipe/lambda/metadata"
-	"github.com/imgpipe/imgpipe/test/checks"
 )
 
 // Input is one file to upload.
@@ -86,7 +86,7 @@ func Collect(dir, uploadsPrefix string) ([]Input, error) {
 // Result is what happened to one input.
 type Result struct {
 	Input
-	Object     checks.Object    // the uploaded version
+	Object     verify.Object    // the uploaded version
 	UploadErr  string           // set when the upload itself failed
 	Record     *metadata.Record // nil when no record arrived
 	Latency    time.Duration    // upload start to record seen (poll resolution)
@@ -136,7 +136,7 @@ func (o Options) withDefaults() Options {
 // per input, in input order; the keys that never got a record are the
 // Results with a nil Record. An error means the run could not proceed
 // (cancelled, table unreadable), not that an image failed.
-func Run(ctx context.Context, tg checks.Target, inputs []Input, opts Options) ([]Result, error) {
+func Run(ctx context.Context, tg verify.Target, inputs []Input, opts Options) ([]Result, error) {
 	opts = opts.withDefaults()
 	start := time.Now()
 	results := make([]Result, len(inputs))
@@ -162,7 +162,7 @@ func Run(ctx context.Context, tg checks.Target, inputs []Input, opts Options) ([
 		if err := ctx.Err(); err != nil {
 			return results, fmt.Errorf("run cancelled: %w", err)
 		}
-		by, err := checks.RecordsByKey(ctx, tg)
+		by, err := verify.RecordsByKey(ctx, tg)
 		if err != nil {
 			return results, err
 		}
@@ -211,7 +211,7 @@ func countDone(rs []Result) int {
 }
 
 // upload puts each input, at most parallel at a time.
-func upload(ctx context.Context, tg checks.Target, rs []Result, at []time.Time, parallel int) {
+func upload(ctx context.Context, tg verify.Target, rs []Result, at []time.Time, parallel int) {
 	sem := make(chan struct{}, parallel)
 	var wg sync.WaitGroup
 	for i := range rs {
@@ -226,7 +226,7 @@ func upload(ctx context.Context, tg checks.Target, rs []Result, at []time.Time, 
 			}
 			at[i] = time.Now()
 			// The type a browser or the CLI would send, from the extension.
-			obj, err := checks.UploadAs(ctx, tg, rs[i].Key, mime.TypeByExtension(path.Ext(rs[i].Name)), data)
+			obj, err := verify.UploadAs(ctx, tg, rs[i].Key, mime.TypeByExtension(path.Ext(rs[i].Name)), data)
 			if err != nil {
 				rs[i].UploadErr = err.Error()
 				return
@@ -238,7 +238,7 @@ func upload(ctx context.Context, tg checks.Target, rs []Result, at []time.Time, 
 }
 
 // fetchThumbnails downloads the thumbnails each record lists.
-func fetchThumbnails(ctx context.Context, tg checks.Target, rs []Result, parallel int) {
+func fetchThumbnails(ctx context.Context, tg verify.Target, rs []Result, parallel int) {
 	sem := make(chan struct{}, parallel)
 	var wg sync.WaitGroup
 	for i := range rs {
@@ -272,7 +272,7 @@ func fetchThumbnails(ctx context.Context, tg checks.Target, rs []Result, paralle
 	wg.Wait()
 }
 
-func get(ctx context.Context, tg checks.Target, key string) ([]byte, error) {
+func get(ctx context.Context, tg verify.Target, key string) ([]byte, error) {
 	out, err := tg.S3.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(tg.Bucket), Key: aws.String(key)})
 	if err != nil {
 		return nil, fmt.Errorf("get s3://%s/%s: %w", tg.Bucket, key, err)

@@ -6,17 +6,17 @@ import (
 	"strings"
 
 	"github.com/imgpipe/imgpipe/internal/contract"
-	"github.com/imgpipe/imgpipe/test/checks"
+	"github.com/imgpipe/imgpipe/internal/verify"
 )
 
 // Target describes the running stack for the shared end-to-end checks,
 // with the thumbnail sizes and prefixes the function is configured with.
-func (s *Stack) Target() (checks.Target, error) {
+func (s *Stack) Target() (verify.Target, error) {
 	sizes, err := parseSizes(s.Env[contract.EnvThumbnailSizes])
 	if err != nil {
-		return checks.Target{}, err
+		return verify.Target{}, err
 	}
-	return checks.Target{
+	return verify.Target{
 		S3:               s.S3,
 		DynamoDB:         s.DynamoDB,
 		Bucket:           s.Names.Bucket,

@@ -30,6 +30,7 @@ locals {
     bytes_in           = "BytesIn"
     images_deleted     = "ImagesDeleted"
     images_processed   = "ImagesProcessed"
+    images_reprocessed = "ImagesReprocessed"
     processing_errors  = "ProcessingErrors"
     processing_latency = "ProcessingLatency"
     thumbnail_bytes    = "ThumbnailBytes"

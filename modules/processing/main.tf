@@ -100,6 +100,16 @@ data "aws_iam_policy_document" "processor" {
     resources = ["${var.bucket_arn}/${module.contract.thumbnails_prefix}*"] #tfsec:ignore:aws-iam-no-policy-wildcards
   }
 
+  # Thumbnails of sizes no longer configured are deleted when a version is
+  # reprocessed (in the versioned bucket a delete adds a delete marker; the
+  # lifecycle expires the old version). Same wildcard scope as above.
+  statement {
+    sid       = "DeleteThumbnails"
+    effect    = "Allow"
+    actions   = ["s3:DeleteObject"]
+    resources = ["${var.bucket_arn}/${module.contract.thumbnails_prefix}*"] #tfsec:ignore:aws-iam-no-policy-wildcards
+  }
+
   statement {
     sid       = "WriteMetadata"
     effect    = "Allow"

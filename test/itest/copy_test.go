@@ -24,7 +24,7 @@ func TestCopyFilter(t *testing.T) {
 		{"test", true}, // on the way to test/fixtures
 		{"test/fixtures/processing/main.tf", true},
 		{"test/stack_test.go", false},
-		{"test/checks", false},
+		{"test/itest", false},
 		{"lambda/cmd/processor/main.go", false},
 		{"dist/processor.zip", false},
 		{"out/integration/stack", false},

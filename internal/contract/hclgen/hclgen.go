@@ -119,6 +119,7 @@ func Outputs() ([]Output, error) {
 		{"metric_names", "Names of the pipeline's metrics.",
 			[]Entry{
 				str("MetricImagesProcessed", "images_processed", contract.MetricImagesProcessed),
+				str("MetricImagesReprocessed", "images_reprocessed", contract.MetricImagesReprocessed),
 				str("MetricProcessingErrors", "processing_errors", contract.MetricProcessingErrors),
 				str("MetricProcessingLatency", "processing_latency", contract.MetricProcessingLatency),
 				str("MetricBytesIn", "bytes_in", contract.MetricBytesIn),

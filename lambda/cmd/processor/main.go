@@ -22,6 +22,7 @@ import (
 	"github.com/imgpipe/imgpipe/lambda/metrics"
 	"github.com/imgpipe/imgpipe/lambda/objectstore"
 	"github.com/imgpipe/imgpipe/lambda/processor"
+	"github.com/imgpipe/imgpipe/lambda/rendition"
 )
 
 // exitConfig is the exit status for a configuration error.
@@ -70,6 +71,7 @@ func main() {
 			ThumbnailsPrefix: cfg.ThumbnailsPrefix,
 			MaxImageBytes:    cfg.MaxImageBytes,
 			ThumbnailSizes:   cfg.ThumbnailSizes,
+			Rendition:        rendition.FromConfig(cfg).Fingerprint(),
 			Concurrency:      cfg.RecordConcurrency,
 			DeletedRecordTTL: cfg.DeletedRecordTTL,
 			Logger:           logger,
@@ -80,6 +82,7 @@ func main() {
 	logger.Info("processor starting", "table", cfg.TableName, "environment", cfg.Environment,
 		"uploadsPrefix", cfg.UploadsPrefix, "thumbnailsPrefix", cfg.ThumbnailsPrefix, "sizes", cfg.ThumbnailSizes,
 		"quality", cfg.JPEGQuality, "maxImageBytes", cfg.MaxImageBytes, "maxImagePixels", cfg.MaxImagePixels,
-		"concurrency", cfg.RecordConcurrency, "deletedRecordTTL", cfg.DeletedRecordTTL.String())
+		"concurrency", cfg.RecordConcurrency, "rendition", rendition.FromConfig(cfg).Fingerprint(),
+		"deletedRecordTTL", cfg.DeletedRecordTTL.String())
 	lambda.Start(h.Invoke)
 }

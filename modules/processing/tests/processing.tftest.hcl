@@ -62,6 +62,11 @@ run "iam_statements_are_exactly_least_privilege" {
         actions   = toset(["s3:PutObject"])
         resources = toset(["arn:aws:s3:::imgpipe-test-images-123456789012/thumbnails/*"])
       }
+      DeleteThumbnails = {
+        effect    = "Allow"
+        actions   = toset(["s3:DeleteObject"])
+        resources = toset(["arn:aws:s3:::imgpipe-test-images-123456789012/thumbnails/*"])
+      }
       WriteMetadata = {
         effect    = "Allow"
         actions   = toset(["dynamodb:PutItem"])

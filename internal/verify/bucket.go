@@ -1,4 +1,4 @@
-package checks
+package verify
 
 import (
 	"context"
@@ -7,6 +7,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
+	"github.com/stretchr/testify/require"
 )
 
 // BucketConfigAPI is the part of the S3 client AssertBucketHardened uses.
@@ -19,20 +20,14 @@ type BucketConfigAPI interface {
 // AssertBucketHardened fails t unless bucket has versioning enabled,
 // default encryption (SSE-S3 or SSE-KMS) and all four public access
 // blocks on.
-func AssertBucketHardened(ctx context.Context, t testing.TB, api BucketConfigAPI, bucket string) {
+func AssertBucketHardened(t testing.TB, ctx context.Context, api BucketConfigAPI, bucket string) {
 	t.Helper()
 	v, err := api.GetBucketVersioning(ctx, &s3.GetBucketVersioningInput{Bucket: aws.String(bucket)})
-	if err != nil {
-		t.Fatalf("get versioning of %s: %v", bucket, err)
-	}
-	if v.Status != s3types.BucketVersioningStatusEnabled {
-		t.Fatalf("bucket %s: versioning is %q, want Enabled", bucket, v.Status)
-	}
+	require.NoError(t, err, "get versioning of %s", bucket)
+	require.Equal(t, s3types.BucketVersioningStatusEnabled, v.Status, "versioning of %s", bucket)
 
 	enc, err := api.GetBucketEncryption(ctx, &s3.GetBucketEncryptionInput{Bucket: aws.String(bucket)})
-	if err != nil {
-		t.Fatalf("get default encryption of %s: %v", bucket, err)
-	}
+	require.NoError(t, err, "get default encryption of %s", bucket)
 	ok := false
 	if enc.ServerSideEncryptionConfiguration != nil {
 		for _, r := range enc.ServerSideEncryptionConfiguration.Rules {
@@ -42,17 +37,13 @@ func AssertBucketHardened(ctx context.Context, t testing.TB, api BucketConfigAPI
 			}
 		}
 	}
-	if !ok {
-		t.Fatalf("bucket %s has no default encryption rule (AES256 or aws:kms): %+v", bucket, enc.ServerSideEncryptionConfiguration)
-	}
+	require.True(t, ok, "bucket %s has no default encryption rule (AES256 or aws:kms): %+v", bucket, enc.ServerSideEncryptionConfiguration)
 
 	pab, err := api.GetPublicAccessBlock(ctx, &s3.GetPublicAccessBlockInput{Bucket: aws.String(bucket)})
-	if err != nil {
-		t.Fatalf("get public access block of %s: %v", bucket, err)
-	}
+	require.NoError(t, err, "get public access block of %s", bucket)
 	c := pab.PublicAccessBlockConfiguration
-	if c == nil || !aws.ToBool(c.BlockPublicAcls) || !aws.ToBool(c.BlockPublicPolicy) ||
-		!aws.ToBool(c.IgnorePublicAcls) || !aws.ToBool(c.RestrictPublicBuckets) {
-		t.Fatalf("bucket %s: public access block is %+v, want all four settings true", bucket, c)
-	}
+	require.NotNil(t, c, "public access block of %s", bucket)
+	require.Equal(t, [4]bool{true, true, true, true},
+		[4]bool{aws.ToBool(c.BlockPublicAcls), aws.ToBool(c.BlockPublicPolicy), aws.ToBool(c.IgnorePublicAcls), aws.ToBool(c.RestrictPublicBuckets)},
+		"public access block of %s (BlockPublicAcls, BlockPublicPolicy, IgnorePublicAcls, RestrictPublicBuckets)", bucket)
 }

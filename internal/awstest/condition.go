@@ -1,4 +1,4 @@
-package awsfake
+package awstest
 
 import (
 	"fmt"
@@ -83,6 +83,10 @@ type condParser struct {
 	names  map[string]string
 	values map[string]types.AttributeValue
 	item   map[string]types.AttributeValue
+	// skip > 0 while parsing an operand of AND/OR whose value cannot change
+	// the result: it is checked for syntax but not evaluated, so a
+	// comparison the fake does not emulate there is no error.
+	skip int
 }
 
 func (p *condParser) peek() string {
@@ -106,7 +110,7 @@ func (p *condParser) or() (bool, error) {
 	for err == nil && strings.EqualFold(p.peek(), "OR") {
 		p.next()
 		var r bool
-		r, err = p.and()
+		r, err = p.shortCircuit(v, p.and)
 		v = v || r
 	}
 	return v, err
@@ -117,10 +121,20 @@ func (p *condParser) and() (bool, error) {
 	for err == nil && strings.EqualFold(p.peek(), "AND") {
 		p.next()
 		var r bool
-		r, err = p.unary()
+		r, err = p.shortCircuit(!v, p.unary)
 		v = v && r
 	}
 	return v, err
+}
+
+// shortCircuit parses the next operand with parse, without evaluating it
+// when decided is true (the left side already decides the result).
+func (p *condParser) shortCircuit(decided bool, parse func() (bool, error)) (bool, error) {
+	if decided {
+		p.skip++
+		defer func() { p.skip-- }()
+	}
+	return parse()
 }
 
 func (p *condParser) unary() (bool, error) {
@@ -160,6 +174,9 @@ func (p *condParser) unary() (bool, error) {
 	if err != nil {
 		return false, err
 	}
+	if p.skip > 0 {
+		return false, nil
+	}
 	return compare(left, op, right)
 }
 
@@ -198,7 +215,7 @@ func compare(a types.AttributeValue, op string, b types.AttributeValue) (bool, e
 	}
 	if a == nil || b == nil {
 		if op == "<>" {
-			return false, fmt.Errorf("awsfake: <> with a missing attribute is not emulated")
+			return false, fmt.Errorf("awstest: <> with a missing attribute is not emulated")
 		}
 		return false, nil // an ordering or equality test on a missing attribute is false
 	}
@@ -222,7 +239,7 @@ func compare(a types.AttributeValue, op string, b types.AttributeValue) (bool, e
 		}
 		c = x.Cmp(y)
 	default:
-		return false, fmt.Errorf("awsfake: comparison of %T not emulated", a)
+		return false, fmt.Errorf("awstest: comparison of %T not emulated", a)
 	}
 	switch op {
 	case "=":

@@ -1,13 +1,16 @@
-// Package checks holds the end-to-end assertions of imgpipe, written only
+// Package verify holds the end-to-end checks of imgpipe, written only
 // against the AWS SDK's S3 and DynamoDB APIs, bucket and table names,
-// prefixes and thumbnail sizes, so the same code runs against the local
-// stack (kumo) in `make test` and against a deployed stack in the Terratest
-// suites. Every wait is bounded and polls, for eventual consistency.
+// prefixes and thumbnail sizes, so the same code serves `make run`
+// (local/runner), the local end-to-end suite (kumo, in `make test`) and
+// the Terratest suites on AWS (test/). Every wait is bounded and polls,
+// for eventual consistency.
 //
-// Functions without a testing.TB (FindRecords, WaitForKeys, Thumbnail, …)
-// return errors, for tools; the Assert*/Wait* helpers with a testing.TB
-// fail the test with a message naming the key and what was expected.
-package checks
+// Functions without a testing.TB (Records, WaitForObjects, Thumbnail, …)
+// take (ctx, tg, …) and return errors, for tools. The Assert*, Wait* and
+// Must* helpers take (t, ctx, tg, …), in the order Terratest uses, and
+// fail the test through testify's require, with a message naming the key
+// and what was expected.
+package verify
 
 import (
 	"context"
@@ -66,11 +69,11 @@ func (tg Target) interval() time.Duration {
 func (tg Target) validate() error {
 	switch {
 	case tg.S3 == nil || tg.DynamoDB == nil:
-		return fmt.Errorf("checks: Target needs both an S3 and a DynamoDB client")
+		return fmt.Errorf("verify: Target needs both an S3 and a DynamoDB client")
 	case tg.Bucket == "" || tg.Table == "":
-		return fmt.Errorf("checks: Target needs Bucket and Table (got %q, %q)", tg.Bucket, tg.Table)
+		return fmt.Errorf("verify: Target needs Bucket and Table (got %q, %q)", tg.Bucket, tg.Table)
 	case tg.UploadsPrefix == "" || tg.ThumbnailsPrefix == "":
-		return fmt.Errorf("checks: Target needs UploadsPrefix and ThumbnailsPrefix")
+		return fmt.Errorf("verify: Target needs UploadsPrefix and ThumbnailsPrefix")
 	}
 	return nil
 }

@@ -1,4 +1,4 @@
-package awsfake
+package awstest
 
 import (
 	"testing"
@@ -52,6 +52,15 @@ func TestEvalCondition(t *testing.T) {
 		{expr: "#s BETWEEN :99 AND :100", wantErr: true},
 		{expr: "(#s = :ok", wantErr: true},
 		{expr: "#nope <> :ok", wantErr: true}, // not emulated
+		// An operand that cannot change the result is not evaluated, as
+		// with DynamoDB's logic: no error from what the fake does not emulate.
+		{expr: "attribute_exists(#id) OR #nope <> :ok", want: true},
+		{expr: "attribute_not_exists(#id) AND #nope <> :ok", want: false},
+		{expr: "attribute_not_exists(#nope) OR #nope <> :ok", want: true},
+		{expr: "attribute_exists(#nope) OR #nope <> :ok", wantErr: true},          // evaluated: undecided
+		{expr: "attribute_exists(#id) OR #s BETWEEN :99 AND :100", wantErr: true}, // still parsed
+		{expr: "#s <> :ok", want: true},
+		{expr: "#s <> :failed", want: false},
 	}
 	for _, tc := range tests {
 		t.Run(tc.expr, func(t *testing.T) {

@@ -1,8 +1,10 @@
-// Package awsfake holds in-memory fakes of the S3 and DynamoDB client
-// operations the processor uses, for tests. They emulate the service
-// semantics the code relies on (versions, NoSuchKey/NoSuchVersion/NotFound,
-// quoted ETags, conditional writes) and let a test inject errors.
-package awsfake
+// Package awstest holds in-memory fakes of the S3 and DynamoDB client
+// operations the processor uses. It is test support, as net/http/httptest
+// is for net/http: only _test.go files import it. The fakes emulate the
+// service semantics the code relies on (versions,
+// NoSuchKey/NoSuchVersion/NotFound, quoted ETags, conditional writes) and
+// let a test inject errors.
+package awstest
 
 import (
 	"context"
@@ -56,6 +58,7 @@ func keyOf(item map[string]types.AttributeValue) (string, error) {
 
 // PutItem writes in.Item if in.ConditionExpression holds for the stored
 // item with the same key, else returns ConditionalCheckFailedException.
+// With ReturnValues ALL_OLD it returns the item it replaced.
 func (d *DynamoDB) PutItem(ctx context.Context, in *dynamodb.PutItemInput, _ ...func(*dynamodb.Options)) (*dynamodb.PutItemOutput, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
@@ -87,13 +90,17 @@ func (d *DynamoDB) PutItem(ctx context.Context, in *dynamodb.PutItemInput, _ ...
 			return nil, &types.ConditionalCheckFailedException{Message: aws.String("The conditional request failed")}
 		}
 	}
+	out := &dynamodb.PutItemOutput{}
+	if in.ReturnValues == types.ReturnValueAllOld && d.items[k] != nil {
+		out.Attributes = maps.Clone(d.items[k])
+	}
 	ch := Change{EventName: "INSERT", New: maps.Clone(in.Item)}
 	if old, ok := d.items[k]; ok {
 		ch.EventName, ch.Old = "MODIFY", old
 	}
 	d.changes = append(d.changes, ch)
 	d.items[k] = maps.Clone(in.Item)
-	return &dynamodb.PutItemOutput{}, nil
+	return out, nil
 }
 
 // Items returns a copy of every stored item.
@@ -146,7 +153,7 @@ func (d *DynamoDB) Query(ctx context.Context, in *dynamodb.QueryInput, _ ...func
 		return nil, &types.ResourceNotFoundException{Message: aws.String("table not found: " + aws.ToString(in.TableName))}
 	}
 	if in.IndexName != nil {
-		return nil, fmt.Errorf("ValidationException: awsfake: Query on index %s is not supported", aws.ToString(in.IndexName))
+		return nil, fmt.Errorf("ValidationException: awstest: Query on index %s is not supported", aws.ToString(in.IndexName))
 	}
 	if d.FailQuery != nil {
 		if err := d.FailQuery(in); err != nil {
@@ -159,11 +166,11 @@ func (d *DynamoDB) Query(ctx context.Context, in *dynamodb.QueryInput, _ ...func
 	}
 	toks := tokenize(expr)
 	if len(toks) != 3 || toks[1] != "=" || in.ExpressionAttributeNames[toks[0]] != contract.TableHashKey {
-		return nil, fmt.Errorf("ValidationException: awsfake: unsupported KeyConditionExpression %q (only \"#name = :value\" on %s)", expr, contract.TableHashKey)
+		return nil, fmt.Errorf("ValidationException: awstest: unsupported KeyConditionExpression %q (only \"#name = :value\" on %s)", expr, contract.TableHashKey)
 	}
 	want, ok := in.ExpressionAttributeValues[toks[2]].(*types.AttributeValueMemberS)
 	if !ok {
-		return nil, fmt.Errorf("ValidationException: awsfake: %s must be an S value", toks[2])
+		return nil, fmt.Errorf("ValidationException: awstest: %s must be an S value", toks[2])
 	}
 	d.mu.Lock()
 	defer d.mu.Unlock()

@@ -1,9 +1,8 @@
-package checks
+package verify
 
 import (
 	"bytes"
 	"context"
-	"errors"
 	"fmt"
 	"image"
 	"image/jpeg"
@@ -15,6 +14,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
+	"github.com/stretchr/testify/require"
 
 	"github.com/imgpipe/imgpipe/internal/contract"
 	"github.com/imgpipe/imgpipe/lambda/metadata"
@@ -82,11 +82,9 @@ func Thumbnail(ctx context.Context, tg Target, key string, size int) (image.Imag
 // of key exists at contract.ThumbnailKey, decodes as a JPEG and has the
 // size ExpectedSize gives for an upright srcW×srcH original. It returns the
 // decoded thumbnails by size, for pixel checks.
-func AssertThumbnails(ctx context.Context, t testing.TB, tg Target, key string, srcW, srcH int) map[int]image.Image {
+func AssertThumbnails(t testing.TB, ctx context.Context, tg Target, key string, srcW, srcH int) map[int]image.Image {
 	t.Helper()
-	if len(tg.Sizes) == 0 {
-		t.Fatalf("checks: Target.Sizes is empty: which thumbnails to expect is unknown")
-	}
+	require.NotEmpty(t, tg.Sizes, "verify: Target.Sizes is empty: which thumbnails to expect is unknown")
 	got := map[int]image.Image{}
 	for _, size := range tg.Sizes {
 		wantW, wantH := ExpectedSize(srcW, srcH, size)
@@ -104,9 +102,7 @@ func AssertThumbnails(ctx context.Context, t testing.TB, tg Target, key string, 
 			}
 			return true, nil
 		})
-		if err != nil {
-			t.Fatalf("thumbnail %d of %q: %v", size, key, err)
-		}
+		require.NoError(t, err, "thumbnail %d of %q", size, key)
 		got[size] = img
 	}
 	return got
@@ -117,26 +113,15 @@ func AssertThumbnails(ctx context.Context, t testing.TB, tg Target, key string, 
 // upright srcW×srcH original and a non-zero byte count.
 func AssertRecordThumbnails(t testing.TB, tg Target, rec metadata.Record, srcW, srcH int) {
 	t.Helper()
-	if rec.Width != srcW || rec.Height != srcH {
-		t.Fatalf("record of %q says %dx%d, want %dx%d (upright)", rec.Key, rec.Width, rec.Height, srcW, srcH)
-	}
-	if len(rec.Thumbnails) != len(tg.Sizes) {
-		t.Fatalf("record of %q lists %d thumbnails (%v), want one per size %v", rec.Key, len(rec.Thumbnails), rec.Thumbnails, tg.Sizes)
-	}
+	require.Equal(t, [2]int{srcW, srcH}, [2]int{rec.Width, rec.Height}, "upright width and height in the record of %q", rec.Key)
+	require.Len(t, rec.Thumbnails, len(tg.Sizes), "record of %q lists %v, want one thumbnail per size %v", rec.Key, rec.Thumbnails, tg.Sizes)
 	for _, size := range tg.Sizes {
 		th, ok := rec.Thumbnails[strconv.Itoa(size)]
-		if !ok {
-			t.Fatalf("record of %q has no thumbnail of size %d: %v", rec.Key, size, rec.Thumbnails)
-		}
+		require.True(t, ok, "record of %q has no thumbnail of size %d: %v", rec.Key, size, rec.Thumbnails)
 		wantW, wantH := ExpectedSize(srcW, srcH, size)
-		switch {
-		case th.Key != tg.ThumbnailKey(rec.Key, size):
-			t.Fatalf("record of %q: thumbnail %d at %q, want %q", rec.Key, size, th.Key, tg.ThumbnailKey(rec.Key, size))
-		case !sizeMatches(th.Width, th.Height, wantW, wantH):
-			t.Fatalf("record of %q: thumbnail %d is %dx%d, want %dx%d", rec.Key, size, th.Width, th.Height, wantW, wantH)
-		case th.Bytes <= 0:
-			t.Fatalf("record of %q: thumbnail %d has %d bytes", rec.Key, size, th.Bytes)
-		}
+		require.Equal(t, tg.ThumbnailKey(rec.Key, size), th.Key, "record of %q: key of thumbnail %d", rec.Key, size)
+		require.True(t, sizeMatches(th.Width, th.Height, wantW, wantH), "record of %q: thumbnail %d is %dx%d, want %dx%d", rec.Key, size, th.Width, th.Height, wantW, wantH)
+		require.Positive(t, th.Bytes, "record of %q: bytes of thumbnail %d", rec.Key, size)
 	}
 }
 
@@ -161,28 +146,24 @@ func UploadAs(ctx context.Context, tg Target, key, contentType string, body []by
 }
 
 // MustUpload is Upload that fails t on error.
-func MustUpload(ctx context.Context, t testing.TB, tg Target, key string, body []byte) Object {
+func MustUpload(t testing.TB, ctx context.Context, tg Target, key string, body []byte) Object {
 	t.Helper()
 	obj, err := Upload(ctx, tg, key, body)
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	return obj
 }
 
 // AssertNoThumbnails fails t if any configured thumbnail of key exists.
-func AssertNoThumbnails(ctx context.Context, t testing.TB, tg Target, key string) {
+func AssertNoThumbnails(t testing.TB, ctx context.Context, tg Target, key string) {
 	t.Helper()
 	for _, size := range tg.Sizes {
 		tk := tg.ThumbnailKey(key, size)
 		out, err := tg.S3.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(tg.Bucket), Key: aws.String(tk)})
 		if err == nil {
 			out.Body.Close()
-			t.Fatalf("thumbnail s3://%s/%s exists, want none for %q", tg.Bucket, tk, key)
 		}
+		require.Error(t, err, "thumbnail s3://%s/%s exists, want none for %q", tg.Bucket, tk, key)
 		var nf *s3types.NoSuchKey
-		if !errors.As(err, &nf) {
-			t.Fatalf("check thumbnail s3://%s/%s: %v", tg.Bucket, tk, err)
-		}
+		require.ErrorAs(t, err, &nf, "check thumbnail s3://%s/%s", tg.Bucket, tk)
 	}
 }

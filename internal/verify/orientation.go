@@ -1,4 +1,4 @@
-package checks
+package verify
 
 import (
 	"fmt"
@@ -6,6 +6,9 @@ import (
 	"image/color"
 	"sort"
 	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 // OrientationSample is the committed sample whose pixels are stored
@@ -34,18 +37,14 @@ func Upright(img image.Image) error {
 // AssertThumbnails returns them) of OrientationSample is upright.
 func AssertUpright(t testing.TB, thumbs map[int]image.Image) {
 	t.Helper()
-	if len(thumbs) == 0 {
-		t.Fatalf("no thumbnails of %s to check", OrientationSample)
-	}
+	require.NotEmpty(t, thumbs, "no thumbnails of %s to check", OrientationSample)
 	sizes := make([]int, 0, len(thumbs))
 	for size := range thumbs {
 		sizes = append(sizes, size)
 	}
 	sort.Ints(sizes)
 	for _, size := range sizes {
-		if err := Upright(thumbs[size]); err != nil {
-			t.Errorf("thumbnail %d of %s: %v", size, OrientationSample, err)
-		}
+		assert.NoError(t, Upright(thumbs[size]), "thumbnail %d of %s", size, OrientationSample)
 	}
 }
 

@@ -1,16 +1,16 @@
-package checks
+package verify
 
 import (
 	"context"
 	"fmt"
 	"sort"
-	"strings"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/stretchr/testify/require"
 
 	"github.com/imgpipe/imgpipe/internal/contract"
 	"github.com/imgpipe/imgpipe/lambda/metadata"
@@ -136,24 +136,20 @@ func WaitForObjects(ctx context.Context, tg Target, objs []Object, progress func
 
 // WaitForObject waits for the record of obj's version and fails t unless
 // it has wantStatus (contract.StatusProcessed or contract.StatusFailed).
-func WaitForObject(ctx context.Context, t testing.TB, tg Target, obj Object, wantStatus string) metadata.Record {
+func WaitForObject(t testing.TB, ctx context.Context, tg Target, obj Object, wantStatus string) metadata.Record {
 	t.Helper()
 	found, missing, err := WaitForObjects(ctx, tg, []Object{obj}, nil)
-	if err != nil {
-		t.Fatalf("wait for the record of s3://%s/%s: %v", tg.Bucket, obj.Key, err)
-	}
-	if len(missing) > 0 {
-		t.Fatalf("no metadata record for s3://%s/%s (version %q, etag %q) in table %s within %s: the event was lost or the function failed",
-			tg.Bucket, obj.Key, obj.VersionID, obj.ETag, tg.Table, tg.timeout())
-	}
+	require.NoError(t, err, "wait for the record of s3://%s/%s", tg.Bucket, obj.Key)
+	require.Empty(t, missing, "no metadata record for s3://%s/%s (version %q, etag %q) in table %s within %s: the event was lost or the function failed",
+		tg.Bucket, obj.Key, obj.VersionID, obj.ETag, tg.Table, tg.timeout())
 	rec := found[obj.Key]
-	assertStatus(t, rec, wantStatus)
+	requireStatus(t, rec, wantStatus)
 	return rec
 }
 
 // WaitForRecord waits until key has a record and fails t unless the newest
 // one has wantStatus. Use WaitForObject after a re-upload of a key.
-func WaitForRecord(ctx context.Context, t testing.TB, tg Target, key, wantStatus string) metadata.Record {
+func WaitForRecord(t testing.TB, ctx context.Context, tg Target, key, wantStatus string) metadata.Record {
 	t.Helper()
 	var rec metadata.Record
 	err := poll(ctx, tg.timeout(), tg.interval(), func(ctx context.Context) (bool, error) {
@@ -167,35 +163,25 @@ func WaitForRecord(ctx context.Context, t testing.TB, tg Target, key, wantStatus
 		}
 		return false, fmt.Errorf("no record for key %q yet", key)
 	})
-	if err != nil {
-		t.Fatalf("no metadata record for s3://%s/%s in table %s: %v", tg.Bucket, key, tg.Table, err)
-	}
-	assertStatus(t, rec, wantStatus)
+	require.NoError(t, err, "no metadata record for s3://%s/%s in table %s", tg.Bucket, key, tg.Table)
+	requireStatus(t, rec, wantStatus)
 	return rec
 }
 
-func assertStatus(t testing.TB, rec metadata.Record, want string) {
+// requireStatus fails t unless rec has status want; a FAILED record's
+// reason and message are part of the failure.
+func requireStatus(t testing.TB, rec metadata.Record, want string) {
 	t.Helper()
-	if rec.Status == want {
-		return
-	}
-	if rec.Status == contract.StatusFailed {
-		t.Fatalf("record of %q has status %s (reason %q: %s), want %s", rec.Key, rec.Status, rec.FailureReason, rec.FailureMessage, want)
-	}
-	t.Fatalf("record of %q has status %q, want %s", rec.Key, rec.Status, want)
+	require.Equal(t, want, rec.Status, "status of the record of %q (failure reason %q: %s)", rec.Key, rec.FailureReason, rec.FailureMessage)
 }
 
 // AssertFailed waits for the record of obj and fails t unless it is FAILED
 // with reason.
-func AssertFailed(ctx context.Context, t testing.TB, tg Target, obj Object, reason contract.Reason) metadata.Record {
+func AssertFailed(t testing.TB, ctx context.Context, tg Target, obj Object, reason contract.Reason) metadata.Record {
 	t.Helper()
-	rec := WaitForObject(ctx, t, tg, obj, contract.StatusFailed)
-	if rec.FailureReason != string(reason) {
-		t.Fatalf("record of %q failed with reason %q (%s), want %q", obj.Key, rec.FailureReason, rec.FailureMessage, reason)
-	}
-	if len(rec.Thumbnails) != 0 {
-		t.Fatalf("FAILED record of %q lists thumbnails %v", obj.Key, rec.Thumbnails)
-	}
+	rec := WaitForObject(t, ctx, tg, obj, contract.StatusFailed)
+	require.Equal(t, string(reason), rec.FailureReason, "failure reason of %q (%s)", obj.Key, rec.FailureMessage)
+	require.Empty(t, rec.Thumbnails, "the FAILED record of %q lists thumbnails", obj.Key)
 	return rec
 }
 
@@ -216,12 +202,10 @@ func CountRecords(ctx context.Context, tg Target, keys []string) (map[string]int
 // AssertOneRecordPerVersion fails t if any object version among keys has
 // more than one record (a duplicated or retried event must write the same
 // item).
-func AssertOneRecordPerVersion(ctx context.Context, t testing.TB, tg Target, keys []string) {
+func AssertOneRecordPerVersion(t testing.TB, ctx context.Context, tg Target, keys []string) {
 	t.Helper()
 	by, err := RecordsByKey(ctx, tg)
-	if err != nil {
-		t.Fatalf("read records: %v", err)
-	}
+	require.NoError(t, err, "read records")
 	var dups []string
 	for _, k := range keys {
 		seen := map[string]int{}
@@ -238,27 +222,21 @@ func AssertOneRecordPerVersion(ctx context.Context, t testing.TB, tg Target, key
 			}
 		}
 	}
-	if len(dups) > 0 {
-		t.Fatalf("duplicated records in %s:\n  %s", tg.Table, strings.Join(dups, "\n  "))
-	}
+	require.Empty(t, dups, "duplicated records in %s", tg.Table)
 }
 
 // AssertNoRecord fails t if key has any record now. Call it after a later
 // upload has been processed, so a trigger of key would already show.
-func AssertNoRecord(ctx context.Context, t testing.TB, tg Target, key string) {
+func AssertNoRecord(t testing.TB, ctx context.Context, tg Target, key string) {
 	t.Helper()
 	by, err := RecordsByKey(ctx, tg)
-	if err != nil {
-		t.Fatalf("read records: %v", err)
-	}
-	if rs := by[key]; len(rs) > 0 {
-		t.Fatalf("key %q has %d metadata record(s) (status %s), want none: it must never be processed", key, len(rs), rs[0].Status)
-	}
+	require.NoError(t, err, "read records")
+	require.Empty(t, by[key], "key %q has metadata records, want none: it must never be processed", key)
 }
 
 // AssertStatusIndex fails t unless querying the status index for status
 // returns a record for every key.
-func AssertStatusIndex(ctx context.Context, t testing.TB, tg Target, status string, keys []string) {
+func AssertStatusIndex(t testing.TB, ctx context.Context, tg Target, status string, keys []string) {
 	t.Helper()
 	want := map[string]bool{}
 	for _, k := range keys {
@@ -303,7 +281,5 @@ func AssertStatusIndex(ctx context.Context, t testing.TB, tg Target, status stri
 		}
 		return true, nil
 	})
-	if err != nil {
-		t.Fatalf("status index: %v", err)
-	}
+	require.NoError(t, err, "status index")
 }
