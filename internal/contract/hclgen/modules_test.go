@@ -108,6 +108,7 @@ func TestLambdaEnvironmentUsesContractNames(t *testing.T) {
 		contract.EnvThumbnailsPrefix: true, contract.EnvThumbnailSizes: true, contract.EnvJPEGQuality: true,
 		contract.EnvMaxImageBytes: true, contract.EnvMaxImagePixels: true, contract.EnvMetricNamespace: true,
 		contract.EnvRecordConcurrency: true, contract.EnvLogLevel: true, contract.EnvS3UsePathStyle: true,
+		contract.EnvDeletedRecordTTLDays: true,
 	}
 	seen := map[string]bool{}
 	for _, n := range names {
@@ -133,6 +134,15 @@ func TestUploadNotificationFiltersOnUploadsPrefixOnly(t *testing.T) {
 	v, diags := prefix.Expr.Value(contractScope(t))
 	require.False(t, diags.HasErrors(), diags.Error())
 	assert.Equal(t, contract.UploadsPrefix, v.AsString())
+	events, ok := fns[0].Body.Attributes["events"]
+	require.True(t, ok, "the notification names its events")
+	ev, diags := events.Expr.Value(contractScope(t))
+	require.False(t, diags.HasErrors(), diags.Error())
+	var got []string
+	for _, e := range ev.AsValueSlice() {
+		got = append(got, e.AsString())
+	}
+	assert.Equal(t, contract.TriggerEvents, got, "the trigger sends the contract's event types")
 	_, hasSuffix := fns[0].Body.Attributes["filter_suffix"]
 	assert.False(t, hasSuffix, "no suffix filter: S3 suffixes are case-sensitive and the function sniffs content")
 }
@@ -144,12 +154,13 @@ func TestProcessingDefaultsMatchContract(t *testing.T) {
 	require.False(t, diags.HasErrors(), diags.Error())
 
 	want := map[string]string{
-		"thumbnail_sizes":    contract.DefaultThumbnailSizes,
-		"jpeg_quality":       strconv.Itoa(contract.DefaultJPEGQuality),
-		"max_image_bytes":    strconv.Itoa(contract.DefaultMaxImageBytes),
-		"max_image_pixels":   strconv.Itoa(contract.DefaultMaxImagePixels),
-		"record_concurrency": strconv.Itoa(contract.DefaultRecordConcurrency),
-		"log_level":          contract.DefaultLogLevel,
+		"thumbnail_sizes":         contract.DefaultThumbnailSizes,
+		"jpeg_quality":            strconv.Itoa(contract.DefaultJPEGQuality),
+		"max_image_bytes":         strconv.Itoa(contract.DefaultMaxImageBytes),
+		"max_image_pixels":        strconv.Itoa(contract.DefaultMaxImagePixels),
+		"record_concurrency":      strconv.Itoa(contract.DefaultRecordConcurrency),
+		"log_level":               contract.DefaultLogLevel,
+		"deleted_record_ttl_days": strconv.Itoa(contract.DefaultDeletedRecordTTLDays),
 	}
 	for name, w := range want {
 		v, ok := mod.Variables[name]
