@@ -20,7 +20,9 @@ locals {
   pipeline_dimensions = { (module.contract.metric_dimensions.environment) = var.environment }
 
   # One entry per alarm; every alarm notifies the topic on ALARM and OK.
-  alarms = {
+  alarms = merge(local.pipeline_alarms, local.events_alarms)
+
+  pipeline_alarms = {
     lambda-errors = {
       description        = "The processor returned errors (each is retried, then parked in the dead-letter queue)."
       namespace          = "AWS/Lambda"
@@ -100,6 +102,33 @@ locals {
       extended_statistic = null
       evaluation_periods = 1
       threshold          = var.processing_errors_threshold
+    }
+  }
+}
+
+locals {
+  # With the events module (events_pipe_name): an outcome event the pipe
+  # could not deliver is retried, then its batch parks in the pipe's DLQ.
+  events_alarms = var.events_pipe_name == null ? {} : {
+    events-pipe-failed = {
+      description        = "The outcome-events pipe failed executions (enrichment or bus): the batches are retried, then parked in the pipe's dead-letter queue."
+      namespace          = "AWS/EventBridge/Pipes"
+      metric_name        = "ExecutionFailed"
+      dimensions         = { PipeName = var.events_pipe_name }
+      statistic          = "Sum"
+      extended_statistic = null
+      evaluation_periods = 1
+      threshold          = 0
+    }
+    events-dlq-messages-visible = {
+      description        = "Outcome events were not delivered after every retry: their stream batches wait in the pipe's dead-letter queue (the records stay readable in the stream for 24 hours; see docs/events.md)."
+      namespace          = "AWS/SQS"
+      metric_name        = "ApproximateNumberOfMessagesVisible"
+      dimensions         = { QueueName = var.events_dlq_name }
+      statistic          = "Maximum"
+      extended_statistic = null
+      evaluation_periods = 1
+      threshold          = 0
     }
   }
 }
@@ -233,10 +262,11 @@ locals {
       stat = "Sum"
     },
     {
-      title = "Pipeline: images processed and failed (${var.environment})"
+      title = "Pipeline: images processed, failed and deleted (${var.environment})"
       metrics = [
         [local.ns, local.metric.images_processed, local.env_dim, var.environment],
         [".", local.metric.processing_errors, ".", "."],
+        [".", local.metric.images_deleted, ".", "."],
       ]
       stat = "Sum"
     },
@@ -277,10 +307,32 @@ locals {
       period = 86400
     },
   ]
+
+  events_widgets = var.events_pipe_name == null ? [] : [
+    {
+      title = "Outcome events: pipe executions and failures"
+      metrics = [
+        ["AWS/EventBridge/Pipes", "EventCount", "PipeName", var.events_pipe_name],
+        [".", "ExecutionFailed", ".", "."],
+        [".", "ExecutionPartiallyFailed", ".", "."],
+        ["AWS/SQS", "ApproximateNumberOfMessagesVisible", "QueueName", var.events_dlq_name, { stat = "Maximum", yAxis = "right" }],
+      ]
+      stat = "Sum"
+    },
+  ]
 }
 
 resource "aws_cloudwatch_dashboard" "pipeline" {
   dashboard_name = local.name
+
+  lifecycle {
+    # A cross-variable rule: a precondition, since variable validations may
+    # reference other variables only from Terraform 1.9.
+    precondition {
+      condition     = (var.events_pipe_name == null) == (var.events_dlq_name == null)
+      error_message = "events_pipe_name and events_dlq_name go together: set both (the events module's pipe_name and dlq_name outputs) or neither."
+    }
+  }
   dashboard_body = jsonencode({
     widgets = concat(
       [
@@ -297,7 +349,7 @@ resource "aws_cloudwatch_dashboard" "pipeline" {
         },
       ],
       [
-        for i, w in local.widgets : {
+        for i, w in concat(local.widgets, local.events_widgets) : {
           type   = "metric"
           x      = (i % 2) * local.widget_w
           y      = 3 + floor(i / 2) * local.widget_h

@@ -70,7 +70,7 @@ resource "aws_iam_role" "processor" {
 # s3:ListBucket (on the bucket, which holds no object data) is granted on
 # purpose: without it S3 answers 403 instead of 404 for a key deleted before
 # the function read it, and the function (lambda/awserr) classifies 404 as
-# the permanent failure not_found but 403 as a transient defect that is
+# the version deleted (a DELETED record) but 403 as a transient defect that is
 # retried and parked in the dead-letter queue. The cost is that the function
 # may list key names. Deletes need the versions of one upload key
 # (s3:ListBucketVersions, only for prefixes under the uploads prefix) and the

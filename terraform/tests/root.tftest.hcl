@@ -20,7 +20,14 @@ mock_provider "aws" {
   }
   mock_resource "aws_dynamodb_table" {
     defaults = {
-      arn = "arn:aws:dynamodb:eu-west-1:123456789012:table/imgpipe-test-ab12cd-metadata"
+      arn        = "arn:aws:dynamodb:eu-west-1:123456789012:table/imgpipe-test-ab12cd-metadata"
+      stream_arn = "arn:aws:dynamodb:eu-west-1:123456789012:table/imgpipe-test-ab12cd-metadata/stream/2026-12-01T00:00:00.000"
+    }
+  }
+  # The events module validates the bus ARN it targets.
+  mock_resource "aws_cloudwatch_event_bus" {
+    defaults = {
+      arn = "arn:aws:events:eu-west-1:123456789012:event-bus/imgpipe-test-ab12cd-events"
     }
   }
   mock_data "aws_partition" {
@@ -34,6 +41,7 @@ variables {
   environment         = "test-ab12cd"
   aws_region          = "eu-west-1"
   lambda_package_hash = "47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU="
+  events_package_hash = "47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU="
 }
 
 run "stack_composes_the_modules" {
@@ -48,12 +56,18 @@ run "stack_composes_the_modules" {
     error_message = "The prefixes and index name must be the contract's."
   }
   assert {
-    condition     = output.function_name == "imgpipe-test-ab12cd-processor" && output.dashboard_name == "imgpipe-test-ab12cd" && length(output.alarm_names) == 8
+    condition     = output.function_name == "imgpipe-test-ab12cd-processor" && output.dashboard_name == "imgpipe-test-ab12cd" && length(output.alarm_names) == 10
     error_message = "The function, dashboard and alarms must exist and be named for the environment."
   }
   assert {
     condition     = module.storage.table_arn == output.table_arn && module.processing.dlq_url == output.dlq_url
     error_message = "The outputs must come from the modules."
+  }
+  assert {
+    condition = (module.events.pipe_name == "imgpipe-test-ab12cd-outcome-events" &&
+      output.event_bus_name == "imgpipe-test-ab12cd-events" && output.events_dlq_name == module.events.dlq_name &&
+    contains(module.monitoring.alarm_names, "imgpipe-test-ab12cd-events-pipe-failed"))
+    error_message = "The events module must read the table's stream onto the environment's bus, watched by the monitoring module."
   }
 }
 
@@ -95,7 +109,7 @@ run "prod_with_alarm_emails_plans" {
     alarm_emails = ["oncall@example.org"]
   }
   assert {
-    condition     = length(module.monitoring.alarm_names) == 8
+    condition     = length(module.monitoring.alarm_names) == 10
     error_message = "prod with an alarm address must plan."
   }
 }

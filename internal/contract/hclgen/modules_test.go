@@ -191,3 +191,52 @@ func defaultString(t *testing.T, v any) string {
 		return ""
 	}
 }
+
+// nestedPath walks nested blocks of b by type.
+func nestedPath(t *testing.T, b *hclsyntax.Block, types ...string) *hclsyntax.Block {
+	t.Helper()
+	for _, typ := range types {
+		bs := nested(b, typ)
+		require.Len(t, bs, 1, "one %s block in %s", typ, b.Type)
+		b = bs[0]
+	}
+	return b
+}
+
+func attrValue(t *testing.T, b *hclsyntax.Block, name string) cty.Value {
+	t.Helper()
+	a, ok := b.Body.Attributes[name]
+	require.True(t, ok, "%s missing", name)
+	v, diags := a.Expr.Value(contractScope(t))
+	require.False(t, diags.HasErrors(), "%s must be a literal or a module.contract reference: %s", name, diags.Error())
+	return v
+}
+
+// TestEventsPipeReadsTheContract proves the events module's pipe takes its
+// filter, batch, starting position and target parameters from the
+// contract: the local stack's emulation (internal/eventpipe) reads the
+// same values.
+func TestEventsPipeReadsTheContract(t *testing.T) {
+	pipes := resources(moduleBlocks(t, "events"), "aws_pipes_pipe")
+	require.Len(t, pipes, 1)
+	pipe := pipes[0]
+
+	stream := nestedPath(t, pipe, "source_parameters", "dynamodb_stream_parameters")
+	assert.Equal(t, contract.PipeStartingPosition, attrValue(t, stream, "starting_position").AsString())
+	n, _ := attrValue(t, stream, "batch_size").AsBigFloat().Int64()
+	assert.EqualValues(t, contract.PipeBatchSize, n)
+
+	filters := nested(nestedPath(t, pipe, "source_parameters", "filter_criteria"), "dynamic")
+	require.Len(t, filters, 1, "the filters are one dynamic block over the contract's patterns")
+	var patterns []string
+	for _, p := range attrValue(t, filters[0], "for_each").AsValueSlice() {
+		patterns = append(patterns, p.AsString())
+	}
+	assert.Equal(t, contract.PipeFilterPatterns(), patterns)
+
+	target := nestedPath(t, pipe, "target_parameters")
+	assert.Equal(t, contract.PipeEnrichedDetailTemplate, attrValue(t, target, "input_template").AsString())
+	bus := nestedPath(t, target, "eventbridge_event_bus_parameters")
+	assert.Equal(t, contract.EventSource, attrValue(t, bus, "source").AsString())
+	assert.Equal(t, contract.PipeEnrichedDetailTypePath, attrValue(t, bus, "detail_type").AsString())
+}
