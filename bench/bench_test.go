@@ -2,10 +2,16 @@ package bench
 
 import (
 	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
 	"image"
 	"image/color"
 	"image/jpeg"
 	"math"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -82,20 +88,158 @@ func TestGoPipelinesMakeEverySize(t *testing.T) {
 func TestReportMarksTargets(t *testing.T) {
 	ins := []Input{{Name: "a"}, {Name: "b"}, {Name: "c"}, {Name: "d"}}
 	ms := time.Millisecond
-	cells := []*Cell{
-		{Input: "a", Job: "256+1024", Pipeline: Imgpipe().Name, Times: []time.Duration{100 * ms}, PeakHeap: 50 << 20},
-		{Input: "a", Job: "256+1024", Pipeline: VipsName, Times: []time.Duration{200 * ms}},
-		{Input: "a", Job: "256+1024", Pipeline: NfntLanczos3().Name, Times: []time.Duration{250 * ms}},
-		{Input: "b", Job: "256", Pipeline: Imgpipe().Name, Times: []time.Duration{100 * ms}, PeakHeap: 200 << 20},
-		{Input: "b", Job: "256", Pipeline: VipsName, Times: []time.Duration{500 * ms}},
+	th := func(bytes int, ssim float64) []ThumbScore {
+		return []ThumbScore{{Score: Score{W: 256, H: 192, SSIM: ssim, PSNR: 40}, Bytes: bytes}}
 	}
-	r := &Report{Inputs: ins, Cells: cells}
+	cells := []*Cell{
+		{Input: "a", Job: "256+1024", Pipeline: NameImgpipe, Cores: 1, Times: []time.Duration{70 * ms}, MaxRSS: 40 << 20, Thumbs: th(900, 0.95)},
+		{Input: "a", Job: "256+1024", Pipeline: NameSharp, Cores: 1, Times: []time.Duration{100 * ms}, MaxRSS: 100 << 20, Thumbs: th(1000, 0.95)},
+		{Input: "a", Job: "256+1024", Pipeline: NameImgpipe, Cores: 2, Times: []time.Duration{80 * ms}, MaxRSS: 60 << 20, Thumbs: th(900, 0.95)},
+		{Input: "a", Job: "256+1024", Pipeline: NameSharp, Cores: 2, Times: []time.Duration{100 * ms}, MaxRSS: 100 << 20, Thumbs: th(1000, 0.95)},
+		{Input: "b", Job: "256", Pipeline: NameImgpipe, Cores: 2, Times: []time.Duration{60 * ms}, Thumbs: th(1100, 0.96)},
+		{Input: "b", Job: "256", Pipeline: NameSharp, Cores: 2, Times: []time.Duration{100 * ms}, Thumbs: th(1000, 0.95)},
+		{Input: "d", Job: "256+1024", Pipeline: NameImgpipe, Cores: 2, Err: errors.New("boom")},
+	}
+	r := &Report{Inputs: ins, Cores: []int{1, 2}, Cells: cells}
 	got := strings.Join(r.Targets(), "\n")
-	assert.Contains(t, got, "12 MP baseline JPEG, 256+1024: 0.50× libvips' time (target ≤ 1.0×): met")
-	assert.Contains(t, got, "2.5× faster than stdlib+nfnt Lanczos3 (target ≥ 3×): **missed**")
-	assert.Contains(t, got, "18 MP progressive JPEG, 256: 5.0× faster than libvips (target ≥ 3×): met")
-	assert.Contains(t, got, "b: peak heap 200 MiB (target ≤ 160 MiB): **missed**")
+	assert.Contains(t, got, "a, 256+1024, 1 core(s): 0.70× sharp's time (target ≤ 0.75×): met")
+	assert.Contains(t, got, "a, 256+1024, 2 core(s): 0.80× sharp's time (target ≤ 0.75×): **missed**")
+	assert.Contains(t, got, "b, 256, 2 core(s): 0.60× sharp's time (target ≤ 0.50×): **missed**")
+	assert.Contains(t, got, "d, 256+1024, 2 core(s): not measured")
+	assert.Contains(t, got, "a, 256+1024, bytes ≤ sharp's at equal or better SSIM: 900 B at SSIM 0.9500 vs 1000 B at 0.9500: met")
+	assert.Contains(t, got, "b, 256, bytes ≤ sharp's at equal or better SSIM: 1100 B at SSIM 0.9600 vs 1000 B at 0.9500: **missed**")
+	assert.Contains(t, got, "a, peak RSS: at most 0.60× sharp's (worst: 256+1024, 2 core(s); target ≤ 0.5×): **missed**")
 	var md bytes.Buffer
 	r.Markdown(&md)
-	assert.Contains(t, md.String(), "| a | 256+1024 | **imgpipe** | 100 | 0.50× | 0.40× | 50 |")
+	assert.Contains(t, md.String(), "| a | 256+1024 | 1 | **imgpipe** | 70 | 0.70× | 40 | 900 | 0.9500 | 40.0 |")
+	assert.Contains(t, md.String(), "| d | 256+1024 | 2 | imgpipe | failed: boom |")
+
+	var js bytes.Buffer
+	require.NoError(t, r.JSON(&js))
+	var doc struct {
+		Results []map[string]any `json:"results"`
+	}
+	require.NoError(t, json.Unmarshal(js.Bytes(), &doc))
+	require.Len(t, doc.Results, len(cells))
+	first := doc.Results[0]
+	for _, k := range []string{"image", "job", "pipeline", "cores", "median_ms", "peak_rss_mib", "bytes", "ssim"} {
+		assert.Contains(t, first, k)
+	}
+	assert.Equal(t, "a", first["image"])
+	assert.Equal(t, "256+1024", first["job"])
+	assert.Equal(t, "imgpipe", first["pipeline"])
+	assert.EqualValues(t, 1, first["cores"])
+	assert.EqualValues(t, 70, first["median_ms"])
+	assert.EqualValues(t, 40, first["peak_rss_mib"])
+	assert.EqualValues(t, 900, first["bytes"])
+	assert.InDelta(t, 0.95, first["ssim"], 1e-9)
+	assert.Equal(t, "boom", doc.Results[6]["error"])
+}
+
+func TestWorkerProtocol(t *testing.T) {
+	p := Pipeline{Name: "fake", Run: func(data []byte, sizes []int, quality int) ([]Thumb, error) {
+		if quality != 82 {
+			return nil, fmt.Errorf("quality %d", quality)
+		}
+		var out []Thumb
+		for _, s := range sizes {
+			out = append(out, Thumb{W: s, H: s / 2, JPEG: append([]byte(nil), data...)})
+		}
+		return out, nil
+	}}
+	dir := t.TempDir()
+	in := filepath.Join(dir, "in.bin")
+	require.NoError(t, os.WriteFile(in, []byte("pixels"), 0o644))
+	reqs := strings.Join([]string{
+		fmt.Sprintf(`{"image":%q,"sizes":[256,100],"quality":82,"out":%q}`, in, filepath.Join(dir, "t")),
+		fmt.Sprintf(`{"image":%q,"sizes":[256],"quality":50}`, in),
+		`{"rss":true}`,
+		`not json`,
+	}, "\n") + "\n"
+	var out bytes.Buffer
+	require.NoError(t, ServeWorker(p, strings.NewReader(reqs), &out))
+	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
+	require.Len(t, lines, 5)
+	var ans []Answer
+	for _, l := range lines {
+		var a Answer
+		require.NoError(t, json.Unmarshal([]byte(l), &a))
+		ans = append(ans, a)
+	}
+	assert.True(t, ans[0].Ready)
+	assert.Equal(t, []int{256, 100}, ans[1].W)
+	assert.Equal(t, []int{128, 50}, ans[1].H)
+	require.Len(t, ans[1].Files, 2)
+	b, err := os.ReadFile(ans[1].Files[1])
+	require.NoError(t, err)
+	assert.Equal(t, "pixels", string(b))
+	assert.Equal(t, "quality 50", ans[2].Error)
+	assert.Greater(t, ans[3].MaxRSS, int64(1<<20))
+	assert.Contains(t, ans[4].Error, "bad request")
+}
+
+func TestSSIM(t *testing.T) {
+	a := photoLike(64, 48, 1)
+	s, err := SSIM(a, a)
+	require.NoError(t, err)
+	assert.InDelta(t, 1, s, 1e-12, "an image is identical to itself")
+
+	// Two flat images: only the luminance term is left, (2ab+C1)/(a²+b²+C1).
+	flat := func(v uint8) *image.RGBA {
+		m := image.NewRGBA(image.Rect(0, 0, 20, 20))
+		for i := range m.Pix {
+			m.Pix[i] = v
+		}
+		return m
+	}
+	s, err = SSIM(flat(100), flat(120))
+	require.NoError(t, err)
+	assert.InDelta(t, (2*100*120+ssimC1)/(100*100+120*120+ssimC1), s, 1e-9)
+
+	// More noise, less similarity.
+	noisy := func(amp float64) *image.RGBA {
+		m := image.NewRGBA(a.Rect)
+		copy(m.Pix, a.Pix)
+		r := rand.New(rand.NewPCG(7, 7))
+		for i := range m.Pix {
+			if i%4 != 3 {
+				m.Pix[i] = uint8(max(0, min(255, float64(m.Pix[i])+amp*r.NormFloat64())))
+			}
+		}
+		return m
+	}
+	s1, err := SSIM(a, noisy(4))
+	require.NoError(t, err)
+	s2, err := SSIM(a, noisy(20))
+	require.NoError(t, err)
+	assert.Less(t, s1, 1.0)
+	assert.Less(t, s2, s1)
+	s3, err := SSIM(noisy(20), a)
+	require.NoError(t, err)
+	assert.InDelta(t, s2, s3, 1e-12, "symmetric")
+
+	_, err = SSIM(a, flat(1))
+	assert.ErrorContains(t, err, "sizes differ")
+	_, err = SSIM(flat(1).SubImage(image.Rect(0, 0, 10, 20)).(*image.RGBA), flat(1).SubImage(image.Rect(0, 0, 10, 20)).(*image.RGBA))
+	assert.ErrorContains(t, err, "smaller than the 11-pixel window")
+}
+
+func TestReferenceScore(t *testing.T) {
+	var src bytes.Buffer
+	require.NoError(t, jpeg.Encode(&src, photoLike(400, 300, 3), &jpeg.Options{Quality: 95}))
+	ref, err := NewReference(src.Bytes())
+	require.NoError(t, err)
+	enc := func(m image.Image, q int) []byte {
+		var b bytes.Buffer
+		require.NoError(t, jpeg.Encode(&b, m, &jpeg.Options{Quality: q}))
+		return b.Bytes()
+	}
+	good, err := ref.Score(enc(ref.at(200, 150), 95))
+	require.NoError(t, err)
+	bad, err := ref.Score(enc(ref.at(200, 150), 10))
+	require.NoError(t, err)
+	assert.Equal(t, [2]int{200, 150}, [2]int{good.W, good.H})
+	assert.Greater(t, good.SSIM, 0.97)
+	assert.Less(t, bad.SSIM, good.SSIM)
+	assert.Less(t, bad.PSNR, good.PSNR)
 }

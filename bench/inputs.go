@@ -1,7 +1,7 @@
-// Package bench is the side-by-side thumbnail benchmark behind `make bench`
-// (issue 6): the project's imaging pipeline against the stdlib with
-// nfnt/resize and x/image/draw, and against libvips' vipsthumbnail, on
-// real photographs taken from Debian packages at bench time.
+// Package bench is the side-by-side thumbnail benchmark behind `make bench`:
+// the project's imaging pipeline against sharp (Node, warm and in-process),
+// libvips' vipsthumbnail and a stdlib+nfnt/resize baseline, on one core and
+// on all, on real photographs taken from Debian packages at bench time.
 package bench
 
 import (

@@ -10,7 +10,6 @@ import (
 	"math"
 
 	"github.com/nfnt/resize"
-	"golang.org/x/image/draw"
 
 	"github.com/imgpipe/imgpipe/internal/contract"
 	"github.com/imgpipe/imgpipe/lambda/imaging"
@@ -90,28 +89,15 @@ func stdlibResize(name string, resize func(img image.Image, w, h int) image.Imag
 	}}
 }
 
-// NfntLanczos3 is the baseline: stdlib decode + nfnt/resize Lanczos3.
+// NfntLanczos3 is the baseline, "nfnt": stdlib decode, nfnt/resize
+// Lanczos3 from the full image for each size, stdlib encode.
 func NfntLanczos3() Pipeline {
-	return stdlibResize("stdlib+nfnt Lanczos3", func(img image.Image, w, h int) image.Image {
+	return stdlibResize("nfnt", func(img image.Image, w, h int) image.Image {
 		return resize.Resize(uint(w), uint(h), img, resize.Lanczos3)
 	})
 }
 
-// XDraw is stdlib decode + an x/image/draw scaler.
-func XDraw(name string, s draw.Scaler) Pipeline {
-	return stdlibResize("stdlib+x/image/draw "+name, func(img image.Image, w, h int) image.Image {
-		dst := image.NewRGBA(image.Rect(0, 0, w, h))
-		s.Scale(dst, dst.Bounds(), img, img.Bounds(), draw.Src, nil)
-		return dst
-	})
-}
-
-// GoPipelines are the in-process pipelines, baseline first.
+// GoPipelines are the in-process Go pipelines: ours and the baseline.
 func GoPipelines() []Pipeline {
-	return []Pipeline{
-		Imgpipe(),
-		NfntLanczos3(),
-		XDraw("ApproxBiLinear", draw.ApproxBiLinear),
-		XDraw("CatmullRom", draw.CatmullRom),
-	}
+	return []Pipeline{Imgpipe(), NfntLanczos3()}
 }

@@ -12,7 +12,7 @@ import (
 	"github.com/nfnt/resize"
 )
 
-// Reference is the quality yardstick of issue 6: the fully decoded image
+// Reference is the quality yardstick: the fully decoded image
 // (transparency over white) resized with Lanczos3, at each thumbnail's
 // dimensions.
 type Reference struct {
@@ -84,4 +84,27 @@ func LumaPSNR(a, b *image.RGBA) float64 {
 		return math.Inf(1)
 	}
 	return 10 * math.Log10(255*255*float64(n)/se)
+}
+
+// Score is one thumbnail's quality against the reference.
+type Score struct {
+	W, H int
+	SSIM float64 // luma SSIM, see SSIM
+	PSNR float64 // luma PSNR in dB, see LumaPSNR
+}
+
+// Score decodes a JPEG thumbnail and measures it against the reference at
+// the thumbnail's dimensions.
+func (r *Reference) Score(thumb []byte) (Score, error) {
+	img, err := jpeg.Decode(bytes.NewReader(thumb))
+	if err != nil {
+		return Score{}, fmt.Errorf("decoding a thumbnail: %w", err)
+	}
+	b := img.Bounds()
+	got, want := toRGBA(img), r.at(b.Dx(), b.Dy())
+	s, err := SSIM(got, want)
+	if err != nil {
+		return Score{}, err
+	}
+	return Score{W: b.Dx(), H: b.Dy(), SSIM: s, PSNR: LumaPSNR(got, want)}, nil
 }

@@ -16,7 +16,7 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// minPSNR is issue 6's quality bar: every thumbnail at least 34 dB against
+// minPSNR is the quality bar: every thumbnail at least 34 dB against
 // the fully decoded image resized with Lanczos3.
 const minPSNR = 34.0
 

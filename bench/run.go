@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"runtime"
+	"path/filepath"
 	"slices"
 	"time"
 )
@@ -18,21 +18,54 @@ type Job struct {
 // Jobs are the project's default job and its smallest size alone.
 var Jobs = []Job{{"256+1024", []int{256, 1024}}, {"256", []int{256}}}
 
-// VipsName is the libvips pipeline's name in the table.
-const VipsName = "libvips vipsthumbnail"
+// Pipeline names as they appear in the report and in benchmarks.json.
+const (
+	NameImgpipe = "imgpipe"
+	NameSharp   = "sharp"
+	NameVips    = "vipsthumbnail"
+	NameNfnt    = "nfnt"
+)
 
-// Cell is the measurement of one pipeline on one input and job.
+// ThumbScore is one thumbnail of a cell: its size on disk and its quality.
+type ThumbScore struct {
+	Score
+	Bytes int
+}
+
+// Cell is the measurement of one pipeline on one input, job and core count.
 type Cell struct {
 	Input, Job, Pipeline string
+	Cores                int
 	Times                []time.Duration
-	PeakHeap, MaxRSS     int64 // bytes; PeakHeap is 0 for processes we don't instrument
-	PSNR                 []float64
-	Thumbs               []Thumb // from the first round, for quality
+	MaxRSS               int64 // bytes
+	Thumbs               []ThumbScore
 	Err                  error
+	files                []string // thumbnails of the last timed run
 }
 
 // Median is the median of the cell's times.
 func (c *Cell) Median() time.Duration { return Median(c.Times) }
+
+// Bytes is the total size of the cell's thumbnails.
+func (c *Cell) Bytes() int {
+	n := 0
+	for _, t := range c.Thumbs {
+		n += t.Bytes
+	}
+	return n
+}
+
+// SSIM is the mean SSIM of the cell's thumbnails.
+func (c *Cell) SSIM() float64 {
+	if len(c.Thumbs) == 0 {
+		return 0
+	}
+	s := 0.0
+	for _, t := range c.Thumbs {
+		s += t.SSIM
+	}
+	return s / float64(len(c.Thumbs))
+}
 
 // Median returns the median of ds (the mean of the middle two for an even
 // count); zero for none.
@@ -50,109 +83,141 @@ func Median(ds []time.Duration) time.Duration {
 
 // Config says what to measure.
 type Config struct {
-	Inputs    []Input
-	Pipelines []Pipeline
-	Vips      *Vips // nil: skip libvips
-	Rounds    int
-	Self      []string // os.Args prefix to re-run this program as a memory child
-	Log       io.Writer
+	Inputs  []Input
+	Workers []WorkerSpec // in-process pipelines, each in its own worker process
+	Vips    *Vips        // nil: skip vipsthumbnail
+	Cores   []int        // core counts to measure: 1 and the machine's
+	Rounds  int
+	Self    []string // os.Args prefix to re-run this program as a spawner
+	TmpDir  string
+	Log     io.Writer
 }
 
-// Run measures every pipeline on every input and job: Rounds interleaved
-// rounds of timings (Go pipelines in this process, with a GC before each
-// run so that no run pays for another's garbage; libvips as processes),
-// then one memory run per Go pipeline in a fresh child process, then an
-// untimed quality pass.
+// Run measures every pipeline on every input, job and core count.
+//
+//  1. One long-lived worker process per pipeline and core count, warmed up
+//     by one run of every input and job.
+//  2. Rounds interleaved rounds: each round runs every pipeline once on
+//     every input, job and core count, the pipelines of one cell back to
+//     back and in an order that rotates from round to round, so that load
+//     from elsewhere on the machine hits them alike.
+//  3. Peak RSS: a fresh worker process per pipeline, input, job and core
+//     count runs the job twice and reports its peak resident set
+//     (vipsthumbnail's comes from the timed runs, one process per size).
+//  4. Quality: the thumbnails of the last round against the reference.
 func Run(cfg Config) ([]*Cell, error) {
 	var cells []*Cell
-	index := map[[3]string]*Cell{}
-	cell := func(in, job, p string) *Cell {
-		k := [3]string{in, job, p}
+	index := map[string]*Cell{}
+	cell := func(in, job, p string, cores int) *Cell {
+		k := fmt.Sprint(in, "|", job, "|", p, "|", cores)
 		if c, ok := index[k]; ok {
 			return c
 		}
-		c := &Cell{Input: in, Job: job, Pipeline: p}
+		c := &Cell{Input: in, Job: job, Pipeline: p, Cores: cores}
 		index[k] = c
 		cells = append(cells, c)
 		return c
 	}
-	data := make([][]byte, len(cfg.Inputs))
-	for i, in := range cfg.Inputs {
-		b, err := os.ReadFile(in.Path)
-		if err != nil {
-			return nil, err
+	workers := map[string]*Worker{}
+	defer func() {
+		for _, w := range workers {
+			w.Close()
 		}
-		data[i] = b
+	}()
+	var names []string // pipeline order within a cell
+	for _, s := range cfg.Workers {
+		names = append(names, s.Pipeline)
+		for _, n := range cfg.Cores {
+			w, err := StartWorker(s, n)
+			if err != nil {
+				return nil, err
+			}
+			workers[fmt.Sprint(s.Pipeline, n)] = w
+			fmt.Fprintf(cfg.Log, "worker %s, %d core(s): %s\n", s.Pipeline, n, w.Ready)
+		}
 	}
-	// each runs every pipeline once on every input and job.
-	each := func(quality int, f func(c *Cell, d time.Duration, thumbs []Thumb)) {
-		for i, in := range cfg.Inputs {
-			for _, job := range Jobs {
-				for _, p := range cfg.Pipelines {
-					c := cell(in.Name, job.Name, p.Name)
-					if c.Err != nil {
-						continue
+	if cfg.Vips != nil {
+		names = append(names, NameVips)
+	}
+	// measure runs pipeline p once on one cell and records the time.
+	measure := func(c *Cell, in Input, job Job, p string, cores int) {
+		if c.Err != nil {
+			return
+		}
+		out := filepath.Join(cfg.TmpDir, fmt.Sprintf("%s-%s-%s-%d", p, slug(in.Name), job.Name, cores))
+		if p == NameVips {
+			var total time.Duration
+			var files []string
+			for i, s := range job.Sizes {
+				f := fmt.Sprintf("%s-%d.jpg", out, i)
+				pr, err := cfg.Vips.Thumbnail(cfg.Self, in.Path, s, Quality, cores, f)
+				if err != nil {
+					c.Err = err
+					return
+				}
+				total += pr.Wall
+				c.MaxRSS = max(c.MaxRSS, pr.MaxRSS)
+				files = append(files, f)
+			}
+			c.Times, c.files = append(c.Times, total), files
+			return
+		}
+		ans, err := workers[fmt.Sprint(p, cores)].Thumbs(in.Path, job.Sizes, Quality, out)
+		if err != nil {
+			c.Err = err
+			return
+		}
+		c.Times = append(c.Times, time.Duration(ans.MS*float64(time.Millisecond)))
+		c.files = ans.Files
+	}
+	fmt.Fprintln(cfg.Log, "warm-up: every worker once on every input and job")
+	for _, in := range cfg.Inputs {
+		for _, job := range Jobs {
+			for _, n := range cfg.Cores {
+				for _, s := range cfg.Workers {
+					if _, err := workers[fmt.Sprint(s.Pipeline, n)].Thumbs(in.Path, job.Sizes, Quality, ""); err != nil {
+						cell(in.Name, job.Name, s.Pipeline, n).Err = err
 					}
-					runtime.GC()
-					start := time.Now()
-					thumbs, err := p.Run(data[i], job.Sizes, quality)
-					d := time.Since(start)
-					if err != nil {
-						c.Err = err
-						continue
-					}
-					f(c, d, thumbs)
-				}
-				if cfg.Vips == nil {
-					continue
-				}
-				c := cell(in.Name, job.Name, VipsName)
-				if c.Err != nil {
-					continue
-				}
-				var total time.Duration
-				var thumbs []Thumb
-				for _, s := range job.Sizes {
-					pr, jpg, err := cfg.Vips.Thumbnail(cfg.Self, in.Path, s, quality)
-					if err != nil {
-						c.Err = err
-						break
-					}
-					total += pr.Wall
-					c.MaxRSS = max(c.MaxRSS, pr.MaxRSS)
-					thumbs = append(thumbs, Thumb{JPEG: jpg})
-				}
-				if c.Err == nil {
-					f(c, total, thumbs)
 				}
 			}
 		}
 	}
 	for r := 0; r < cfg.Rounds; r++ {
 		fmt.Fprintf(cfg.Log, "timing: round %d/%d\n", r+1, cfg.Rounds)
-		each(Quality, func(c *Cell, d time.Duration, _ []Thumb) { c.Times = append(c.Times, d) })
-	}
-	fmt.Fprintln(cfg.Log, "memory: one child process per Go pipeline, input and job")
-	for i, in := range cfg.Inputs {
-		for _, job := range Jobs {
-			for _, p := range cfg.Pipelines {
-				c := cell(in.Name, job.Name, p.Name)
-				if c.Err != nil {
-					continue
+		for _, in := range cfg.Inputs {
+			for _, job := range Jobs {
+				for _, n := range cfg.Cores {
+					for k := range names {
+						p := names[(k+r)%len(names)]
+						measure(cell(in.Name, job.Name, p, n), in, job, p, n)
+					}
 				}
-				m, err := MeasureMemory(cfg.Self, p.Name, cfg.Inputs[i].Path, job.Sizes)
-				if err != nil {
-					c.Err = err
-					continue
-				}
-				c.PeakHeap, c.MaxRSS = m.PeakHeap, m.MaxRSS
 			}
 		}
 	}
-	fmt.Fprintf(cfg.Log, "quality: every pipeline once more at JPEG q%d\n", QualityForPSNR)
-	each(QualityForPSNR, func(c *Cell, _ time.Duration, thumbs []Thumb) { c.Thumbs = thumbs })
-	for i, in := range cfg.Inputs {
-		ref, err := NewReference(data[i])
+	fmt.Fprintln(cfg.Log, "memory: a fresh worker per pipeline, input, job and core count")
+	for _, s := range cfg.Workers {
+		for _, in := range cfg.Inputs {
+			for _, job := range Jobs {
+				for _, n := range cfg.Cores {
+					c := cell(in.Name, job.Name, s.Pipeline, n)
+					if c.Err != nil {
+						continue
+					}
+					if c.MaxRSS, c.Err = peakRSS(s, n, in, job); c.Err != nil {
+						continue
+					}
+				}
+			}
+		}
+	}
+	fmt.Fprintln(cfg.Log, "quality: SSIM and PSNR of the last round's thumbnails against a Lanczos3 resize of the fully decoded original")
+	for _, in := range cfg.Inputs {
+		data, err := os.ReadFile(in.Path)
+		if err != nil {
+			return nil, err
+		}
+		ref, err := NewReference(data)
 		if err != nil {
 			return nil, err
 		}
@@ -160,16 +225,47 @@ func Run(cfg Config) ([]*Cell, error) {
 			if c.Input != in.Name || c.Err != nil {
 				continue
 			}
-			for _, t := range c.Thumbs {
-				q, err := ref.PSNR(t.JPEG)
+			for _, f := range c.files {
+				jpg, err := os.ReadFile(f)
 				if err != nil {
 					c.Err = err
 					break
 				}
-				c.PSNR = append(c.PSNR, q)
+				s, err := ref.Score(jpg)
+				if err != nil {
+					c.Err = fmt.Errorf("%s: %w", f, err)
+					break
+				}
+				c.Thumbs = append(c.Thumbs, ThumbScore{Score: s, Bytes: len(jpg)})
 			}
-			c.Thumbs = nil
 		}
 	}
 	return cells, nil
+}
+
+// peakRSS runs one job twice in a fresh worker and returns the worker's
+// peak resident set.
+func peakRSS(s WorkerSpec, cores int, in Input, job Job) (int64, error) {
+	w, err := StartWorker(s, cores)
+	if err != nil {
+		return 0, err
+	}
+	defer w.Close()
+	for range 2 {
+		if _, err := w.Thumbs(in.Path, job.Sizes, Quality, ""); err != nil {
+			return 0, err
+		}
+	}
+	return w.MaxRSS()
+}
+
+// slug makes an input name usable in a file name.
+func slug(s string) string {
+	b := []byte(s)
+	for i, c := range b {
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9') {
+			b[i] = '_'
+		}
+	}
+	return string(b)
 }

@@ -42,10 +42,12 @@ func Spawn(argv []string) error {
 	return json.NewEncoder(os.Stdout).Encode(pr)
 }
 
-// RunSpawner runs argv through a spawner child (self -spawn argv...).
-func RunSpawner(self []string, argv ...string) (ProcRun, error) {
+// RunSpawner runs argv through a spawner child (self -spawn argv...), with
+// env added to the environment.
+func RunSpawner(self, env []string, argv ...string) (ProcRun, error) {
 	args := append(append(append([]string{}, self[1:]...), "-spawn"), argv...)
 	cmd := exec.Command(self[0], args...)
+	cmd.Env = append(os.Environ(), env...)
 	var stderr strings.Builder
 	cmd.Stderr = &stderr
 	out, err := cmd.Output()

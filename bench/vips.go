@@ -2,9 +2,7 @@ package bench
 
 import (
 	"fmt"
-	"os"
 	"os/exec"
-	"path/filepath"
 	"strconv"
 	"strings"
 )
@@ -12,18 +10,17 @@ import (
 // Vips runs Debian's vipsthumbnail, one process per size, as libvips users
 // do from the command line.
 type Vips struct {
-	Bin    string // path of vipsthumbnail
-	OutDir string // where thumbnails are written
+	Bin string // path of vipsthumbnail
 }
 
 // FindVips returns the vipsthumbnail on PATH, or an error saying why the
 // libvips column is skipped.
-func FindVips(outDir string) (*Vips, error) {
+func FindVips() (*Vips, error) {
 	bin, err := exec.LookPath("vipsthumbnail")
 	if err != nil {
 		return nil, fmt.Errorf("vipsthumbnail not found (install Debian's libvips-tools): %w", err)
 	}
-	return &Vips{Bin: bin, OutDir: outDir}, nil
+	return &Vips{Bin: bin}, nil
 }
 
 // Version is `vips --version`'s answer, or vipsthumbnail's.
@@ -35,18 +32,15 @@ func (v *Vips) Version() string {
 	return strings.TrimSpace(string(out))
 }
 
-// Thumbnail makes one thumbnail of in with longest edge size through a
-// spawner child (see Spawn) and returns vipsthumbnail's wall time and peak
-// RSS, and the thumbnail.
-func (v *Vips) Thumbnail(self []string, in string, size, quality int) (ProcRun, []byte, error) {
-	out := filepath.Join(v.OutDir, fmt.Sprintf("vips-%d.jpg", size))
-	pr, err := RunSpawner(self, v.Bin, in, "--size", strconv.Itoa(size), "-o", out+"[Q="+strconv.Itoa(quality)+",strip]")
+// Thumbnail makes one thumbnail of in with longest edge size into out
+// through a spawner child (see Spawn) and returns vipsthumbnail's wall time
+// and peak RSS. cores sets libvips' thread count (VIPS_CONCURRENCY); with
+// one core the process is also pinned to one CPU.
+func (v *Vips) Thumbnail(self []string, in string, size, quality, cores int, out string) (ProcRun, error) {
+	argv := pinned(cores, []string{v.Bin, in, "--size", strconv.Itoa(size), "-o", out + "[Q=" + strconv.Itoa(quality) + ",strip]"})
+	pr, err := RunSpawner(self, []string{"VIPS_CONCURRENCY=" + strconv.Itoa(cores)}, argv...)
 	if err != nil {
-		return ProcRun{}, nil, fmt.Errorf("vipsthumbnail %s --size %d: %w", in, size, err)
+		return ProcRun{}, fmt.Errorf("vipsthumbnail %s --size %d: %w", in, size, err)
 	}
-	data, err := os.ReadFile(out)
-	if err != nil {
-		return ProcRun{}, nil, err
-	}
-	return pr, data, nil
+	return pr, nil
 }

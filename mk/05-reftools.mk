@@ -11,6 +11,12 @@
 # leaves it unset and those tests skip, saying "run make reftools".
 # The first install downloads ~47 MB from Debian: inside netns-run (no
 # network) run `make reftools` outside it first.
+# Adds a prerequisite to test-go (mk/10-go.mk), test-e2e (mk/30-local.mk) and
+# contract-check (mk/21-docs.mk).
+$(call needs,TOOLS,mk/05-reftools.mk)
+
+##@ Reference tools for tests (mk/05-reftools.mk)
+
 REFTOOLS       := $(TOOLS)/reftools
 REFTOOLS_STAMP := $(REFTOOLS)/.installed
 

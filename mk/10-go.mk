@@ -1,5 +1,9 @@
 # Go: vet (including the build-tagged AWS suites), unit tests, and the Lambda
 # build and reproducible package.
+$(call needs,GO DIST,mk/10-go.mk)
+
+##@ Go: vet, tests, the Lambda build and package (mk/10-go.mk)
+
 TEST_TARGETS += test-go
 
 LAMBDA_PKG       := ./lambda/cmd/processor

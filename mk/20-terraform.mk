@@ -1,6 +1,10 @@
 # Terraform: offline checks of modules/, terraform/, examples/ and test/fixtures/.
 # Every tool is pinned and cached under .tools/tf/; a fresh clone builds them
-# on first use. Details: README "Terraform" section and tools/tf/tf.sh.
+# on first use. Details: docs/terraform.md and tools/tf/tf.sh.
+$(call needs,GO TOOLS,mk/20-terraform.mk)
+
+##@ Terraform: offline checks and the pinned tools (mk/20-terraform.mk)
+
 TEST_TARGETS += test-tf
 
 TF_TOOLS          := $(TOOLS)/tf

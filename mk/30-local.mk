@@ -1,6 +1,10 @@
 # Local stack (local/): `make run` and the end-to-end suite on kumo.
 # The e2e suite (local/e2e_test.go) is plain `go test`, so test-go in
 # 10-go.mk already runs it in `make test`; test-e2e runs it alone.
+$(call needs,GO,mk/30-local.mk)
+
+##@ Local stack: make run and the end-to-end suite on kumo (mk/30-local.mk)
+
 IMAGES  ?= samples/images
 RUN_OUT ?= out/run
 

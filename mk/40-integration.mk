@@ -7,6 +7,12 @@
 #   make test-integration INTEGRATION_RUN=TestStack
 #   SKIP_cleanup=true make test-integration INTEGRATION_RUN=TestStack   keep the environment
 #   make clean-integration RUN=<run id>        list (then DELETE=yes: delete) what a run left behind
+#
+# Needs `package` (mk/10-go.mk); uses TF and TF_DEP of mk/20-terraform.mk when
+# that fragment is there.
+$(call needs,GO,mk/40-integration.mk)
+
+##@ Integration tests on AWS (mk/40-integration.mk)
 
 INTEGRATION_TIMEOUT ?= 60m
 INTEGRATION_RUN     ?= .

@@ -3,7 +3,7 @@
 // metrics and alarms appear, and destroy them. They sit behind the
 // `integration` build tag: `make test` only compiles and vets them (go vet
 // -tags integration ./...), `make test-integration` runs them with AWS
-// credentials (README, "Integration tests on AWS").
+// credentials (test/README.md).
 //
 //   - TestStack deploys the root stack terraform/ (modules storage,
 //     processing and monitoring together) and checks the whole pipeline.

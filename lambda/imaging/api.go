@@ -51,6 +51,8 @@ type Options struct {
 	Sizes     []int // longest edge of each thumbnail in pixels; each > 0
 	Quality   int   // JPEG quality, 1..100
 	MaxPixels int64 // width*height cap, checked before decoding
+	// ColorOutput is ColorSRGB (also when empty) or ColorPreserve.
+	ColorOutput ColorOutput
 }
 
 // Exif is the summary of the EXIF fields we record.
@@ -76,12 +78,27 @@ type Result struct {
 	Orientation Orientation // EXIF orientation applied; OrientNormal when absent
 	Exif        *Exif
 	Thumbnails  []Thumbnail // one per Options.Sizes, in the same order
+
+	// ColorProfile describes the source's colours: its ICC profile's
+	// description (e.g. "Display P3"), or what the nclx or PNG chunks say;
+	// "" when untagged.
+	ColorProfile string
+	// ColorSpace names the source's colour space: "srgb" (also untagged),
+	// "display-p3", "dci-p3", "adobe-rgb", "prophoto-rgb", "rec2020",
+	// "rgb" (another RGB space), "gray", "cmyk"; "" when the colour
+	// information is unreadable.
+	ColorSpace string
+	// ColorAction is how the thumbnails got their colours.
+	ColorAction ColorAction
+	// ColorNote says what colour information was ignored and why; "" when
+	// nothing was.
+	ColorNote string
 }
 
 // Processor makes thumbnails. It is safe for concurrent use.
 type Processor struct {
 	opts   Options
-	encode func(p *planes, quality int) ([]byte, error) // encodeJPEG; tests observe pixels through it
+	encode func(p *planes, o encodeOptions) ([]byte, error) // encodeJPEG; tests observe pixels through it
 }
 
 // New validates opts and returns a Processor.
@@ -99,6 +116,13 @@ func New(opts Options) (*Processor, error) {
 	}
 	if opts.MaxPixels <= 0 {
 		return nil, fmt.Errorf("imaging: Options.MaxPixels is %d: the pixel cap must be greater than 0", opts.MaxPixels)
+	}
+	switch opts.ColorOutput {
+	case "":
+		opts.ColorOutput = ColorSRGB
+	case ColorSRGB, ColorPreserve:
+	default:
+		return nil, fmt.Errorf("imaging: Options.ColorOutput is %q: it must be %q or %q", opts.ColorOutput, ColorSRGB, ColorPreserve)
 	}
 	opts.Sizes = append([]int(nil), opts.Sizes...)
 	return &Processor{opts: opts, encode: encodeJPEG}, nil

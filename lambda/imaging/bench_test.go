@@ -3,8 +3,11 @@ package imaging
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"image"
 	"image/jpeg"
+	"os"
+	"path/filepath"
 	"sync"
 	"testing"
 
@@ -74,5 +77,37 @@ func BenchmarkResize12MP(b *testing.B) {
 		var owner planes
 		resizePlanes(src, 1024, 768, &owner)
 		owner.release()
+	}
+}
+
+// BenchmarkRealPhotos runs the default job and the 256 px job on the
+// benchmark photos that `make bench` extracts (skipped when absent); with
+// -cpu 1 it is the one-core case, for profiling.
+func BenchmarkRealPhotos(b *testing.B) {
+	root := filepath.Join("..", "..", ".tools", "bench-images")
+	for _, in := range []struct{ name, path string }{
+		{"phone-12MP", "phone-12mp.jpg"},
+		{"elephants-18MP-progressive", "root/usr/share/backgrounds/mate/abstract/Elephants_5640x3172.jpg"},
+		{"path-4MP", "root/usr/share/wallpapers/Path/contents/images/2560x1600.jpg"},
+		{"patak-15MP-png", "root/usr/share/wallpapers/Patak/contents/images/5120x2880.png"},
+	} {
+		for _, job := range [][]int{{256, 1024}, {256}} {
+			b.Run(fmt.Sprintf("%s/%v", in.name, job), func(b *testing.B) {
+				data, err := os.ReadFile(filepath.Join(root, in.path))
+				if err != nil {
+					b.Skipf("%s absent (make bench-images): %v", in.path, err)
+				}
+				p, err := New(Options{Sizes: job, Quality: 82, MaxPixels: 50_000_000})
+				if err != nil {
+					b.Fatal(err)
+				}
+				defer cpuTimer(b)()
+				for b.Loop() {
+					if _, err := p.Process(context.Background(), data); err != nil {
+						b.Fatal(err)
+					}
+				}
+			})
+		}
 	}
 }

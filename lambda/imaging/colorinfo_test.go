@@ -240,3 +240,17 @@ func tiffWithTag(t testing.TB, bigEndian bool, tag, typ uint16, value []byte) []
 	out = bo.AppendUint32(out, 0) // no next IFD
 	return append(out, value...)
 }
+
+// iccChunkSize is the most profile bytes one APP2 segment carries.
+const iccChunkSize = 65535 - 2 - len(iccChunkHeader) - 2
+
+// appendICCSegments appends profile as APP2 ICC_PROFILE segments, numbered
+// from 1, as encoders write them.
+func appendICCSegments(dst, profile []byte) []byte {
+	n := (len(profile) + iccChunkSize - 1) / iccChunkSize
+	for i := range n {
+		part := profile[i*iccChunkSize : min(len(profile), (i+1)*iccChunkSize)]
+		dst = append(dst, app2(byte(i+1), byte(n), part)...)
+	}
+	return dst
+}

@@ -70,7 +70,7 @@ func decodeImage(format Format, data []byte, cfg image.Config, longestTarget int
 	case FormatJPEG:
 		img, err = decodeJPEG(data, cfg, longestTarget)
 	case FormatPNG:
-		img, err = png.Decode(r)
+		img, err = decodePNG(data, cfg, longestTarget)
 	case FormatGIF:
 		img, err = gif.Decode(r) // the first frame
 		if err == nil {

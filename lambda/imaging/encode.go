@@ -1,30 +1,32 @@
 package imaging
 
 import (
-	"bytes"
-	"image"
-	"image/jpeg"
+	"github.com/imgpipe/imgpipe/lambda/imaging/jpegenc"
 )
 
-// encodeJPEG encodes 4:4:4 (or grey) planes with the standard library's
-// encoder, which writes no metadata segments at all: no EXIF, no GPS, no
-// ICC profile, no comments. Thumbnails are metadata-free by construction.
-func encodeJPEG(p *planes, quality int) ([]byte, error) {
-	var img image.Image
-	r := image.Rect(0, 0, p.y.w, p.y.h)
-	if p.gray {
-		img = &image.Gray{Pix: p.y.pix, Stride: p.y.stride, Rect: r}
-	} else {
-		img = &image.YCbCr{
-			Y: p.y.pix, Cb: p.cb.pix, Cr: p.cr.pix,
-			YStride: p.y.stride, CStride: p.cb.stride,
-			SubsampleRatio: image.YCbCrSubsampleRatio444, Rect: r,
-		}
+// encodeOptions are the settings of one thumbnail encoding.
+type encodeOptions struct {
+	quality int    // JPEG quality, 1..100
+	icc     []byte // ICC profile to embed (preserve mode); nil: none
+}
+
+// encodeJPEG encodes planes (4:4:4, 4:2:0 or grey) with jpegenc, which
+// writes no metadata segments at all: no EXIF, no GPS, no comments, and an
+// ICC profile only when o.icc holds one (preserve mode). Thumbnails are
+// metadata-free by construction.
+func encodeJPEG(p *planes, o encodeOptions) ([]byte, error) {
+	return jpegenc.Encode(jpegImage(p), jpegenc.Options{Quality: o.quality, ICC: o.icc})
+}
+
+// jpegImage is p as jpegenc's input, without copying.
+func jpegImage(p *planes) *jpegenc.Image {
+	img := &jpegenc.Image{Y: jpegPlane(p.y), Gray: p.gray}
+	if !p.gray {
+		img.Cb, img.Cr = jpegPlane(p.cb), jpegPlane(p.cr)
 	}
-	var buf bytes.Buffer
-	buf.Grow(p.y.w*p.y.h/4 + 1024)
-	if err := jpeg.Encode(&buf, img, &jpeg.Options{Quality: quality}); err != nil {
-		return nil, err
-	}
-	return buf.Bytes(), nil
+	return img
+}
+
+func jpegPlane(p plane) jpegenc.Plane {
+	return jpegenc.Plane{Pix: p.pix, W: p.w, H: p.h, Stride: p.stride}
 }

@@ -14,6 +14,7 @@ import (
 
 	"github.com/imgpipe/imgpipe/internal/contract"
 	"github.com/imgpipe/imgpipe/lambda/fault"
+	"github.com/imgpipe/imgpipe/lambda/imaging/icc"
 )
 
 // fuzzSeeds are small valid images of every format, with and without EXIF,
@@ -36,6 +37,12 @@ func fuzzSeeds(t testing.TB) [][]byte {
 			return tiff.Encode(b, small, &tiff.Options{Compression: tiff.Uncompressed})
 		}),
 		readTestdata(t, "video-001.lossy.webp"),
+		// colour information: profiles in every container, nclx, gAMA
+		tagJPEG(jpg, encodedProfile(t, "Display P3", icc.PrimariesDisplayP3, icc.CurveSRGB)),
+		tagJPEG(encodeTestJPEG(t, grayOf(small, false), 80), greyProfile(t)),
+		withPNGChunks(pngOf(t, small), pngChunk("iCCP", iCCP(t, encodedProfile(t, "Adobe RGB", icc.PrimariesAdobeRGB, icc.CurveGamma(2.2))))),
+		withPNGChunks(pngOf(t, small), pngChunk("cICP", []byte{9, 16, 0, 1}), pngChunk("gAMA", []byte{0, 0, 0xb1, 0x8f})),
+		tagJPEG(readTestdata(t, "video-001.cmyk.jpeg"), encodedProfile(t, "P3", icc.PrimariesDisplayP3, icc.CurveSRGB)),
 		pngHeaderOnly(1<<15, 1<<15),
 		[]byte("not an image"),
 	}

@@ -56,6 +56,8 @@ func toPlanes(img image.Image) *planes {
 			cr:   plane{pix: m.Cr[co:], w: cw, h: ch, stride: m.CStride},
 			subX: sx, subY: sy,
 		}
+	case *pngPlanes:
+		return m.p
 	case *image.Gray:
 		return &planes{y: plane{pix: m.Pix[m.PixOffset(b.Min.X, b.Min.Y):], w: w, h: h, stride: m.Stride}, gray: true, subX: 1, subY: 1}
 	case *image.Gray16:

@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"fmt"
+	"image"
 	"runtime/debug"
 	"slices"
 	"sync"
@@ -58,9 +59,16 @@ func (p *Processor) Process(ctx context.Context, data []byte) (res *Result, err 
 	if err := ctx.Err(); err != nil {
 		return nil, fault.Transient(err)
 	}
-	src := toPlanes(img)
+	plan := planColor(readColorInfo(format, data), kindOf(img), p.opts.ColorOutput)
+	res.ColorProfile, res.ColorSpace, res.ColorAction, res.ColorNote = plan.profile, plan.space, plan.action, plan.colorNote()
+	var src *planes
+	if m, ok := img.(*image.CMYK); ok && plan.t != nil {
+		src, plan.t = cmykToPlanes(m, plan.t), nil // converted at decoded scale
+	} else {
+		src = toPlanes(img)
+	}
 	defer src.release()
-	res.Thumbnails, err = p.thumbnails(ctx, src, res.Width, res.Height, md.orientation)
+	res.Thumbnails, err = p.thumbnails(ctx, src, res.Width, res.Height, md.orientation, &plan)
 	if err != nil {
 		return nil, err
 	}
@@ -71,7 +79,7 @@ func (p *Processor) Process(ctx context.Context, data []byte) (res *Result, err 
 // that a smaller size can start from a larger thumbnail when that is still
 // at least twice its size. Encoding runs concurrently with the next resize.
 // Sizes that come out with the same dimensions share one encoding.
-func (p *Processor) thumbnails(ctx context.Context, src *planes, uw, uh int, orientation Orientation) ([]Thumbnail, error) {
+func (p *Processor) thumbnails(ctx context.Context, src *planes, uw, uh int, orientation Orientation, color *colorPlan) ([]Thumbnail, error) {
 	sizes := p.opts.Sizes
 	order := make([]int, len(sizes))
 	for i := range order {
@@ -114,6 +122,9 @@ func (p *Processor) thumbnails(ctx context.Context, src *planes, uw, uh int, ori
 		out := resizePlanes(base, sw, sh, &owner)
 		prev = out
 		shown := orientPlanes(out, orientation, &owner)
+		if color.t != nil { // the colour stage: nil for untagged or sRGB sources
+			shown = convertPlanes(color.t, shown, &owner)
+		}
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -122,7 +133,7 @@ func (p *Processor) thumbnails(ctx context.Context, src *planes, uw, uh int, ori
 					errs[i] = fault.Transient(fmt.Errorf("imaging: encoding the %d px thumbnail panicked: %v\n%s", sizes[i], r, debug.Stack()))
 				}
 			}()
-			b, err := p.encode(shown, p.opts.Quality)
+			b, err := p.encode(shown, encodeOptions{quality: p.opts.Quality, icc: color.embed})
 			if err != nil {
 				errs[i] = fmt.Errorf("imaging: encoding the %d px thumbnail: %w", sizes[i], err)
 			}

@@ -134,7 +134,7 @@ func TestPanicsAreClassified(t *testing.T) {
 		}, false, "processing panicked (a defect, not a bad image)"},
 		{"encoder panics", func() error {
 			p := newTestProcessor(t, 64)
-			p.encode = func(*planes, int) ([]byte, error) { panic("encoder bug") }
+			p.encode = func(*planes, encodeOptions) ([]byte, error) { panic("encoder bug") }
 			_, err := p.Process(context.Background(), img)
 			return err
 		}, false, "encoding the 64 px thumbnail panicked: encoder bug"},

@@ -43,6 +43,15 @@ type Record struct {
 	SHA256      string `dynamodbav:"sha256,omitempty"`      // hex digest of the object's bytes
 	Exif        *Exif  `dynamodbav:"exif,omitempty"`
 
+	// Colour of the original (docs/colour.md): the description of its ICC
+	// profile (or of its nclx / PNG colour chunks), its colour space, how the
+	// thumbnails got their colours (none, converted, preserved, fallback) and
+	// what colour information was ignored and why.
+	ColorProfile string `dynamodbav:"colorProfile,omitempty"`
+	ColorSpace   string `dynamodbav:"colorSpace,omitempty"`
+	ColorAction  string `dynamodbav:"colorAction,omitempty"`
+	ColorNote    string `dynamodbav:"colorNote,omitempty"`
+
 	// Thumbnails maps the size (longest edge, decimal string) to its thumbnail.
 	Thumbnails map[string]Thumbnail `dynamodbav:"thumbnails,omitempty"`
 	// Superseded is true when a newer version of the key was already current

@@ -85,6 +85,7 @@ func (f *fakeImager) Process(ctx context.Context, data []byte) (*imaging.Result,
 		return nil, f.err
 	}
 	res := &imaging.Result{Format: imaging.FormatPNG, Width: 640, Height: 480, Orientation: 6,
+		ColorProfile: "Display P3", ColorSpace: "display-p3", ColorAction: imaging.ColorConverted, ColorNote: "a second ICC profile was ignored",
 		Exif: &imaging.Exif{Make: "Canon", Model: "EOS 5D", TakenAt: time.Date(2024, 5, 6, 7, 8, 9, 0, time.UTC)}}
 	made := f.sizes
 	if made == nil {
@@ -236,6 +237,7 @@ func TestSuccess(t *testing.T) {
 		Bucket:          bucket, Key: "uploads/cat.png", VersionID: r.versionID, ETag: r.etag,
 		Size: int64(len(body)), ContentType: "image/png",
 		Format: "png", Width: 640, Height: 480, Orientation: 6,
+		ColorProfile: "Display P3", ColorSpace: "display-p3", ColorAction: "converted", ColorNote: "a second ICC profile was ignored",
 		SHA256: fmt.Sprintf("%x", sum),
 		Exif:   &metadata.Exif{Make: "Canon", Model: "EOS 5D", TakenAt: "2024-05-06T07:08:09Z"},
 		Thumbnails: map[string]metadata.Thumbnail{

@@ -43,6 +43,8 @@ func TestWithRealImaging(t *testing.T) {
 	assert.Equal(t, 640, rec.Width)
 	assert.Equal(t, 480, rec.Height)
 	assert.Equal(t, 1, rec.Orientation)
+	assert.Equal(t, "srgb", rec.ColorSpace, "untagged is sRGB")
+	assert.Equal(t, string(imaging.ColorNone), rec.ColorAction)
 	require.Len(t, rec.Thumbnails, 2)
 	want := map[string][2]int{"256": {256, 192}, "1024": {640, 480}}
 	for size, wh := range want {

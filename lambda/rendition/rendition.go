@@ -24,7 +24,7 @@ import (
 // code changes the thumbnails it makes from the same bytes and settings
 // (resampling, encoder, orientation or colour handling), so that every
 // stored record becomes older than the code and can be reprocessed.
-const Version = 1
+const Version = 2
 
 // thumbnailFormat is the one encoding the imaging code writes today.
 const thumbnailFormat = "jpeg"

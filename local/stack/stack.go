@@ -3,8 +3,7 @@
 // modules declare it, with the real Lambda handler (`bootstrap`) built for
 // the host and run as the function's runtime through the Lambda Runtime API.
 //
-// kumo quirks are handled here and only here (see FACTS in the README's
-// local section): the S3→Lambda base URL is fixed to localhost:4566, so the
+// kumo quirks are handled here and only here (docs/local.md lists them): the S3→Lambda base URL is fixed to localhost:4566, so the
 // in-process server is put behind a reverse proxy on that port; kumo does
 // not pass the function's environment to the runtime, so the stack passes
 // it; asynchronous events sent before a handler polls are dropped, so Start

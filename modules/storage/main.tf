@@ -10,6 +10,12 @@ locals {
   name        = "${var.name_prefix}-${var.environment}"
   bucket_name = var.bucket_name != null ? var.bucket_name : "${local.name}-images-${data.aws_caller_identity.current.account_id}"
   table_name  = "${local.name}-metadata"
+
+  # Any request without TLS, or with TLS older than 1.2, is refused.
+  transport_denials = {
+    DenyInsecureTransport = { test = "Bool", variable = "aws:SecureTransport", values = ["false"] }
+    DenyOutdatedTLS       = { test = "NumericLessThan", variable = "s3:TlsVersion", values = ["1.2"] }
+  }
 }
 
 # ---------------------------------------------------------------- S3 bucket
@@ -93,15 +99,8 @@ resource "aws_s3_bucket_lifecycle_configuration" "images" {
   depends_on = [aws_s3_bucket_versioning.images]
 }
 
-# Deny-only bucket policy: access itself is granted by IAM (the function's
-# role). Any request without TLS, or with TLS older than 1.2, is refused.
-locals {
-  transport_denials = {
-    DenyInsecureTransport = { test = "Bool", variable = "aws:SecureTransport", values = ["false"] }
-    DenyOutdatedTLS       = { test = "NumericLessThan", variable = "s3:TlsVersion", values = ["1.2"] }
-  }
-}
-
+# Deny-only bucket policy (local.transport_denials): access itself is granted
+# by IAM (the function's role).
 data "aws_iam_policy_document" "bucket" {
   dynamic "statement" {
     for_each = local.transport_denials

@@ -41,7 +41,7 @@ func (s *stringOrList) UnmarshalJSON(b []byte) error {
 }
 
 // TestCIRolePolicy keeps test/ci-role-policy.json (the CI role's policy
-// the README documents) valid and least-privilege-ish: every statement
+// test/README.md documents) valid and least-privilege-ish: every statement
 // allows named actions of one service (no "*" or "svc:*"), scoped to this
 // project's test-run names, except the read/list calls AWS only grants on
 // "*" and the KMS calls that a tag condition narrows.

@@ -31,7 +31,7 @@ const Needs = `The AWS suites deploy real resources and need:
       a role assumed through OIDC in CI  (aws-actions/configure-aws-credentials sets the variables above)
   - a region: AWS_REGION=<region>        (e.g. AWS_REGION=eu-west-1; AWS_DEFAULT_REGION or the profile's region also work)
   - terraform on PATH                    (or IMGPIPE_TERRAFORM_BINARY=<path to terraform or tofu>)
-See README.md, section "Integration tests on AWS", for the IAM permissions the role needs.`
+See test/README.md, "IAM permissions of the CI role", for the permissions the role needs.`
 
 // Identity is who the suites will deploy as, and where.
 type Identity struct {

@@ -3,7 +3,7 @@
 # is trimmed.
 
 # Top-level packages (their libraries are resolved by lock.sh).
-REFTOOLS_TOP="liblcms2-utils colord-data icc-profiles-free libheif-examples libheif1
+REFTOOLS_TOP="liblcms2-utils colord-data icc-profiles-free libgs-common libheif-examples libheif1
 libavif-bin libavif15 webp libvips-tools libvips42"
 
 # Programs given a wrapper in $IMGPIPE_REFTOOLS/bin.

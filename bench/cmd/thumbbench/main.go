@@ -1,9 +1,11 @@
 // Command thumbbench is `make bench`: the side-by-side thumbnail benchmark
-// of issue 6. It prints the results table and writes it to -out.
+// of imgpipe against sharp, vipsthumbnail and a stdlib+nfnt baseline. It
+// prints the results table and writes it to -out (Markdown) and -json.
 package main
 
 import (
 	"bytes"
+	"encoding/json"
 	"flag"
 	"fmt"
 	"os"
@@ -20,11 +22,13 @@ import (
 func main() {
 	images := flag.String("images", ".tools/bench-images", "directory with the extracted Debian packages (root/) and the 12 MP crop")
 	out := flag.String("out", "docs/benchmarks.md", "markdown file to write")
-	rounds := flag.Int("rounds", 5, "interleaved timing rounds")
+	jsonOut := flag.String("json", "docs/benchmarks.json", "JSON file to write")
+	rounds := flag.Int("rounds", 7, "interleaved timing rounds")
 	coldRuns := flag.Int("cold-runs", 9, "cold starts of the processor to time")
-	child := flag.String("child", "", "internal: run one pipeline once and report memory")
-	childImage := flag.String("child-image", "", "internal: the child's input")
-	childSizes := flag.String("child-sizes", "", "internal: the child's sizes")
+	node := flag.String("node", "node", "the Node.js binary that runs sharp")
+	sharpDir := flag.String("sharp", ".tools/sharp/node_modules/sharp", "the installed sharp package (make bench-sharp)")
+	sharpWorker := flag.String("sharp-worker", "bench/sharp/worker.js", "the sharp worker script")
+	worker := flag.String("worker", "", "internal: serve one Go pipeline on stdin/stdout")
 	spawn := flag.Bool("spawn", false, "internal: run the arguments as a command and report its time and peak RSS")
 	flag.Parse()
 	if *spawn {
@@ -34,37 +38,38 @@ func main() {
 		}
 		return
 	}
-	if *child != "" {
-		sizes, err := parseSizes(*childSizes)
-		if err == nil {
-			err = bench.RunChild(*child, *childImage, sizes)
-		}
-		if err != nil {
-			fmt.Fprintln(os.Stderr, "thumbbench child:", err)
+	if *worker != "" {
+		if err := serveWorker(*worker); err != nil {
+			fmt.Fprintln(os.Stderr, "thumbbench worker:", err)
 			os.Exit(1)
 		}
 		return
 	}
-	if err := run(*images, *out, *rounds, *coldRuns); err != nil {
+	o := options{images: *images, out: *out, jsonOut: *jsonOut, rounds: *rounds, coldRuns: *coldRuns,
+		node: *node, sharpDir: *sharpDir, sharpWorker: *sharpWorker}
+	if err := run(o); err != nil {
 		fmt.Fprintln(os.Stderr, "thumbbench:", err)
 		os.Exit(1)
 	}
 }
 
-func parseSizes(s string) ([]int, error) {
-	var sizes []int
-	for _, f := range strings.Split(s, ",") {
-		n, err := strconv.Atoi(f)
-		if err != nil {
-			return nil, fmt.Errorf("size %q: %w", f, err)
+func serveWorker(name string) error {
+	for _, p := range bench.GoPipelines() {
+		if p.Name == name {
+			return bench.ServeWorker(p, os.Stdin, os.Stdout)
 		}
-		sizes = append(sizes, n)
 	}
-	return sizes, nil
+	return fmt.Errorf("unknown pipeline %q", name)
 }
 
-func run(images, out string, rounds, coldRuns int) error {
-	inputs, err := bench.Inputs(images)
+type options struct {
+	images, out, jsonOut        string
+	rounds, coldRuns            int
+	node, sharpDir, sharpWorker string
+}
+
+func run(o options) error {
+	inputs, err := bench.Inputs(o.images)
 	if err != nil {
 		return err
 	}
@@ -73,43 +78,111 @@ func run(images, out string, rounds, coldRuns int) error {
 		return err
 	}
 	defer os.RemoveAll(tmp)
-	rep := &bench.Report{Inputs: inputs, Header: header()}
-	vips, err := bench.FindVips(tmp)
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "thumbbench: skipping libvips:", err)
-		rep.Notes = append(rep.Notes, "libvips skipped: "+err.Error())
-		vips = nil
-	} else {
-		rep.Header = append(rep.Header, "libvips: "+vips.Version()+" (Debian libvips-tools, `vipsthumbnail IN --size N -o OUT[Q=82,strip]`)")
-	}
 	self, err := os.Executable()
 	if err != nil {
 		return err
 	}
-	rep.Cells, err = bench.Run(bench.Config{
-		Inputs: inputs, Pipelines: bench.GoPipelines(), Vips: vips, Rounds: rounds,
-		Self: []string{self}, Log: os.Stderr,
-	})
+	sharpDir, err := filepath.Abs(o.sharpDir)
 	if err != nil {
 		return err
 	}
+	if _, err := os.Stat(filepath.Join(sharpDir, "package.json")); err != nil {
+		return fmt.Errorf("sharp is not installed at %s (run make bench-sharp): %w", sharpDir, err)
+	}
+	cores := []int{1}
+	if n := runtime.NumCPU(); n > 1 {
+		cores = append(cores, n)
+	}
+	rep := &bench.Report{Inputs: inputs, Cores: cores, Header: header()}
+	load := loadAverage()
+	goWorker := func(name string) bench.WorkerSpec {
+		return bench.WorkerSpec{
+			Pipeline: name,
+			Argv:     func(int) []string { return []string{self, "-worker", name} },
+			Env:      func(n int) []string { return []string{"GOMAXPROCS=" + strconv.Itoa(n)} },
+		}
+	}
+	sharp := bench.WorkerSpec{
+		Pipeline: bench.NameSharp,
+		Argv: func(n int) []string {
+			return []string{o.node, "--expose-gc", o.sharpWorker, strconv.Itoa(n), sharpDir}
+		},
+		Env: func(int) []string { return nil },
+	}
+	cfg := bench.Config{
+		Inputs:  inputs,
+		Workers: []bench.WorkerSpec{goWorker(bench.NameImgpipe), sharp, goWorker(bench.NameNfnt)},
+		Cores:   cores, Rounds: o.rounds, Self: []string{self}, TmpDir: tmp, Log: os.Stderr,
+	}
+	if v, err := bench.FindVips(); err != nil {
+		fmt.Fprintln(os.Stderr, "thumbbench: skipping vipsthumbnail:", err)
+		rep.Notes = append(rep.Notes, "vipsthumbnail skipped: "+err.Error())
+	} else {
+		cfg.Vips = v
+		rep.Header = append(rep.Header, "vipsthumbnail: "+v.Version()+" (Debian libvips-tools)")
+	}
+	if v, err := exec.Command(o.node, "--version").Output(); err == nil {
+		rep.Header = append(rep.Header, fmt.Sprintf("sharp: %s (npm, bench/sharp/package-lock.json; its prebuilt libvips and libjpeg), Node %s", sharpVersion(sharpDir), strings.TrimSpace(string(v))))
+	}
+	rep.Header = append(rep.Header, fmt.Sprintf("one-core runs pinned to CPU %d; all cores = %d", bench.PinCPU(), cores[len(cores)-1]))
+	rep.Cells, err = bench.Run(cfg)
+	if err != nil {
+		return err
+	}
+	rep.Header = append(rep.Header, "load average (1, 5, 15 min) at the start: "+load+"; at the end: "+loadAverage())
 	if _, err := os.Stat(filepath.FromSlash(bench.ProcessorPkg)); err == nil {
 		fmt.Fprintln(os.Stderr, "binary: building the processor, timing cold starts")
 		goBin := filepath.Join(runtime.GOROOT(), "bin", "go")
-		rep.Binary, err = bench.MeasureBinary(goBin, ".", tmp, coldRuns)
-		if err != nil {
-			return err
+		if rep.Binary, err = bench.MeasureBinary(goBin, ".", tmp, o.coldRuns); err != nil {
+			fmt.Fprintln(os.Stderr, "thumbbench: binary not measured:", err)
+			rep.Notes = append(rep.Notes, "binary size and cold init not measured: "+err.Error())
 		}
 	} else {
 		rep.Notes = append(rep.Notes, "binary size and cold init not measured: "+bench.ProcessorPkg+" is absent")
 	}
-	var buf bytes.Buffer
-	rep.Markdown(&buf)
-	os.Stdout.Write(buf.Bytes())
-	if err := os.MkdirAll(filepath.Dir(out), 0o755); err != nil {
+	var md, js bytes.Buffer
+	rep.Markdown(&md)
+	if err := rep.JSON(&js); err != nil {
 		return err
 	}
-	return os.WriteFile(out, buf.Bytes(), 0o644)
+	os.Stdout.Write(md.Bytes())
+	for f, b := range map[string][]byte{o.out: md.Bytes(), o.jsonOut: js.Bytes()} {
+		if err := os.MkdirAll(filepath.Dir(f), 0o755); err != nil {
+			return err
+		}
+		if err := os.WriteFile(f, b, 0o644); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// loadAverage is the first three fields of /proc/loadavg.
+func loadAverage() string {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return "unknown"
+	}
+	f := strings.Fields(string(b))
+	if len(f) < 3 {
+		return "unknown"
+	}
+	return strings.Join(f[:3], ", ")
+}
+
+// sharpVersion reads the installed sharp's package.json.
+func sharpVersion(dir string) string {
+	b, err := os.ReadFile(filepath.Join(dir, "package.json"))
+	if err != nil {
+		return "unknown"
+	}
+	var p struct {
+		Version string `json:"version"`
+	}
+	if json.Unmarshal(b, &p) != nil || p.Version == "" {
+		return "unknown"
+	}
+	return p.Version
 }
 
 // header describes when and where the numbers were taken.

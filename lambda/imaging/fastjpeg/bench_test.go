@@ -37,6 +37,7 @@ func BenchmarkDecode(b *testing.B) {
 			b.Run(fmt.Sprintf("%s/scale%d", name, s), func(b *testing.B) {
 				data := benchData(b, name)
 				b.SetBytes(int64(len(data)))
+				defer cpuTimer(b)()
 				for b.Loop() {
 					if _, err := Decode(data, s); err != nil {
 						b.Fatal(err)

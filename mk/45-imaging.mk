@@ -1,5 +1,9 @@
 # Imaging (lambda/imaging): fuzzing and the imaging benchmark. The fuzz
 # seeds and all imaging tests already run in `make test` (test-go).
+$(call needs,GO,mk/45-imaging.mk)
+
+##@ Imaging: fuzzing and the imaging benchmark (mk/45-imaging.mk)
+
 FUZZTIME ?= 60s
 
 .PHONY: fuzz-imaging bench-imaging

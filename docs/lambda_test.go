@@ -1,4 +1,7 @@
-package config
+// Package docs holds the project's reference documentation. Its tests keep
+// the tables that restate code (environment variables, failure reasons) in
+// step with the code they document.
+package docs_test
 
 import (
 	"go/ast"
@@ -15,6 +18,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/imgpipe/imgpipe/internal/contract"
+	"github.com/imgpipe/imgpipe/lambda/config"
 )
 
 // envConstants returns the value of every exported Env* string constant of
@@ -22,7 +26,7 @@ import (
 // forgotten here.
 func envConstants(t *testing.T) map[string]string {
 	t.Helper()
-	f, err := parser.ParseFile(token.NewFileSet(), "../../internal/contract/contract.go", nil, 0)
+	f, err := parser.ParseFile(token.NewFileSet(), "../internal/contract/contract.go", nil, 0)
 	require.NoError(t, err)
 	out := map[string]string{}
 	for _, d := range f.Decls {
@@ -48,17 +52,16 @@ func envConstants(t *testing.T) map[string]string {
 	return out
 }
 
-func lambdaSection(t *testing.T) string {
+// lambdaDoc is docs/lambda.md, the Lambda's reference.
+func lambdaDoc(t *testing.T) string {
 	t.Helper()
-	raw, err := os.ReadFile("../../README.md")
+	raw, err := os.ReadFile("lambda.md")
 	require.NoError(t, err)
-	m := regexp.MustCompile(`(?s)<!-- section:lambda -->(.*?)<!-- /section:lambda -->`).FindStringSubmatch(string(raw))
-	require.NotNil(t, m, "README.md has a lambda section")
-	return m[1]
+	return string(raw)
 }
 
-func TestReadmeListsEveryEnvironmentVariable(t *testing.T) {
-	section := lambdaSection(t)
+func TestLambdaDocListsEveryEnvironmentVariable(t *testing.T) {
+	section := lambdaDoc(t)
 	rows := map[string]bool{}
 	defaults := map[string]string{}
 	for _, m := range regexp.MustCompile("(?m)^\\| `([A-Z0-9_]+)` \\| ([^|]+) \\| [^|]+ \\|$").FindAllStringSubmatch(section, -1) {
@@ -68,14 +71,14 @@ func TestReadmeListsEveryEnvironmentVariable(t *testing.T) {
 	known := map[string]bool{}
 	for name, v := range envConstants(t) {
 		known[v] = true
-		assert.True(t, rows[v], "README lambda section: the environment table misses %s (contract.%s)", v, name)
+		assert.True(t, rows[v], "docs/lambda.md: the environment table misses %s (contract.%s)", v, name)
 	}
 	for v := range rows {
-		assert.True(t, known[v], "README lambda section lists %s, which is not a contract.Env* variable", v)
+		assert.True(t, known[v], "docs/lambda.md lists %s, which is not a contract.Env* variable", v)
 	}
 
 	// The default column matches what Load yields when the variable is unset.
-	c, err := Load(func(name string) (string, bool) {
+	c, err := config.Load(func(name string) (string, bool) {
 		switch name {
 		case contract.EnvTableName, contract.EnvEnvironment:
 			return "set", true
@@ -107,13 +110,13 @@ func TestReadmeListsEveryEnvironmentVariable(t *testing.T) {
 		if !assert.True(t, ok, "this test does not know the default of %s: add it to want", v) {
 			continue
 		}
-		assert.True(t, strings.HasPrefix(defaults[v], w), "README default of %s is %q, want it to start with %s", v, defaults[v], w)
+		assert.True(t, strings.HasPrefix(defaults[v], w), "docs/lambda.md: the default of %s is %q, want it to start with %s", v, defaults[v], w)
 	}
 }
 
-func TestReadmeListsEveryFailureReason(t *testing.T) {
-	section := lambdaSection(t)
+func TestLambdaDocListsEveryFailureReason(t *testing.T) {
+	section := lambdaDoc(t)
 	for _, r := range contract.Reasons {
-		assert.Contains(t, section, "| `"+string(r)+"` |", "README lambda section misses failure reason %s", r)
+		assert.Contains(t, section, "| `"+string(r)+"` |", "docs/lambda.md misses failure reason %s", r)
 	}
 }
