@@ -55,7 +55,8 @@ type fixture struct {
 type deployInput struct {
 	Run     itest.Run
 	Region  string
-	Package string // absolute path of dist/processor.zip, when needsPackage
+	Package       string // absolute path of dist/processor.zip, when needsPackage
+	EventsPackage string // absolute path of dist/events.zip, when needsPackage
 }
 
 // deployment is what the validate stage gets: a deployed configuration
@@ -138,7 +139,8 @@ func runStages(t *testing.T, f fixture, validate func(t *testing.T, ctx context.
 
 		in := deployInput{Run: run, Region: region}
 		if f.needsPackage {
-			in.Package = lambdaPackage(t, repo)
+			in.Package = lambdaPackage(t, repo, "processor.zip")
+			in.EventsPackage = lambdaPackage(t, repo, "events.zip")
 		}
 		dir, tmp, err := itest.CopyConfig(repo, os.TempDir(), "imgpipe-"+f.suite+"-"+run.ID+"-", f.folder)
 		require.NoError(t, err)
@@ -206,11 +208,12 @@ func sdkConfig(t *testing.T, ctx context.Context, region string) aws.Config {
 	return cfg
 }
 
-// lambdaPackage is the absolute path of dist/processor.zip, built by `make
-// package` (which `make test-integration` runs first).
-func lambdaPackage(t *testing.T, repo string) string {
+// lambdaPackage is the absolute path of dist/<name> (processor.zip or
+// events.zip), built by `make package` (which `make test-integration` runs
+// first).
+func lambdaPackage(t *testing.T, repo, name string) string {
 	t.Helper()
-	p := filepath.Join(repo, "dist", "processor.zip")
+	p := filepath.Join(repo, "dist", name)
 	_, err := os.Stat(p)
 	require.NoError(t, err, "the Lambda package %s is missing: run `make package` first (make test-integration does)", p)
 	return p

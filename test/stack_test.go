@@ -46,6 +46,7 @@ func TestStack(t *testing.T) {
 				"name_prefix":         itest.NamePrefix,
 				"force_destroy":       true,
 				"lambda_package_path": in.Package,
+				"events_package_path": in.EventsPackage,
 				"thumbnail_sizes":     stackSizes,
 				"log_retention_days":  1,
 				"tags":                in.Run.Tags("stack"),
@@ -64,6 +65,11 @@ func validateStack(t *testing.T, ctx context.Context, d *deployment) {
 	t.Run("bucket is versioned, encrypted and private", func(t *testing.T) {
 		assertBucketHardened(t, ctx, s3c, bucket)
 	})
+
+	// A test queue subscribed to this run's Image Deleted events, before
+	// anything is deleted.
+	deletedEvents, unsubscribe := subscribeDeleted(t, ctx, d, tg)
+	defer unsubscribe()
 
 	// Notifications of a new bucket can lag: wait until a canary (under
 	// canaryPrefix, which no assertion below counts) is processed.
@@ -116,11 +122,36 @@ func validateStack(t *testing.T, ctx context.Context, d *deployment) {
 		assert.Equal(t, 2, counts[photo.Key], "one record per version of %s", photo.Key)
 	})
 
+	// The badge is deleted as a user would: a delete marker. Its
+	// thumbnails go, its record becomes DELETED without content-derived
+	// fields, and an Image Deleted event reaches the subscribed queue.
+	t.Run("a deleted upload loses its thumbnails, its record is DELETED and announced", func(t *testing.T) {
+		verify.MustDelete(t, ctx, tg, alpha.Key)
+		verify.WaitForNoThumbnails(t, ctx, tg, alpha.Key)
+		rec := verify.WaitForDeleted(t, ctx, tg, alpha)
+		assert.Equal(t, 480, rec.Width, "a DELETED record keeps the dimensions")
+		evs := deletedEvents.WaitFor(t, ctx, alpha.Key, map[string]int{contract.EventDetailTypeDeleted: 1})
+		ev := evs[0]
+		assert.Equal(t, contract.EventSource, ev.Source)
+		assert.Equal(t, contract.StatusDeleted, ev.Detail.Status)
+		assert.Equal(t, alpha.VersionID, ev.Detail.VersionID)
+		assert.Equal(t, contract.EventSchemaVersion, ev.Detail.SchemaVersion)
+		assert.NotEmpty(t, ev.Detail.DeletedAt)
+		assert.Empty(t, ev.Detail.Thumbnails)
+	})
+
 	t.Run("EMF metrics reach CloudWatch", func(t *testing.T) {
 		env := map[string]string{contract.MetricDimensionEnvironment: d.run.Environment()}
 		// photo (two versions), badge and rotated were processed.
 		waitForMetric(t, ctx, cw, contract.DefaultMetricNamespace, contract.MetricImagesProcessed, env, 4)
 		waitForMetric(t, ctx, cw, contract.DefaultMetricNamespace, contract.MetricProcessingErrors, env, 1)
+		waitForMetric(t, ctx, cw, contract.DefaultMetricNamespace, contract.MetricImagesDeleted, env, 1)
+	})
+
+	t.Run("events dead-letter queue is empty", func(t *testing.T) {
+		q, err := sqs.NewFromConfig(d.cfg).GetQueueUrl(ctx, &sqs.GetQueueUrlInput{QueueName: aws.String(d.output(t, ctx, "events_dlq_name"))})
+		require.NoError(t, err)
+		assertQueueEmpty(t, ctx, sqs.NewFromConfig(d.cfg), aws.ToString(q.QueueUrl))
 	})
 
 	t.Run("dead-letter queue is empty", func(t *testing.T) {
