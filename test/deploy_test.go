@@ -53,8 +53,8 @@ type fixture struct {
 
 // deployInput is what a fixture's variables are made from.
 type deployInput struct {
-	Run     itest.Run
-	Region  string
+	Run           itest.Run
+	Region        string
 	Package       string // absolute path of dist/processor.zip, when needsPackage
 	EventsPackage string // absolute path of dist/events.zip, when needsPackage
 }
