@@ -28,7 +28,7 @@ func (b *BinaryStats) Markdown() string {
 	var s strings.Builder
 	fmt.Fprintln(&s, "| measure | value |")
 	fmt.Fprintln(&s, "|---|---:|")
-	fmt.Fprintf(&s, "| `bootstrap` size (linux/arm64, `CGO_ENABLED=0`, flags of `make build-lambda`: `-tags lambda.norpc -trimpath -ldflags \"-s -w\"`) | %.1f MB |\n", float64(b.Size)/1e6)
+	fmt.Fprintf(&s, "| `bootstrap` size (linux/arm64, `CGO_ENABLED=0`, flags of `make build-lambda`: `-tags lambda.norpc,nodynamic -trimpath -ldflags \"-s -w\"`) | %.1f MB |\n", float64(b.Size)/1e6)
 	fmt.Fprintf(&s, "| cold init: exec to first `GET /runtime/invocation/next`, median of %d (host build) | %.1f ms |", len(b.Runs), ms(b.ColdInit))
 	return s.String()
 }
@@ -40,7 +40,7 @@ func (b *BinaryStats) Markdown() string {
 func MeasureBinary(goBin, repo, dir string, runs int) (*BinaryStats, error) {
 	build := func(out string, env ...string) error {
 		// The flags of `make build-lambda` (mk/10-go.mk).
-		cmd := exec.Command(goBin, "build", "-tags", "lambda.norpc", "-trimpath", "-buildvcs=false", "-ldflags", "-s -w -buildid=", "-o", out, ProcessorPkg)
+		cmd := exec.Command(goBin, "build", "-tags", "lambda.norpc,nodynamic", "-trimpath", "-buildvcs=false", "-ldflags", "-s -w -buildid=", "-o", out, ProcessorPkg)
 		cmd.Dir = repo
 		cmd.Env = append(append(os.Environ(), "CGO_ENABLED=0"), env...)
 		if out, err := cmd.CombinedOutput(); err != nil {

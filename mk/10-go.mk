@@ -15,10 +15,15 @@ LAMBDA_ZIP       := $(DIST)/processor.zip
 EVENTS_PKG       := ./lambda/cmd/events
 EVENTS_BOOTSTRAP := $(DIST)/lambda-events/bootstrap
 EVENTS_ZIP       := $(DIST)/events.zip
-# Reproducible: no cgo, no paths, no VCS stamp, no build id.
-GO_LAMBDA_FLAGS  := -tags lambda.norpc -trimpath -buildvcs=false -ldflags "-s -w -buildid="
+# Reproducible: no cgo, no paths, no VCS stamp, no build id. nodynamic: the
+# HEIC/AVIF decoders (github.com/gen2brain/heic, avif) never look for a system
+# libheif/libavif to dlopen, and always run their embedded WebAssembly.
+GO_LAMBDA_FLAGS  := -tags lambda.norpc,nodynamic -trimpath -buildvcs=false -ldflags "-s -w -buildid="
+# The same for every other go command make runs (tests, go run), so tests
+# exercise the decoders the Lambda ships. An explicit -tags overrides it.
+export GOFLAGS := -tags=nodynamic
 
-.PHONY: test-go vet build build-lambda package
+.PHONY: test-go vet build build-lambda package notices
 vet: ## go mod tidy and gofmt checks, and go vet with and without the integration build tag
 	@$(GO) mod tidy -diff || { echo "go.mod/go.sum are not tidy: run 'go mod tidy' and commit" >&2; exit 1; }
 	@unformatted=$$(gofmt -l $$(git ls-files '*.go')); [ -z "$$unformatted" ] || { echo "gofmt would change: $$unformatted (run gofmt -w)" >&2; exit 1; }
@@ -41,3 +46,6 @@ build-lambda: ## Build the Lambda binaries (linux/arm64, provided.al2023) into d
 package: build-lambda ## Package dist/processor.zip and dist/events.zip reproducibly and print their sha256 (hex and base64)
 	$(GO) run ./lambda/cmd/zip -o $(LAMBDA_ZIP) $(LAMBDA_BOOTSTRAP)
 	$(GO) run ./lambda/cmd/zip -o $(EVENTS_ZIP) $(EVENTS_BOOTSTRAP)
+
+notices: ## Regenerate THIRD_PARTY_NOTICES.md: the licences of everything linked into bootstrap (a test fails when it is stale)
+	$(GO) run ./internal/notices/cmd/notices

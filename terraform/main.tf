@@ -35,29 +35,30 @@ module "storage" {
 module "processing" {
   source = "../modules/processing"
 
-  name_prefix               = var.name_prefix
-  environment               = var.environment
-  bucket_name               = module.storage.bucket_name
-  bucket_arn                = module.storage.bucket_arn
-  table_name                = module.storage.table_name
-  table_arn                 = module.storage.table_arn
-  data_kms_key_arn          = var.kms_key_arn
-  lambda_package_path       = var.lambda_package_path
-  lambda_package_hash       = var.lambda_package_hash
-  memory_size               = var.memory_size
-  timeout                   = var.timeout
-  reserved_concurrency      = var.reserved_concurrency
-  log_retention_days        = var.log_retention_days
-  log_kms_key_arn           = var.log_kms_key_arn
-  log_level                 = var.log_level
-  thumbnail_sizes           = var.thumbnail_sizes
-  jpeg_quality              = var.jpeg_quality
-  max_image_bytes           = var.max_image_bytes
-  max_image_pixels          = var.max_image_pixels
-  record_concurrency        = var.record_concurrency
-  maximum_retry_attempts    = var.maximum_retry_attempts
-  maximum_event_age_seconds = var.maximum_event_age_seconds
-  deleted_record_ttl_days   = var.deleted_record_ttl_days
+  name_prefix                  = var.name_prefix
+  environment                  = var.environment
+  bucket_name                  = module.storage.bucket_name
+  bucket_arn                   = module.storage.bucket_arn
+  table_name                   = module.storage.table_name
+  table_arn                    = module.storage.table_arn
+  data_kms_key_arn             = var.kms_key_arn
+  lambda_package_path          = var.lambda_package_path
+  lambda_package_hash          = var.lambda_package_hash
+  memory_size                  = var.memory_size
+  timeout                      = var.timeout
+  reserved_concurrency         = var.reserved_concurrency
+  log_retention_days           = var.log_retention_days
+  log_kms_key_arn              = var.log_kms_key_arn
+  log_level                    = var.log_level
+  thumbnail_sizes              = var.thumbnail_sizes
+  jpeg_quality                 = var.jpeg_quality
+  max_image_bytes              = var.max_image_bytes
+  max_image_pixels             = var.max_image_pixels
+  record_concurrency           = var.record_concurrency
+  maximum_retry_attempts       = var.maximum_retry_attempts
+  maximum_event_age_seconds    = var.maximum_event_age_seconds
+  deleted_record_ttl_days      = var.deleted_record_ttl_days
+  create_batch_operations_role = var.create_batch_operations_role
 }
 
 module "events" {

@@ -1,3 +1,8 @@
+output "aws_region" {
+  description = "AWS region of the environment (the imgpipe CLI reads it)."
+  value       = var.aws_region
+}
+
 output "bucket_name" {
   description = "Name of the image bucket: upload originals under uploads_prefix."
   value       = module.storage.bucket_name
@@ -96,4 +101,14 @@ output "dashboard_name" {
 output "dashboard_url" {
   description = "Console URL of the CloudWatch dashboard."
   value       = module.monitoring.dashboard_url
+}
+
+output "batch_operations_role_arn" {
+  description = "ARN of the role S3 Batch Operations assumes for `imgpipe backfill --engine batch`, or null unless create_batch_operations_role."
+  value       = module.processing.batch_operations_role_arn
+}
+
+output "operator_policy_json" {
+  description = "IAM policy document (JSON) with what the imgpipe CLI needs against this environment."
+  value       = module.processing.operator_policy_json
 }

@@ -178,6 +178,12 @@ variable "maximum_event_age_seconds" {
   default     = null
 }
 
+variable "create_batch_operations_role" {
+  description = "Create the role S3 Batch Operations assumes for `imgpipe backfill --engine batch` (processing module)."
+  type        = bool
+  default     = false
+}
+
 variable "alarm_emails" {
   description = "Email addresses notified of alarms (each must confirm its subscription)."
   type        = list(string)

@@ -49,7 +49,9 @@ func TestStack(t *testing.T) {
 				"events_package_path": in.EventsPackage,
 				"thumbnail_sizes":     stackSizes,
 				"log_retention_days":  1,
-				"tags":                in.Run.Tags("stack"),
+				// imgpipe backfill --engine batch runs a real job below.
+				"create_batch_operations_role": true,
+				"tags":                         in.Run.Tags("stack"),
 			}
 		},
 	}, validateStack)
@@ -111,8 +113,9 @@ func validateStack(t *testing.T, ctx context.Context, d *deployment) {
 	// The same bytes again: S3 makes a new version, which gets its own
 	// record; then the new version's event is delivered a second time (S3
 	// delivers at least once): still one record per version.
+	var again verify.Object
 	t.Run("re-uploading the same bytes duplicates no record", func(t *testing.T) {
-		again := verify.MustUpload(t, ctx, tg, photo.Key, sample(t, "yellow-rose.jpg"))
+		again = verify.MustUpload(t, ctx, tg, photo.Key, sample(t, "yellow-rose.jpg"))
 		rec := verify.WaitForObject(t, ctx, tg, again, contract.StatusProcessed)
 		verify.AssertRecordThumbnails(t, tg, rec, 400, 301)
 		redeliver(t, ctx, d, tg, again)
@@ -122,19 +125,22 @@ func validateStack(t *testing.T, ctx context.Context, d *deployment) {
 		assert.Equal(t, 2, counts[photo.Key], "one record per version of %s", photo.Key)
 	})
 
-	// The badge is deleted as a user would: a delete marker. Its
-	// thumbnails go, its record becomes DELETED without content-derived
-	// fields, and an Image Deleted event reaches the subscribed queue.
+	// The photo is deleted as a user would: a delete marker over its
+	// current version (the re-upload). Its thumbnails go, that version's
+	// record becomes DELETED without content-derived fields, and an Image
+	// Deleted event reaches the subscribed queue. (The batch backfill below
+	// works on the badge and the rotated JPEG, which stay.)
 	t.Run("a deleted upload loses its thumbnails, its record is DELETED and announced", func(t *testing.T) {
-		verify.MustDelete(t, ctx, tg, alpha.Key)
-		verify.WaitForNoThumbnails(t, ctx, tg, alpha.Key)
-		rec := verify.WaitForDeleted(t, ctx, tg, alpha)
-		assert.Equal(t, 480, rec.Width, "a DELETED record keeps the dimensions")
-		evs := deletedEvents.WaitFor(t, ctx, alpha.Key, map[string]int{contract.EventDetailTypeDeleted: 1})
+		require.NotEmpty(t, again.VersionID, "the re-upload ran")
+		verify.MustDelete(t, ctx, tg, photo.Key)
+		verify.WaitForNoThumbnails(t, ctx, tg, photo.Key)
+		rec := verify.WaitForDeleted(t, ctx, tg, again)
+		assert.Equal(t, 400, rec.Width, "a DELETED record keeps the dimensions")
+		evs := deletedEvents.WaitFor(t, ctx, photo.Key, map[string]int{contract.EventDetailTypeDeleted: 1})
 		ev := evs[0]
 		assert.Equal(t, contract.EventSource, ev.Source)
 		assert.Equal(t, contract.StatusDeleted, ev.Detail.Status)
-		assert.Equal(t, alpha.VersionID, ev.Detail.VersionID)
+		assert.Equal(t, again.VersionID, ev.Detail.VersionID)
 		assert.Equal(t, contract.EventSchemaVersion, ev.Detail.SchemaVersion)
 		assert.NotEmpty(t, ev.Detail.DeletedAt)
 		assert.Empty(t, ev.Detail.Thumbnails)
@@ -156,6 +162,10 @@ func validateStack(t *testing.T, ctx context.Context, d *deployment) {
 
 	t.Run("dead-letter queue is empty", func(t *testing.T) {
 		assertQueueEmpty(t, ctx, sqs.NewFromConfig(d.cfg), d.output(t, ctx, "dlq_url"))
+	})
+
+	t.Run("imgpipe backfill --engine batch restores deleted records", func(t *testing.T) {
+		validateBatchBackfill(t, ctx, d, tg, uploadKey(tg, d.run, ""), []verify.Object{alpha, rotated})
 	})
 
 	t.Run("every alarm exists and notifies the topic", func(t *testing.T) {

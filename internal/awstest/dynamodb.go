@@ -10,8 +10,6 @@ import (
 	"context"
 	"fmt"
 	"maps"
-	"math/big"
-	"slices"
 	"sync"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -36,7 +34,6 @@ type DynamoDB struct {
 	items   map[string]map[string]types.AttributeValue
 	changes []Change
 	puts    int
-	queries int
 }
 
 // NewDynamoDB returns an empty table named table.
@@ -140,82 +137,3 @@ func (d *DynamoDB) Changes() []Change {
 	return out
 }
 
-// Query returns the items whose hash key equals the value of a
-// KeyConditionExpression of the form "#n = :v" (#n naming
-// contract.TableHashKey), the only form the code uses; anything else is a
-// ValidationException. Items come in range-key order, in pages of Limit
-// items when Limit is set.
-func (d *DynamoDB) Query(ctx context.Context, in *dynamodb.QueryInput, _ ...func(*dynamodb.Options)) (*dynamodb.QueryOutput, error) {
-	if err := ctx.Err(); err != nil {
-		return nil, err
-	}
-	if aws.ToString(in.TableName) != d.Table {
-		return nil, &types.ResourceNotFoundException{Message: aws.String("table not found: " + aws.ToString(in.TableName))}
-	}
-	if in.IndexName != nil {
-		return nil, fmt.Errorf("ValidationException: awstest: Query on index %s is not supported", aws.ToString(in.IndexName))
-	}
-	if d.FailQuery != nil {
-		if err := d.FailQuery(in); err != nil {
-			return nil, err
-		}
-	}
-	expr := aws.ToString(in.KeyConditionExpression)
-	if err := placeholdersUsed(expr, in.ExpressionAttributeNames, in.ExpressionAttributeValues); err != nil {
-		return nil, err
-	}
-	toks := tokenize(expr)
-	if len(toks) != 3 || toks[1] != "=" || in.ExpressionAttributeNames[toks[0]] != contract.TableHashKey {
-		return nil, fmt.Errorf("ValidationException: awstest: unsupported KeyConditionExpression %q (only \"#name = :value\" on %s)", expr, contract.TableHashKey)
-	}
-	want, ok := in.ExpressionAttributeValues[toks[2]].(*types.AttributeValueMemberS)
-	if !ok {
-		return nil, fmt.Errorf("ValidationException: awstest: %s must be an S value", toks[2])
-	}
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	var keys []string
-	for k, it := range d.items {
-		if h, _ := it[contract.TableHashKey].(*types.AttributeValueMemberS); h != nil && h.Value == want.Value {
-			keys = append(keys, k)
-		}
-	}
-	slices.SortFunc(keys, func(a, b string) int { return compareRange(d.items[a], d.items[b]) })
-	start := 0
-	if in.ExclusiveStartKey != nil {
-		sk, err := keyOf(in.ExclusiveStartKey)
-		if err != nil {
-			return nil, err
-		}
-		start = slices.Index(keys, sk) + 1
-	}
-	out := &dynamodb.QueryOutput{}
-	for i := start; i < len(keys); i++ {
-		if in.Limit != nil && len(out.Items) == int(*in.Limit) {
-			last := d.items[keys[i-1]]
-			out.LastEvaluatedKey = map[string]types.AttributeValue{
-				contract.TableHashKey: last[contract.TableHashKey], contract.TableRangeKey: last[contract.TableRangeKey],
-			}
-			break
-		}
-		out.Items = append(out.Items, maps.Clone(d.items[keys[i]]))
-	}
-	out.Count = int32(len(out.Items))
-	d.queries++
-	return out, nil
-}
-
-// Queries counts the Query calls answered.
-func (d *DynamoDB) Queries() int {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	return d.queries
-}
-
-func compareRange(a, b map[string]types.AttributeValue) int {
-	ra, _ := a[contract.TableRangeKey].(*types.AttributeValueMemberN)
-	rb, _ := b[contract.TableRangeKey].(*types.AttributeValueMemberN)
-	x, _ := new(big.Float).SetString(ra.Value)
-	y, _ := new(big.Float).SetString(rb.Value)
-	return x.Cmp(y)
-}

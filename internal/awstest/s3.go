@@ -8,8 +8,6 @@ import (
 	"fmt"
 	"io"
 	"slices"
-	"sort"
-	"strings"
 	"sync"
 	"time"
 
@@ -288,78 +286,3 @@ func (f *S3) DeleteObject(ctx context.Context, in *s3.DeleteObjectInput, _ ...fu
 	return out, nil
 }
 
-// ListObjectVersions lists the versions and delete markers of the keys
-// under in.Prefix in key order, newest first per key, in pages of MaxKeys
-// entries (KeyMarker and VersionIdMarker continue a page).
-func (f *S3) ListObjectVersions(ctx context.Context, in *s3.ListObjectVersionsInput, _ ...func(*s3.Options)) (*s3.ListObjectVersionsOutput, error) {
-	if err := ctx.Err(); err != nil {
-		return nil, err
-	}
-	b, prefix := aws.ToString(in.Bucket), aws.ToString(in.Prefix)
-	if f.Fail != nil {
-		if err := f.Fail("ListObjectVersions", prefix); err != nil {
-			return nil, err
-		}
-	}
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	type entry struct {
-		key    string
-		o      Object
-		latest bool
-	}
-	var keys []string
-	for p := range f.objects {
-		if k, ok := strings.CutPrefix(p, b+"/"); ok && strings.HasPrefix(k, prefix) {
-			keys = append(keys, k)
-		}
-	}
-	sort.Strings(keys)
-	var all []entry
-	for _, k := range keys {
-		vs := f.objects[path(b, k)]
-		for i := len(vs) - 1; i >= 0; i-- {
-			all = append(all, entry{key: k, o: vs[i], latest: i == len(vs)-1})
-		}
-	}
-	start := 0
-	if km := aws.ToString(in.KeyMarker); km != "" {
-		vm := aws.ToString(in.VersionIdMarker)
-		for i, e := range all {
-			if e.key == km && (vm == "" || e.o.VersionID == vm) {
-				start = i + 1
-				if vm == "" { // continue after the whole key
-					for start < len(all) && all[start].key == km {
-						start++
-					}
-				}
-				break
-			}
-		}
-	}
-	limit := 1000
-	if in.MaxKeys != nil && *in.MaxKeys > 0 {
-		limit = int(*in.MaxKeys)
-	}
-	out := &s3.ListObjectVersionsOutput{Name: aws.String(b), Prefix: aws.String(prefix)}
-	end := min(start+limit, len(all))
-	for _, e := range all[start:end] {
-		lm := e.o.LastModified
-		if e.o.DeleteMarker {
-			out.DeleteMarkers = append(out.DeleteMarkers, s3types.DeleteMarkerEntry{
-				Key: aws.String(e.key), VersionId: aws.String(e.o.VersionID), IsLatest: aws.Bool(e.latest), LastModified: &lm,
-			})
-			continue
-		}
-		out.Versions = append(out.Versions, s3types.ObjectVersion{
-			Key: aws.String(e.key), VersionId: aws.String(e.o.VersionID), IsLatest: aws.Bool(e.latest), LastModified: &lm,
-			ETag: aws.String(e.o.ETag), Size: aws.Int64(int64(len(e.o.Body))),
-		})
-	}
-	if end < len(all) {
-		out.IsTruncated = aws.Bool(true)
-		out.NextKeyMarker = aws.String(all[end-1].key)
-		out.NextVersionIdMarker = aws.String(all[end-1].o.VersionID)
-	}
-	return out, nil
-}

@@ -20,6 +20,10 @@ const (
 	UploadsPrefix = "uploads/"
 	// ThumbnailsPrefix is where thumbnails are written; it is never processed.
 	ThumbnailsPrefix = "thumbnails/"
+	// BatchOperationsPrefix holds the CSV manifests and completion reports
+	// of S3 Batch Operations jobs (`imgpipe backfill --engine batch`), under
+	// "manifests/" and "reports/". It is never processed.
+	BatchOperationsPrefix = "batch-operations/"
 )
 
 // DynamoDB metadata table schema (kept from the CloudFormation seed so
@@ -119,4 +123,27 @@ const (
 // duplicates. key must start with uploadsPrefix.
 func ThumbnailKey(thumbnailsPrefix, uploadsPrefix, key string, size int) string {
 	return thumbnailsPrefix + strconv.Itoa(size) + "/" + strings.TrimPrefix(key, uploadsPrefix) + ".jpg"
+}
+
+// UploadKeyOfThumbnail inverts ThumbnailKey: it returns the upload key and
+// the size a thumbnail key was made for, and ok false when key is not of
+// the form thumbnailsPrefix + "<size>/" + name + ".jpg".
+func UploadKeyOfThumbnail(thumbnailsPrefix, uploadsPrefix, key string) (uploadKey string, size int, ok bool) {
+	rest, found := strings.CutPrefix(key, thumbnailsPrefix)
+	if !found {
+		return "", 0, false
+	}
+	sizePart, name, found := strings.Cut(rest, "/")
+	if !found {
+		return "", 0, false
+	}
+	size, err := strconv.Atoi(sizePart)
+	if err != nil || size <= 0 || strconv.Itoa(size) != sizePart {
+		return "", 0, false
+	}
+	name, found = strings.CutSuffix(name, ".jpg")
+	if !found || name == "" {
+		return "", 0, false
+	}
+	return uploadsPrefix + name, size, true
 }

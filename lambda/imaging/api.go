@@ -44,6 +44,8 @@ const (
 	FormatWebP Format = "webp"
 	FormatBMP  Format = "bmp"
 	FormatTIFF Format = "tiff"
+	FormatHEIC Format = "heic" // HEIF with HEVC-coded images (iPhone photos)
+	FormatAVIF Format = "avif" // HEIF with AV1-coded images
 )
 
 // Options configure a Processor.
@@ -73,11 +75,18 @@ type Thumbnail struct {
 // Result describes a processed image.
 type Result struct {
 	Format      Format
-	Width       int         // upright (after EXIF orientation) width of the original
+	Width       int         // upright (after EXIF orientation, or HEIF clap/irot/imir) width of the original
 	Height      int         // upright height of the original
-	Orientation Orientation // EXIF orientation applied; OrientNormal when absent
+	Orientation Orientation // orientation applied: EXIF's, or for HEIF/AVIF the irot/imir equivalent; OrientNormal when none
 	Exif        *Exif
 	Thumbnails  []Thumbnail // one per Options.Sizes, in the same order
+	// BitDepth is the bits per sample of the original's colour channels
+	// (8 for most images, 10 or 12 for HDR HEIC/AVIF, 16 for deep PNG/TIFF);
+	// 0 when the format does not say.
+	BitDepth int
+	// HasAlpha says the original has an alpha channel (or a transparent
+	// palette entry); thumbnails composite it over white.
+	HasAlpha bool
 
 	// ColorProfile describes the source's colours: its ICC profile's
 	// description (e.g. "Display P3"), or what the nclx or PNG chunks say;

@@ -77,6 +77,8 @@ func readColorInfo(format Format, data []byte) colorInfo {
 		webpColorInfo(data, &c)
 	case FormatTIFF:
 		tiffColorInfo(data, &c)
+	case FormatHEIC, FormatAVIF:
+		heifColorInfo(data, &c)
 	}
 	return c
 }

@@ -2,6 +2,7 @@ package imaging
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"image"
 	"image/draw"
@@ -39,6 +40,8 @@ func decodeConfig(format Format, data []byte) (cfg image.Config, err error) {
 		cfg, err = bmp.DecodeConfig(r)
 	case FormatTIFF:
 		cfg, err = tiff.DecodeConfig(r)
+	case FormatHEIC, FormatAVIF:
+		return heifConfig(format, data)
 	default:
 		return cfg, fault.Permanentf(contract.ReasonUnsupportedFormat, "no decoder for format %q", format)
 	}
@@ -63,7 +66,7 @@ func checkDimensions(format Format, cfg image.Config, maxPixels int64) error {
 
 // decodeImage decodes the pixels once. A JPEG may come back smaller than
 // cfg (scaled decoding); nothing may come back larger than cfg.
-func decodeImage(format Format, data []byte, cfg image.Config, longestTarget int) (img image.Image, err error) {
+func decodeImage(ctx context.Context, format Format, data []byte, cfg image.Config, longestTarget int) (img image.Image, err error) {
 	defer recoverAs(&err, format, "image data")
 	r := bytes.NewReader(data)
 	switch format {
@@ -82,6 +85,10 @@ func decodeImage(format Format, data []byte, cfg image.Config, longestTarget int
 		img, err = bmp.Decode(r)
 	case FormatTIFF:
 		img, err = tiff.Decode(r)
+	case FormatHEIC, FormatAVIF:
+		if img, err = decodeHEIF(ctx, format, data); err != nil {
+			return nil, err // already classified
+		}
 	default:
 		return nil, fault.Permanentf(contract.ReasonUnsupportedFormat, "no decoder for format %q", format)
 	}

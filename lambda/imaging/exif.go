@@ -46,6 +46,13 @@ func readExif(format Format, data []byte) exifData {
 		block = webpExif(data)
 	case FormatTIFF:
 		block = data
+	case FormatHEIC, FormatAVIF:
+		// The orientation is the container's irot/imir; the Exif
+		// orientation tag is never applied on top of it.
+		tiff, o := heifExif(format, data)
+		md := parseExif(tiff)
+		md.orientation = o
+		return md
 	}
 	return parseExif(block)
 }

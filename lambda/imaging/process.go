@@ -39,6 +39,11 @@ func (p *Processor) Process(ctx context.Context, data []byte) (res *Result, err 
 	if err := checkDimensions(format, cfg, p.opts.MaxPixels); err != nil {
 		return nil, err
 	}
+	if isHEIF(format) { // a grid counts its full tiles; one coded picture has a memory cap
+		if err := checkHEIFPixels(format, data, p.opts.MaxPixels); err != nil {
+			return nil, err
+		}
+	}
 	md := readExif(format, data)
 	res = &Result{Format: format, Width: cfg.Width, Height: cfg.Height, Orientation: md.orientation, Exif: md.exif}
 	if md.orientation.SwapsAxes() {
@@ -52,7 +57,7 @@ func (p *Processor) Process(ctx context.Context, data []byte) (res *Result, err 
 	if err := ctx.Err(); err != nil {
 		return nil, fault.Transient(err)
 	}
-	img, err := decodeImage(format, data, cfg, longest)
+	img, err := decodeImage(ctx, format, data, cfg, longest)
 	if err != nil {
 		return nil, err
 	}
@@ -61,6 +66,7 @@ func (p *Processor) Process(ctx context.Context, data []byte) (res *Result, err 
 	}
 	plan := planColor(readColorInfo(format, data), kindOf(img), p.opts.ColorOutput)
 	res.ColorProfile, res.ColorSpace, res.ColorAction, res.ColorNote = plan.profile, plan.space, plan.action, plan.colorNote()
+	res.BitDepth, res.HasAlpha = depthAndAlpha(format, data, img)
 	var src *planes
 	if m, ok := img.(*image.CMYK); ok && plan.t != nil {
 		src, plan.t = cmykToPlanes(m, plan.t), nil // converted at decoded scale

@@ -8,6 +8,7 @@ import (
 
 	"github.com/imgpipe/imgpipe/internal/contract"
 	"github.com/imgpipe/imgpipe/lambda/fault"
+	"github.com/imgpipe/imgpipe/lambda/imaging/heif"
 )
 
 // signature ties a Format to the magic bytes that start its files.
@@ -39,7 +40,7 @@ var knownOthers = []struct {
 	name  string
 	match func([]byte) bool
 }{
-	{"HEIF/HEIC or AVIF (ISO-BMFF)", func(b []byte) bool { return len(b) >= 12 && string(b[4:8]) == "ftyp" }},
+	{"an ISO-BMFF file that is not a HEIF image (MP4/QuickTime video?)", func(b []byte) bool { return len(b) >= 12 && string(b[4:8]) == "ftyp" }},
 	{"PDF", prefix("%PDF-")},
 	{"ZIP archive", prefix("PK\x03\x04")},
 	{"gzip data", prefix("\x1f\x8b")},
@@ -59,13 +60,16 @@ func sniff(data []byte) (Format, error) {
 	if len(data) == 0 {
 		return "", fault.Permanentf(contract.ReasonEmpty, "the object has zero bytes")
 	}
+	if f, ok := sniffHEIF(data); ok {
+		return f, nil
+	}
 	for _, s := range signatures {
 		if s.match(data) {
 			return s.format, nil
 		}
 	}
 	return "", fault.Permanentf(contract.ReasonUnsupportedFormat,
-		"not an image in a supported format (JPEG, PNG, GIF, WebP, BMP, TIFF): %s", describe(data))
+		"not an image in a supported format (JPEG, PNG, GIF, WebP, BMP, TIFF, HEIC/HEIF, AVIF): %s", describe(data))
 }
 
 // describe says what unrecognised bytes look like.
@@ -110,4 +114,30 @@ func looksLikeText(b []byte) bool {
 		i += size
 	}
 	return len(b) > 0
+}
+
+// sniffHEIF tells HEIF files by their ftyp brands: an AVIF brand (avif,
+// avis) or a HEVC one (heic, heix, hevc, heim, heis, ...), major or
+// compatible. A file with only the generic brands (mif1, msf1) is whatever
+// its primary image is coded with.
+func sniffHEIF(data []byte) (Format, bool) {
+	if len(data) < 12 || string(data[4:8]) != "ftyp" {
+		return "", false
+	}
+	codec, ok := heif.SniffBrands(data)
+	if !ok {
+		return "", false
+	}
+	if codec == "" {
+		codec = heif.HEVC // the common case, and what a broken file is reported as
+		if f, err := heif.Parse(data); err == nil {
+			if im, err := f.Primary(); err == nil {
+				codec = im.Codec
+			}
+		}
+	}
+	if codec == heif.AV1 {
+		return FormatAVIF, true
+	}
+	return FormatHEIC, true
 }

@@ -37,9 +37,11 @@ type Record struct {
 	ContentType string `dynamodbav:"contentType,omitempty"` // as stored on the object; never trusted for decoding
 
 	Format      string `dynamodbav:"format,omitempty"` // sniffed from the bytes
-	Width       int    `dynamodbav:"width,omitempty"`  // upright, after EXIF orientation
+	Width       int    `dynamodbav:"width,omitempty"`  // upright, after EXIF orientation (HEIF: after clap/irot/imir)
 	Height      int    `dynamodbav:"height,omitempty"`
-	Orientation int    `dynamodbav:"orientation,omitempty"` // EXIF orientation 1..8
+	Orientation int    `dynamodbav:"orientation,omitempty"` // orientation applied, 1..8: EXIF's, or HEIF irot/imir as its EXIF equivalent
+	BitDepth    int    `dynamodbav:"bitDepth,omitempty"`    // bits per colour sample of the original (8; 10/12 for HDR HEIC/AVIF; 16 for deep PNG/TIFF)
+	HasAlpha    bool   `dynamodbav:"hasAlpha,omitempty"`    // the original has an alpha channel (thumbnails composite it over white)
 	SHA256      string `dynamodbav:"sha256,omitempty"`      // hex digest of the object's bytes
 	Exif        *Exif  `dynamodbav:"exif,omitempty"`
 

@@ -18,6 +18,9 @@ import (
 //   - an S3 event notification ({"Records":[{"eventSource":"aws:s3",...}]}),
 //     as S3 sends it to the function directly; an empty record list is a
 //     no-op (the local stack's readiness probe sends one).
+//   - an S3 Batch Operations LambdaInvoke request (schema 2.0,
+//     {"invocationSchemaVersion":"2.0","tasks":[...]}), answered with a
+//     result code per task (invoke_batch.go).
 //
 // A payload of any other shape is an error naming what it looked like, so
 // a miswired trigger fails loudly (retries, then the dead-letter queue)
@@ -34,6 +37,12 @@ func (h *Handler) Invoke(ctx context.Context, payload json.RawMessage) (any, err
 			return nil, fmt.Errorf("processor: decode the S3 event notification: %w", err)
 		}
 		return nil, h.Handle(ctx, ev)
+	case shapeBatch:
+		res, err := h.handleBatch(ctx, payload)
+		if err != nil {
+			return nil, err
+		}
+		return res, nil
 	}
 	return nil, fmt.Errorf("processor: no handler for %s events", shape)
 }
@@ -43,7 +52,8 @@ type shape string
 
 // Shapes Invoke tells apart.
 const (
-	shapeS3 shape = "S3 event notification"
+	shapeS3    shape = "S3 event notification"
+	shapeBatch shape = "S3 Batch Operations"
 )
 
 // eventSourceS3 is the eventSource of the records of an S3 event notification.
@@ -55,10 +65,15 @@ func shapeOf(payload json.RawMessage) (shape, error) {
 		Records *[]struct {
 			EventSource string `json:"eventSource"`
 		} `json:"Records"`
+		InvocationSchemaVersion *string          `json:"invocationSchemaVersion"`
+		Tasks                   *json.RawMessage `json:"tasks"`
 	}
 	dec := json.NewDecoder(bytes.NewReader(payload))
 	if err := dec.Decode(&probe); err != nil {
 		return "", fmt.Errorf("processor: the event is not a JSON object: %w (payload starts %q)", err, head(payload))
+	}
+	if probe.Records == nil && probe.InvocationSchemaVersion != nil && probe.Tasks != nil {
+		return shapeBatch, nil
 	}
 	if probe.Records == nil {
 		return "", fmt.Errorf("processor: unrecognised event: no \"Records\" list (payload starts %q)", head(payload))

@@ -448,6 +448,7 @@ func (h *Handler) store(ctx context.Context, j *job, res *imaging.Result) error 
 	rec.Status = contract.StatusProcessed
 	rec.Format, rec.Width, rec.Height, rec.Orientation = string(res.Format), res.Width, res.Height, int(res.Orientation)
 	rec.ColorProfile, rec.ColorSpace, rec.ColorAction, rec.ColorNote = res.ColorProfile, res.ColorSpace, string(res.ColorAction), res.ColorNote
+	rec.BitDepth, rec.HasAlpha = res.BitDepth, res.HasAlpha
 	rec.SHA256 = hex.EncodeToString(sum[:])
 	rec.Thumbnails = thumbs
 	rec.Superseded = superseded

@@ -19,7 +19,7 @@ import (
 // dir/bootstrap, with the production build tag, and returns its path.
 func buildHandler(ctx context.Context, moduleRoot, pkg, dir string) (string, error) {
 	out := filepath.Join(dir, "bootstrap")
-	cmd := exec.CommandContext(ctx, "go", "build", "-tags", "lambda.norpc", "-o", out, pkg)
+	cmd := exec.CommandContext(ctx, "go", "build", "-tags", "lambda.norpc,nodynamic", "-o", out, pkg)
 	cmd.Dir = moduleRoot
 	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
 	var stderr bytes.Buffer

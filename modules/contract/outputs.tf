@@ -11,6 +11,11 @@ output "thumbnails_prefix" {
   value       = local.thumbnails_prefix
 }
 
+output "batch_operations_prefix" {
+  description = "Key prefix of S3 Batch Operations manifests (manifests/) and completion reports (reports/); never processed."
+  value       = local.batch_operations_prefix
+}
+
 output "table_hash_key" {
   description = "Partition key attribute of the metadata table."
   value       = local.table_hash_key

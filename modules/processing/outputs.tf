@@ -37,3 +37,13 @@ output "function_timeout_seconds" {
   description = "Timeout of the function in seconds (for the monitoring module)."
   value       = aws_lambda_function.processor.timeout
 }
+
+output "batch_operations_role_arn" {
+  description = "ARN of the role S3 Batch Operations assumes for `imgpipe backfill --engine batch`, or null unless create_batch_operations_role."
+  value       = var.create_batch_operations_role ? aws_iam_role.batch_operations[0].arn : null
+}
+
+output "operator_policy_json" {
+  description = "IAM policy document (JSON) with exactly what the imgpipe CLI needs against this environment: attach it to the operator's role or CI user (docs/operations.md)."
+  value       = data.aws_iam_policy_document.operator.json
+}

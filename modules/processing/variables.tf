@@ -264,3 +264,22 @@ variable "tags" {
   default     = {}
   nullable    = false
 }
+
+variable "create_batch_operations_role" {
+  description = "Create the IAM role S3 Batch Operations assumes for `imgpipe backfill --engine batch`: it may invoke this function, read job manifests under the bucket's batch-operations/manifests/ prefix (and in batch_operations_manifest_bucket_arns) and write completion reports under batch-operations/reports/. The operator policy (output operator_policy_json) then also allows creating and following such jobs."
+  type        = bool
+  default     = false
+  nullable    = false
+}
+
+variable "batch_operations_manifest_bucket_arns" {
+  description = "ARNs of further buckets holding S3 Inventory reports that the Batch Operations role may read as job manifests (`imgpipe backfill --engine batch --inventory`). Used only with create_batch_operations_role."
+  type        = list(string)
+  default     = []
+  nullable    = false
+
+  validation {
+    condition     = alltrue([for arn in var.batch_operations_manifest_bucket_arns : can(regex("^arn:aws[a-z-]*:s3:::[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$", arn))])
+    error_message = "batch_operations_manifest_bucket_arns must hold S3 bucket ARNs (arn:<partition>:s3:::<bucket>)."
+  }
+}

@@ -64,6 +64,10 @@ run "stack_composes_the_modules" {
     error_message = "The outputs must come from the modules."
   }
   assert {
+    condition     = output.aws_region == "eu-west-1" && output.batch_operations_role_arn == null && output.operator_policy_json == module.processing.operator_policy_json
+    error_message = "The imgpipe CLI reads the region, the Batch Operations role (none by default) and its policy from the outputs."
+  }
+  assert {
     condition = (module.events.pipe_name == "imgpipe-test-ab12cd-outcome-events" &&
       output.event_bus_name == "imgpipe-test-ab12cd-events" && output.events_dlq_name == module.events.dlq_name &&
     contains(module.monitoring.alarm_names, "imgpipe-test-ab12cd-events-pipe-failed"))

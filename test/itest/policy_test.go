@@ -62,7 +62,12 @@ func TestCIRolePolicy(t *testing.T) {
 		"logs:DescribeLogGroups": true, "kms:ListAliases": true,
 		"cloudwatch:GetMetricData": true, "cloudwatch:ListMetrics": true, "cloudwatch:ListDashboards": true,
 		"tag:GetResources": true, "iam:ListRoles": true,
+		// S3 Batch Operations: CreateJob has no resource type; the job can
+		// only run as a role the CI may pass (imgpipe-it-*).
+		"s3:CreateJob": true,
 	}
+	// Job ids are random: DescribeJob cannot be scoped by test-run name.
+	const anyJobARN = "arn:aws:s3:*:*:job/*"
 	// Tag-based authorisation of a new key can lag by up to 5 minutes, so
 	// these non-destructive calls are allowed on any key of the account
 	// (CreateAlias still needs the alias/imgpipe-it-* grant).
@@ -91,6 +96,10 @@ func TestCIRolePolicy(t *testing.T) {
 					for _, a := range st.Action {
 						assert.True(t, kmsSetUpOK[a], "%s on any key without the tag condition", a)
 					}
+					continue
+				}
+				if r == anyJobARN {
+					assert.Equal(t, []string{"s3:DescribeJob"}, []string(st.Action), "only reading jobs on any job ARN")
 					continue
 				}
 				if r != "*" {

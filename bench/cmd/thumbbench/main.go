@@ -12,6 +12,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -28,6 +29,7 @@ func main() {
 	node := flag.String("node", "node", "the Node.js binary that runs sharp")
 	sharpDir := flag.String("sharp", ".tools/sharp/node_modules/sharp", "the installed sharp package (make bench-sharp)")
 	sharpWorker := flag.String("sharp-worker", "bench/sharp/worker.js", "the sharp worker script")
+	only := flag.String("only", "", "comma-separated pipelines to run (default: all); for quick comparisons")
 	worker := flag.String("worker", "", "internal: serve one Go pipeline on stdin/stdout")
 	spawn := flag.Bool("spawn", false, "internal: run the arguments as a command and report its time and peak RSS")
 	flag.Parse()
@@ -46,7 +48,7 @@ func main() {
 		return
 	}
 	o := options{images: *images, out: *out, jsonOut: *jsonOut, rounds: *rounds, coldRuns: *coldRuns,
-		node: *node, sharpDir: *sharpDir, sharpWorker: *sharpWorker}
+		node: *node, sharpDir: *sharpDir, sharpWorker: *sharpWorker, only: *only}
 	if err := run(o); err != nil {
 		fmt.Fprintln(os.Stderr, "thumbbench:", err)
 		os.Exit(1)
@@ -66,6 +68,12 @@ type options struct {
 	images, out, jsonOut        string
 	rounds, coldRuns            int
 	node, sharpDir, sharpWorker string
+	only                        string // comma-separated pipeline names; "" for all
+}
+
+// wanted reports whether pipeline name is to be run.
+func (o options) wanted(name string) bool {
+	return o.only == "" || slices.Contains(strings.Split(o.only, ","), name)
 }
 
 func run(o options) error {
@@ -109,12 +117,15 @@ func run(o options) error {
 		},
 		Env: func(int) []string { return nil },
 	}
-	cfg := bench.Config{
-		Inputs:  inputs,
-		Workers: []bench.WorkerSpec{goWorker(bench.NameImgpipe), sharp, goWorker(bench.NameNfnt)},
-		Cores:   cores, Rounds: o.rounds, Self: []string{self}, TmpDir: tmp, Log: os.Stderr,
+	cfg := bench.Config{Inputs: inputs, Cores: cores, Rounds: o.rounds, Self: []string{self}, TmpDir: tmp, Log: os.Stderr}
+	for _, w := range []bench.WorkerSpec{goWorker(bench.NameImgpipe), sharp, goWorker(bench.NameNfnt)} {
+		if o.wanted(w.Pipeline) {
+			cfg.Workers = append(cfg.Workers, w)
+		}
 	}
-	if v, err := bench.FindVips(); err != nil {
+	if !o.wanted(bench.NameVips) {
+		rep.Notes = append(rep.Notes, "vipsthumbnail not run (-only)")
+	} else if v, err := bench.FindVips(); err != nil {
 		fmt.Fprintln(os.Stderr, "thumbbench: skipping vipsthumbnail:", err)
 		rep.Notes = append(rep.Notes, "vipsthumbnail skipped: "+err.Error())
 	} else {

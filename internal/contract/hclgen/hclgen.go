@@ -83,6 +83,8 @@ func Outputs() ([]Output, error) {
 			scalar("UploadsPrefix", cty.StringVal(contract.UploadsPrefix))},
 		{"thumbnails_prefix", "Key prefix under which thumbnails are written (never processed).",
 			scalar("ThumbnailsPrefix", cty.StringVal(contract.ThumbnailsPrefix))},
+		{"batch_operations_prefix", "Key prefix of S3 Batch Operations manifests (manifests/) and completion reports (reports/); never processed.",
+			scalar("BatchOperationsPrefix", cty.StringVal(contract.BatchOperationsPrefix))},
 		{"table_hash_key", "Partition key attribute of the metadata table.",
 			scalar("TableHashKey", cty.StringVal(contract.TableHashKey))},
 		{"table_range_key", "Sort key attribute of the metadata table.",

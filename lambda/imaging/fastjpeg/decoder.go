@@ -88,6 +88,8 @@ type decoder struct {
 	br     bitReader
 	eobrun int
 
+	specPred [4]int32 // A's DC predictors where speculative decoding synchronised
+
 	pending []*progScan // progressive scans not yet decoded
 }
 

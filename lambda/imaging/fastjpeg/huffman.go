@@ -18,6 +18,11 @@ type huffTable struct {
 	// ac maps the next fastBits bits, for AC tables, to a fused entry when
 	// the code and its magnitude bits both fit: value<<16 | run<<8 | bits.
 	ac [1 << fastBits]int32
+	// skip maps the next fastBits bits, for AC tables, to what it takes to
+	// pass over a coefficient whose value is not needed: kind<<16 | run<<8
+	// | code and magnitude bits, kind being skipCoef, skipZRL or skipEOB.
+	// 0 when the code is longer than fastBits.
+	skip [1 << fastBits]uint32
 	// Canonical decoding for codes longer than fastBits.
 	maxCode [17]int32 // largest code of each length, -1 when none
 	minCode [17]int32
@@ -65,6 +70,14 @@ func (t *huffTable) fill(l int, code int32, sym uint8, isAC bool) {
 			continue
 		}
 		run, size := int(sym>>4), int(sym&15)
+		switch {
+		case size != 0:
+			t.skip[idx] = skipCoef<<16 | uint32(run)<<8 | uint32(l+size)
+		case run == 15:
+			t.skip[idx] = skipZRL<<16 | uint32(l)
+		default: // EOB (other runs without a size are invalid; read as EOB too)
+			t.skip[idx] = skipEOB<<16 | uint32(l)
+		}
 		if size == 0 || l+size > fastBits {
 			continue
 		}
@@ -73,6 +86,13 @@ func (t *huffTable) fill(l int, code int32, sym uint8, isAC bool) {
 		t.ac[idx] = v<<16 | int32(run)<<8 | int32(l+size)
 	}
 }
+
+// Kinds of skip entries.
+const (
+	skipCoef = 1 + iota
+	skipZRL
+	skipEOB
+)
 
 // extend turns s magnitude bits into the signed value they encode.
 func extend(v int32, s int) int32 {
@@ -94,9 +114,10 @@ type bitReader struct {
 	pos    int    // next byte to load
 	acc    uint64 // valid bits are the top n
 	n      uint
-	marker bool // pos is at a marker; feeding zeros
-	padEOF int  // zero bytes fed after the end of the data
-	bad    bool // an invalid Huffman code was seen
+	marker bool   // pos is at a marker; feeding zeros
+	padEOF int    // zero bytes fed after the end of the data
+	loaded uint64 // bits put into acc so far: the next bit is at loaded - n
+	bad    bool   // an invalid Huffman code was seen
 }
 
 func (b *bitReader) reset(data []byte, pos int) {
@@ -114,6 +135,7 @@ func (b *bitReader) fill() {
 			bits := k << 3
 			acc |= v >> n &^ (1<<(64-n-bits) - 1)
 			b.acc, b.n = acc, n+bits
+			b.loaded += uint64(bits)
 			b.pos += int(k)
 			return
 		}
@@ -143,9 +165,14 @@ func (b *bitReader) fill() {
 		}
 		acc |= uint64(c) << (56 - n)
 		n += 8
+		b.loaded += 8
 	}
 	b.acc, b.n = acc, n
 }
+
+// bitPos is the position of the next bit in the scan's data with the
+// stuffing bytes removed, counted from where the reader was reset.
+func (b *bitReader) bitPos() uint64 { return b.loaded - uint64(b.n) }
 
 // refill is fill for callers that keep the buffer in local variables: it
 // stores them, fills, and returns the new values.

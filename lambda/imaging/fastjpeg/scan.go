@@ -224,6 +224,20 @@ func (d *decoder) decodeBaseline(sc *scan) error {
 		}
 		return nil
 	}
+	if d.canSpeculate(sc) {
+		if handled, err := d.decodeBaselineSpec(sc); handled {
+			return err
+		}
+	}
+	return d.decodeBaselineSeq(sc)
+}
+
+// decodeBaselineSeq decodes an interleaved sequential scan from the
+// reader's position, one MCU after another.
+func (d *decoder) decodeBaselineSeq(sc *scan) error {
+	var pred [4]int32
+	br := &d.br
+	bs := d.bs
 	perMCU := 0
 	for i := 0; i < sc.n; i++ {
 		perMCU += d.comp[sc.comp[i]].h * d.comp[sc.comp[i]].v
@@ -380,7 +394,9 @@ func (d *decoder) decodeBlock(br *bitReader, dct, act *huffTable, pred *int32, q
 	blk[0] = *pred * q[0]
 	ac := false
 	place := &d.place
-	for k := 1; k < 64; {
+	keep := d.keep
+	k := 1
+	for k < keep {
 		if n < 32 {
 			acc, n = br.refill(acc, n)
 		}
@@ -391,7 +407,7 @@ func (d *decoder) decodeBlock(br *bitReader, dct, act *huffTable, pred *int32, q
 			n -= l
 			if k > 63 {
 				br.bad = true
-				break
+				return d.endBlock(br, acc, n, ac)
 			}
 			if p := place[k]; p >= 0 {
 				blk[p] = (f >> 16) * q[k]
@@ -412,7 +428,7 @@ func (d *decoder) decodeBlock(br *bitReader, dct, act *huffTable, pred *int32, q
 		r, s := int(rs>>4), uint(rs&15)
 		if s == 0 {
 			if r != 15 {
-				break
+				return d.endBlock(br, acc, n, ac)
 			}
 			k += 16
 			continue
@@ -420,7 +436,7 @@ func (d *decoder) decodeBlock(br *bitReader, dct, act *huffTable, pred *int32, q
 		k += r
 		if k > 63 {
 			br.bad = true
-			break
+			return d.endBlock(br, acc, n, ac)
 		}
 		v := int32(acc >> (64 - s))
 		acc <<= s
@@ -434,6 +450,55 @@ func (d *decoder) decodeBlock(br *bitReader, dct, act *huffTable, pred *int32, q
 		}
 		k++
 	}
+	// Past the coefficients this scale keeps: pass over the rest without
+	// computing their values.
+	for k < 64 {
+		if n < 32 {
+			acc, n = br.refill(acc, n)
+		}
+		if e := act.skip[acc>>(64-fastBits)]; e != 0 {
+			l := uint(e & 0xFF)
+			acc <<= l
+			n -= l
+			switch e >> 16 {
+			case skipCoef:
+				k += int(e>>8) & 0xFF
+				if k > 63 {
+					br.bad = true
+					return d.endBlock(br, acc, n, ac)
+				}
+				k++
+			case skipZRL:
+				k += 16
+			default:
+				return d.endBlock(br, acc, n, ac)
+			}
+			continue
+		}
+		var rs uint8
+		rs, acc, n = br.decodeSlowLocal(act, acc, n)
+		r, s := int(rs>>4), uint(rs&15)
+		if s == 0 {
+			if r != 15 {
+				break
+			}
+			k += 16
+			continue
+		}
+		k += r
+		if k > 63 {
+			br.bad = true
+			break
+		}
+		acc <<= s
+		n -= s
+		k++
+	}
+	return d.endBlock(br, acc, n, ac)
+}
+
+// endBlock stores the bit buffer back and returns decodeBlock's result.
+func (d *decoder) endBlock(br *bitReader, acc uint64, n uint, ac bool) bool {
 	br.acc, br.n = acc, n
 	return ac
 }

@@ -23,6 +23,21 @@ mock_provider "aws" {
       arn = "arn:aws:logs:eu-west-1:123456789012:log-group:/aws/lambda/imgpipe-test-processor"
     }
   }
+  mock_resource "aws_lambda_function" {
+    defaults = {
+      arn = "arn:aws:lambda:eu-west-1:123456789012:function:imgpipe-test-processor"
+    }
+  }
+  mock_resource "aws_iam_role" {
+    defaults = {
+      arn = "arn:aws:iam::123456789012:role/imgpipe-test-batch-operations"
+    }
+  }
+  mock_data "aws_partition" {
+    defaults = {
+      partition = "aws"
+    }
+  }
 }
 
 variables {
@@ -537,4 +552,205 @@ run "rejects_fractional_deleted_record_ttl" {
     deleted_record_ttl_days = 1.5
   }
   expect_failures = [var.deleted_record_ttl_days]
+}
+
+run "no_batch_operations_role_by_default" {
+  command = apply
+
+  assert {
+    condition     = length(aws_iam_role.batch_operations) == 0 && output.batch_operations_role_arn == null
+    error_message = "The Batch Operations role must be opt-in."
+  }
+  assert {
+    condition     = length([for s in data.aws_iam_policy_document.operator.statement : s if contains(["CreateBatchJobs", "PassBatchRole", "FollowBatchJobs", "WriteBatchManifests", "ReadBatchReports"], s.sid)]) == 0
+    error_message = "Without the role the operator policy grants nothing about batch jobs."
+  }
+}
+
+run "batch_operations_role_is_exactly_least_privilege" {
+  command = apply
+
+  variables {
+    create_batch_operations_role          = true
+    batch_operations_manifest_bucket_arns = ["arn:aws:s3:::imgpipe-test-inventory"]
+  }
+
+  assert {
+    condition     = aws_iam_role.batch_operations[0].name == "imgpipe-test-batch-operations" && output.batch_operations_role_arn == aws_iam_role.batch_operations[0].arn
+    error_message = "The role is named for the environment and output."
+  }
+  assert {
+    condition = [for s in data.aws_iam_policy_document.batch_operations_assume[0].statement : {
+      actions    = toset(s.actions)
+      principals = [for p in s.principals : { type = p.type, identifiers = toset(p.identifiers) }]
+      conditions = [for c in s.condition : { test = c.test, variable = c.variable, values = toset(c.values) }]
+      }] == [{
+      actions    = toset(["sts:AssumeRole"])
+      principals = [{ type = "Service", identifiers = toset(["batchoperations.s3.amazonaws.com"]) }]
+      conditions = [{ test = "StringEquals", variable = "aws:SourceAccount", values = toset(["123456789012"]) }]
+    }]
+    error_message = "Only S3 Batch Operations of this account may assume the role."
+  }
+  assert {
+    condition = {
+      for s in data.aws_iam_policy_document.batch_operations[0].statement : s.sid => {
+        effect    = s.effect
+        actions   = toset(s.actions)
+        resources = toset(s.resources)
+      }
+      } == {
+      InvokeProcessor = {
+        effect    = "Allow"
+        actions   = toset(["lambda:InvokeFunction"])
+        resources = toset(["arn:aws:lambda:eu-west-1:123456789012:function:imgpipe-test-processor"])
+      }
+      ReadManifests = {
+        effect  = "Allow"
+        actions = toset(["s3:GetObject", "s3:GetObjectVersion"])
+        resources = toset([
+          "arn:aws:s3:::imgpipe-test-images-123456789012/batch-operations/manifests/*",
+          "arn:aws:s3:::imgpipe-test-inventory/*",
+        ])
+      }
+      WriteReports = {
+        effect    = "Allow"
+        actions   = toset(["s3:PutObject"])
+        resources = toset(["arn:aws:s3:::imgpipe-test-images-123456789012/batch-operations/reports/*"])
+      }
+      LocateBuckets = {
+        effect    = "Allow"
+        actions   = toset(["s3:GetBucketLocation"])
+        resources = toset(["arn:aws:s3:::imgpipe-test-images-123456789012", "arn:aws:s3:::imgpipe-test-inventory"])
+      }
+    }
+    error_message = "The Batch Operations role must hold exactly these statements."
+  }
+}
+
+run "operator_policy_is_exactly_what_the_cli_needs" {
+  command = apply
+
+  variables {
+    create_batch_operations_role = true
+  }
+
+  assert {
+    condition = {
+      for s in data.aws_iam_policy_document.operator.statement : s.sid => {
+        effect    = s.effect
+        actions   = toset(s.actions)
+        resources = toset(s.resources)
+      }
+      } == {
+      ListImages = {
+        effect    = "Allow"
+        actions   = toset(["s3:ListBucket", "s3:ListBucketVersions"])
+        resources = toset(["arn:aws:s3:::imgpipe-test-images-123456789012"])
+      }
+      DeleteOrphanThumbnails = {
+        effect    = "Allow"
+        actions   = toset(["s3:DeleteObject"])
+        resources = toset(["arn:aws:s3:::imgpipe-test-images-123456789012/thumbnails/*"])
+      }
+      ReadRecords = {
+        effect  = "Allow"
+        actions = toset(["dynamodb:Query"])
+        resources = toset([
+          "arn:aws:dynamodb:eu-west-1:123456789012:table/imgpipe-test-metadata",
+          "arn:aws:dynamodb:eu-west-1:123456789012:table/imgpipe-test-metadata/index/StatusIndex",
+        ])
+      }
+      InvokeProcessor = {
+        effect    = "Allow"
+        actions   = toset(["lambda:InvokeFunction", "lambda:GetFunctionConfiguration"])
+        resources = toset(["arn:aws:lambda:eu-west-1:123456789012:function:imgpipe-test-processor"])
+      }
+      DrainDeadLetterQueue = {
+        effect    = "Allow"
+        actions   = toset(["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:ChangeMessageVisibility", "sqs:GetQueueAttributes"])
+        resources = toset(["arn:aws:sqs:eu-west-1:123456789012:imgpipe-test-processor-dlq"])
+      }
+      ReadAlarms = {
+        effect    = "Allow"
+        actions   = toset(["cloudwatch:DescribeAlarms"])
+        resources = toset(["arn:aws:cloudwatch:eu-west-1:123456789012:alarm:imgpipe-test-*"])
+      }
+      ReadQueueAge = {
+        effect    = "Allow"
+        actions   = toset(["cloudwatch:GetMetricStatistics"])
+        resources = toset(["*"])
+      }
+      WriteBatchManifests = {
+        effect    = "Allow"
+        actions   = toset(["s3:PutObject"])
+        resources = toset(["arn:aws:s3:::imgpipe-test-images-123456789012/batch-operations/manifests/*"])
+      }
+      ReadBatchReports = {
+        effect    = "Allow"
+        actions   = toset(["s3:GetObject"])
+        resources = toset(["arn:aws:s3:::imgpipe-test-images-123456789012/batch-operations/reports/*"])
+      }
+      CreateBatchJobs = {
+        effect    = "Allow"
+        actions   = toset(["s3:CreateJob"])
+        resources = toset(["*"])
+      }
+      FollowBatchJobs = {
+        effect    = "Allow"
+        actions   = toset(["s3:DescribeJob"])
+        resources = toset(["arn:aws:s3:eu-west-1:123456789012:job/*"])
+      }
+      PassBatchRole = {
+        effect    = "Allow"
+        actions   = toset(["iam:PassRole"])
+        resources = toset(["arn:aws:iam::123456789012:role/imgpipe-test-batch-operations"])
+      }
+    }
+    error_message = "The operator policy must hold exactly these statements."
+  }
+  assert {
+    condition = [for s in data.aws_iam_policy_document.operator.statement : [for c in s.condition : { test = c.test, variable = c.variable, values = toset(c.values) }] if s.sid == "PassBatchRole"] == [[
+      { test = "StringEquals", variable = "iam:PassedToService", values = toset(["batchoperations.s3.amazonaws.com"]) }
+    ]]
+    error_message = "The role may be passed to S3 Batch Operations only."
+  }
+  assert {
+    condition     = output.operator_policy_json == data.aws_iam_policy_document.operator.json
+    error_message = "The operator policy is an output."
+  }
+}
+
+run "data_key_for_batch_role_and_operator_only_through_services" {
+  command = apply
+
+  variables {
+    create_batch_operations_role = true
+    data_kms_key_arn             = "arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+  }
+
+  assert {
+    condition = [for s in data.aws_iam_policy_document.batch_operations[0].statement : {
+      actions = toset(s.actions), via = flatten([for c in s.condition : c.values])
+      } if s.sid == "UseDataKeyThroughS3"] == [{
+      actions = toset(["kms:Decrypt", "kms:GenerateDataKey"]), via = ["s3.eu-west-1.amazonaws.com"]
+    }]
+    error_message = "The Batch Operations role may use the data key through S3 only."
+  }
+  assert {
+    condition = [for s in data.aws_iam_policy_document.operator.statement : {
+      actions = toset(s.actions), via = toset(flatten([for c in s.condition : c.values]))
+      } if s.sid == "UseDataKeyThroughS3AndDynamoDB"] == [{
+      actions = toset(["kms:Decrypt", "kms:GenerateDataKey", "kms:DescribeKey"]), via = toset(["s3.eu-west-1.amazonaws.com", "dynamodb.eu-west-1.amazonaws.com"])
+    }]
+    error_message = "The operator may use the data key through S3 and DynamoDB only."
+  }
+}
+
+run "rejects_bad_manifest_bucket_arn" {
+  command = plan
+  variables {
+    create_batch_operations_role          = true
+    batch_operations_manifest_bucket_arns = ["imgpipe-test-inventory"]
+  }
+  expect_failures = [var.batch_operations_manifest_bucket_arns]
 }
