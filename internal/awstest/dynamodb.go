@@ -136,4 +136,3 @@ func (d *DynamoDB) Changes() []Change {
 	}
 	return out
 }
-

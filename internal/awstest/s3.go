@@ -285,4 +285,3 @@ func (f *S3) DeleteObject(ctx context.Context, in *s3.DeleteObjectInput, _ ...fu
 	}
 	return out, nil
 }
-
