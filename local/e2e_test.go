@@ -26,6 +26,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/imgpipe/imgpipe/internal/contract"
+	"github.com/imgpipe/imgpipe/internal/tfmodule"
 	"github.com/imgpipe/imgpipe/internal/verify"
 	"github.com/imgpipe/imgpipe/lambda/imaging"
 	"github.com/imgpipe/imgpipe/local/report"
@@ -51,8 +52,8 @@ func TestMain(m *testing.M) {
 		defer stop()
 		var err error
 		st, err = stack.Start(ctx, stack.Config{
-			Environment: "e2e",
-			FunctionEnv: map[string]string{contract.EnvMaxImagePixels: fmt.Sprint(maxPixels)},
+			Environment:      "e2e",
+			ProcessingInputs: map[string]any{"max_image_pixels": maxPixels},
 		})
 		if err != nil {
 			fmt.Fprintf(os.Stderr, "e2e: cannot start the local stack: %v\n", err)
@@ -315,6 +316,30 @@ func TestStackIsProvisionedAsTheModulesDeclare(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, tg.Table, fc.Environment.Variables[contract.EnvTableName])
 	assert.Equal(t, "e2e", fc.Environment.Variables[contract.EnvEnvironment])
+	assert.Equal(t, fmt.Sprint(maxPixels), fc.Environment.Variables[contract.EnvMaxImagePixels], "the input given to modules/processing")
+	assert.Equal(t, contract.SettingJPEGQuality.EnvDefault(), fc.Environment.Variables[contract.EnvJPEGQuality], "the module's default")
+
+	// Memory and timeout are the defaults of modules/processing's inputs.
+	mod, err := tfmodule.Load(filepath.Join("..", "modules", "processing"))
+	require.NoError(t, err)
+	for name, got := range map[string]*int32{"memory_size": fc.MemorySize, "timeout": fc.Timeout} {
+		def, ok := mod.Default(name)
+		require.True(t, ok, "%s has a default", name)
+		want, _ := def.AsBigFloat().Int64()
+		assert.EqualValues(t, want, aws.ToInt32(got), name)
+	}
+	assert.Equal(t, aws.ToInt32(fc.MemorySize), st.Function.MemorySizeMB)
+
+	life, err := st.S3.GetBucketLifecycleConfiguration(ctx, &s3.GetBucketLifecycleConfigurationInput{Bucket: aws.String(tg.Bucket)})
+	require.NoError(t, err)
+	ids := []string{}
+	for _, r := range life.Rules {
+		ids = append(ids, aws.ToString(r.ID))
+	}
+	assert.ElementsMatch(t, []string{"expire-noncurrent-versions", "abort-incomplete-multipart-uploads"}, ids)
+	pol, err := st.S3.GetBucketPolicy(ctx, &s3.GetBucketPolicyInput{Bucket: aws.String(tg.Bucket)})
+	require.NoError(t, err)
+	assert.Contains(t, aws.ToString(pol.Policy), "aws:SecureTransport")
 }
 
 // TestRunOnMixedFolder is `make run IMAGES=<folder>` without the process:

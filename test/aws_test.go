@@ -12,8 +12,6 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
-	"strconv"
-	"strings"
 	"testing"
 	"time"
 
@@ -60,16 +58,7 @@ func target(cfg aws.Config, bucket, table, uploads, thumbnails string, sizes []i
 }
 
 // defaultSizes are the thumbnail sizes a module deploys when none are given.
-func defaultSizes(t *testing.T) []int {
-	t.Helper()
-	var sizes []int
-	for _, s := range strings.Split(contract.DefaultThumbnailSizes, ",") {
-		n, err := strconv.Atoi(strings.TrimSpace(s))
-		require.NoError(t, err, "contract.DefaultThumbnailSizes")
-		sizes = append(sizes, n)
-	}
-	return sizes
-}
+func defaultSizes() []int { return contract.DefaultThumbnailSizes }
 
 // sample reads a committed sample image (samples/images, see its LICENSE.md).
 func sample(t *testing.T, name string) []byte {

@@ -31,7 +31,7 @@ func TestProcessingModule(t *testing.T) {
 		},
 	}, func(t *testing.T, ctx context.Context, d *deployment) {
 		tg := target(d.cfg, d.output(t, ctx, "bucket_name"), d.output(t, ctx, "table_name"),
-			d.output(t, ctx, "uploads_prefix"), d.output(t, ctx, "thumbnails_prefix"), defaultSizes(t))
+			d.output(t, ctx, "uploads_prefix"), d.output(t, ctx, "thumbnails_prefix"), defaultSizes())
 
 		waitForNotifications(t, ctx, tg, d.run)
 		outside := verify.MustUpload(t, ctx, tg, "elsewhere/it-"+d.run.ID+"/photo.jpg", sample(t, "yellow-rose.jpg"))

@@ -1,12 +1,32 @@
-// Package contract is the single source of truth for every name that the
-// Go Lambda, the local stack, the Terratest suites and the Terraform modules
-// must agree on: object prefixes, DynamoDB key and index names, record
-// status values, failure reasons, the metric namespace and metric names, and
-// the Lambda's environment-variable names and defaults.
+// Package contract is the single source of truth for every name and
+// setting that the Go Lambda, the local stack, the Terratest suites and the
+// Terraform modules must agree on: object prefixes, DynamoDB key and index
+// names, record status values, failure reasons, the metric namespace and
+// metric names, and the Lambda's settings (settings.go: environment
+// variables with their kinds, defaults and limits).
 //
-// The Terraform side is generated from these values (modules/contract) and a
-// test proves the two agree. Change a value here, run `make generate`, and
-// commit both.
+// The Terraform side is generated from these values (modules/contract, and
+// the setting inputs and function environment of modules/processing) and
+// a test proves the two agree. Change a value here, run `make generate`,
+// and commit both.
+//
+// # Adding a setting of the Lambda
+//
+//  1. Add its Env* constant below and a Setting in settings.go (and to
+//     Settings): kind, default, limits, and either Input (modules/processing
+//     gets an input variable of that name) or the HCL expression the module
+//     sets it to.
+//  2. Run `make generate`: modules/contract exposes the name and default;
+//     modules/processing gets the input variable (with its validation) and
+//     the line of the function's environment block.
+//  3. Read it in lambda/config (a field of Config and one line of Load;
+//     TestLoadReadsEverySetting fails until you do) and document it.
+//  4. For an Input setting, forward it from the root stack (terraform/).
+//
+// The local stack needs no change: it evaluates the environment block of
+// modules/processing. A setting that needs infrastructure (a queue, say)
+// also needs its resource in the module and a provisioning step in
+// local/stack (see its package doc).
 package contract
 
 import (
@@ -102,18 +122,6 @@ const (
 	// ("true"/"false", default false). Only S3-compatible endpoints without
 	// virtual-host DNS (the local stack) need it; Terraform never sets it.
 	EnvS3UsePathStyle = "S3_USE_PATH_STYLE"
-)
-
-// Defaults for the optional environment variables.
-const (
-	DefaultThumbnailSizes    = "256,1024"
-	DefaultJPEGQuality       = 82
-	DefaultMaxImageBytes     = 50 << 20   // 50 MiB
-	DefaultMaxImagePixels    = 50_000_000 // 50 MP
-	DefaultRecordConcurrency = 4
-	DefaultLogLevel          = "INFO"
-	// DefaultDeletedRecordTTLDays keeps DELETED records forever.
-	DefaultDeletedRecordTTLDays = 0
 )
 
 // ThumbnailKey is the deterministic key of the thumbnail of size px for the

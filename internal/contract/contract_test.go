@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 func TestThumbnailKey(t *testing.T) {
@@ -53,4 +54,62 @@ func TestUploadKeyOfThumbnail(t *testing.T) {
 		_, _, ok := UploadKeyOfThumbnail(ThumbnailsPrefix, UploadsPrefix, bad)
 		assert.False(t, ok, bad)
 	}
+}
+
+// TestSettingsAreConsistent checks every declared setting: unique names,
+// a default of its kind that its own limits accept, and exactly one way
+// for Terraform to set it.
+func TestSettingsAreConsistent(t *testing.T) {
+	names, envs := map[string]bool{}, map[string]bool{}
+	for _, s := range Settings {
+		t.Run(s.Name, func(t *testing.T) {
+			assert.False(t, names[s.Name], "name used twice")
+			assert.False(t, envs[s.Env], "environment variable used twice")
+			names[s.Name], envs[s.Env] = true, true
+			assert.Regexp(t, `^[a-z][a-z0-9_]*$`, s.Name)
+			assert.Regexp(t, `^[A-Z][A-Z0-9_]*$`, s.Env)
+			assert.False(t, s.Input && s.HCL != "", "an Input setting gets its value from its input variable, not from HCL")
+			if s.Input {
+				assert.NotEmpty(t, s.Description, "an input variable needs a description")
+			}
+			if s.Required {
+				assert.Nil(t, s.Default, "a required setting has no default")
+				return
+			}
+			switch s.Kind {
+			case KindString:
+				assert.IsType(t, "", s.Default)
+			case KindInt:
+				d, ok := s.Default.(int)
+				require.True(t, ok, "default %#v is no int", s.Default)
+				assert.True(t, s.Range.Contains(int64(d)), "default %d outside %v", d, s.Range)
+				assert.LessOrEqual(t, s.Range.Min, s.Range.Max)
+			case KindIntList:
+				d, ok := s.Default.([]int)
+				require.True(t, ok, "default %#v is no []int", s.Default)
+				assert.True(t, s.Count.Contains(int64(len(d))), "%d defaults, allowed %v", len(d), s.Count)
+				seen := map[int]bool{}
+				for _, n := range d {
+					assert.True(t, s.Range.Contains(int64(n)), "default %d outside %v", n, s.Range)
+					assert.False(t, seen[n], "default %d twice", n)
+					seen[n] = true
+				}
+			case KindEnum:
+				assert.Contains(t, s.Values, s.Default)
+			case KindBool:
+				assert.IsType(t, false, s.Default)
+			default:
+				t.Errorf("unknown kind %q", s.Kind)
+			}
+		})
+	}
+}
+
+func TestAccepted(t *testing.T) {
+	assert.Equal(t, "an integer from 1 to 100", SettingJPEGQuality.Accepted())
+	assert.Equal(t, "DEBUG, INFO, WARN or ERROR (case-insensitive)", SettingLogLevel.Accepted())
+	assert.Equal(t, `a comma-separated list of 1 to 8 distinct integers from 16 to 4096, e.g. "256,1024"`, SettingThumbnailSizes.Accepted())
+	assert.Equal(t, "256,1024", SettingThumbnailSizes.EnvDefault())
+	assert.Equal(t, "false", SettingS3UsePathStyle.EnvDefault())
+	assert.Empty(t, SettingTableName.EnvDefault())
 }

@@ -16,19 +16,6 @@ import (
 	"github.com/imgpipe/imgpipe/internal/contract"
 )
 
-// Bounds of the validated values.
-const (
-	MinThumbnailSize  = 16
-	MaxThumbnailSize  = 4096
-	MinJPEGQuality    = 1
-	MaxJPEGQuality    = 100
-	MinConcurrency    = 1
-	MaxConcurrency    = 64
-	maxThumbnailSizes = 8
-	// MaxDeletedRecordTTLDays bounds DELETED_RECORD_TTL_DAYS (ten years).
-	MaxDeletedRecordTTLDays = 3650
-)
-
 // Config is the validated configuration of the processor.
 type Config struct {
 	TableName         string
@@ -51,25 +38,25 @@ type Config struct {
 // LookupFunc reads one environment variable, like os.LookupEnv.
 type LookupFunc func(name string) (string, bool)
 
-// Load reads and validates every variable. All problems are reported at
-// once, each naming the variable, the bad value and the accepted values.
+// Load reads and validates every variable of contract.Settings. All
+// problems are reported at once, each naming the variable, the bad value
+// and the accepted values.
 func Load(lookup LookupFunc) (Config, error) {
 	r := reader{lookup: lookup}
 	c := Config{
-		TableName:         r.required(contract.EnvTableName),
-		Environment:       r.required(contract.EnvEnvironment),
-		UploadsPrefix:     r.prefix(contract.EnvUploadsPrefix, contract.UploadsPrefix),
-		ThumbnailsPrefix:  r.prefix(contract.EnvThumbnailsPrefix, contract.ThumbnailsPrefix),
-		ThumbnailSizes:    r.sizes(contract.EnvThumbnailSizes, contract.DefaultThumbnailSizes),
-		JPEGQuality:       int(r.intRange(contract.EnvJPEGQuality, contract.DefaultJPEGQuality, MinJPEGQuality, MaxJPEGQuality)),
-		MaxImageBytes:     r.intRange(contract.EnvMaxImageBytes, contract.DefaultMaxImageBytes, 1, 1<<40),
-		MaxImagePixels:    r.intRange(contract.EnvMaxImagePixels, contract.DefaultMaxImagePixels, 1, 1<<40),
-		MetricNamespace:   r.namespace(contract.EnvMetricNamespace, contract.DefaultMetricNamespace),
-		RecordConcurrency: int(r.intRange(contract.EnvRecordConcurrency, contract.DefaultRecordConcurrency, MinConcurrency, MaxConcurrency)),
-		LogLevel:          r.level(contract.EnvLogLevel, contract.DefaultLogLevel),
-		S3UsePathStyle:    r.boolean(contract.EnvS3UsePathStyle, false),
-		DeletedRecordTTL: time.Duration(r.intRange(contract.EnvDeletedRecordTTLDays, contract.DefaultDeletedRecordTTLDays,
-			0, MaxDeletedRecordTTLDays)) * 24 * time.Hour,
+		TableName:         r.required(contract.SettingTableName),
+		Environment:       r.required(contract.SettingEnvironment),
+		UploadsPrefix:     r.prefix(contract.SettingUploadsPrefix),
+		ThumbnailsPrefix:  r.prefix(contract.SettingThumbnailsPrefix),
+		ThumbnailSizes:    r.sizes(contract.SettingThumbnailSizes),
+		JPEGQuality:       int(r.integer(contract.SettingJPEGQuality)),
+		MaxImageBytes:     r.integer(contract.SettingMaxImageBytes),
+		MaxImagePixels:    r.integer(contract.SettingMaxImagePixels),
+		MetricNamespace:   r.namespace(contract.SettingMetricNamespace),
+		RecordConcurrency: int(r.integer(contract.SettingRecordConcurrency)),
+		LogLevel:          r.level(contract.SettingLogLevel),
+		S3UsePathStyle:    r.boolean(contract.SettingS3UsePathStyle),
+		DeletedRecordTTL:  time.Duration(r.integer(contract.SettingDeletedRecordTTLDays)) * 24 * time.Hour,
 	}
 	if c.UploadsPrefix != "" && c.ThumbnailsPrefix != "" &&
 		(strings.HasPrefix(c.ThumbnailsPrefix, c.UploadsPrefix) || strings.HasPrefix(c.UploadsPrefix, c.ThumbnailsPrefix)) {
@@ -98,103 +85,109 @@ func (r *reader) get(name string) (string, bool) {
 	return v, ok && v != ""
 }
 
-func (r *reader) required(name string) string {
-	v, ok := r.get(name)
+func (r *reader) required(s contract.Setting) string {
+	v, ok := r.get(s.Env)
 	if !ok {
-		r.errs = append(r.errs, fmt.Errorf("%s is required and not set", name))
+		r.errs = append(r.errs, fmt.Errorf("%s is required and not set", s.Env))
 	}
 	return v
 }
 
-func (r *reader) prefix(name, def string) string {
-	v, ok := r.get(name)
+// value returns the setting's value, or its default as the environment
+// spells it when unset.
+func (r *reader) value(s contract.Setting) string {
+	if v, ok := r.get(s.Env); ok {
+		return v
+	}
+	return s.EnvDefault()
+}
+
+func (r *reader) prefix(s contract.Setting) string {
+	v, ok := r.get(s.Env)
 	if !ok {
-		return def
+		return s.EnvDefault()
 	}
 	if !strings.HasSuffix(v, "/") || strings.HasPrefix(v, "/") || strings.Contains(v, "//") {
-		r.fail(name, v, `a key prefix such as "`+def+`": not starting with "/", ending with "/", no empty path segment`)
+		r.fail(s.Env, v, `a key prefix such as "`+s.EnvDefault()+`": not starting with "/", ending with "/", no empty path segment`)
 	}
 	return v
 }
 
-func (r *reader) intRange(name string, def, lo, hi int64) int64 {
-	v, ok := r.get(name)
-	if !ok {
-		return def
-	}
+// integer reads a KindInt setting.
+func (r *reader) integer(s contract.Setting) int64 {
+	v := r.value(s)
 	n, err := strconv.ParseInt(v, 10, 64)
-	if err != nil || n < lo || n > hi {
-		r.fail(name, v, fmt.Sprintf("an integer from %d to %d", lo, hi))
-		return def
+	if err != nil || !s.Range.Contains(n) {
+		r.fail(s.Env, v, s.Accepted())
+		return int64(s.Default.(int))
 	}
 	return n
 }
 
-// ParseSizes parses a comma-separated list of thumbnail sizes (longest edge,
-// pixels): each an integer within [MinThumbnailSize, MaxThumbnailSize]. The
-// result is deduplicated and sorted ascending.
-func ParseSizes(s string) ([]int, error) {
+// ParseSizes parses a list of thumbnail sizes (longest edge, pixels) as
+// THUMBNAIL_SIZES spells it: comma-separated integers, each within
+// contract.SettingThumbnailSizes.Range, at most Count.Max distinct ones.
+// The result is deduplicated and sorted ascending.
+func ParseSizes(v string) ([]int, error) {
+	lim := contract.SettingThumbnailSizes
 	var sizes []int
-	for part := range strings.SplitSeq(s, ",") {
+	for part := range strings.SplitSeq(v, ",") {
 		part = strings.TrimSpace(part)
 		n, err := strconv.Atoi(part)
-		if err != nil || n < MinThumbnailSize || n > MaxThumbnailSize {
-			return nil, fmt.Errorf("size %q is not an integer from %d to %d", part, MinThumbnailSize, MaxThumbnailSize)
+		if err != nil || !lim.Range.Contains(int64(n)) {
+			return nil, fmt.Errorf("size %q is not an integer from %d to %d", part, lim.Range.Min, lim.Range.Max)
 		}
 		sizes = append(sizes, n)
 	}
 	slices.Sort(sizes)
 	sizes = slices.Compact(sizes)
-	if len(sizes) > maxThumbnailSizes {
-		return nil, fmt.Errorf("%d distinct sizes, at most %d allowed", len(sizes), maxThumbnailSizes)
+	switch n := int64(len(sizes)); {
+	case n > lim.Count.Max:
+		return nil, fmt.Errorf("%d distinct sizes, at most %d allowed", n, lim.Count.Max)
+	case n < lim.Count.Min:
+		return nil, fmt.Errorf("%d distinct sizes, at least %d needed", n, lim.Count.Min)
 	}
 	return sizes, nil
 }
 
-func (r *reader) sizes(name, def string) []int {
-	v, ok := r.get(name)
-	if !ok {
-		v = def
-	}
+func (r *reader) sizes(s contract.Setting) []int {
+	v := r.value(s)
 	sizes, err := ParseSizes(v)
 	if err != nil {
-		r.fail(name, v, fmt.Sprintf("a comma-separated list of 1 to %d integers from %d to %d, e.g. %q (%v)",
-			maxThumbnailSizes, MinThumbnailSize, MaxThumbnailSize, contract.DefaultThumbnailSizes, err))
+		r.fail(s.Env, v, fmt.Sprintf("%s (%v)", s.Accepted(), err))
 	}
 	return sizes
 }
 
-func (r *reader) namespace(name, def string) string {
-	v, ok := r.get(name)
+func (r *reader) namespace(s contract.Setting) string {
+	v, ok := r.get(s.Env)
 	if !ok {
-		return def
+		return s.EnvDefault()
 	}
 	if len(v) > 255 || strings.HasPrefix(v, "AWS/") || strings.ContainsFunc(v, func(c rune) bool {
 		return c < 0x20 || c > 0x7e || c == ':'
 	}) {
-		r.fail(name, v, `a CloudWatch namespace: 1 to 255 printable ASCII characters, no ":", not starting with "AWS/"`)
+		r.fail(s.Env, v, `a CloudWatch namespace: 1 to 255 printable ASCII characters, no ":", not starting with "AWS/"`)
 	}
 	return v
 }
 
-var levels = map[string]slog.Level{"DEBUG": slog.LevelDebug, "INFO": slog.LevelInfo, "WARN": slog.LevelWarn, "ERROR": slog.LevelError}
-
-func (r *reader) level(name, def string) slog.Level {
-	v, ok := r.get(name)
-	if !ok {
-		v = def
-	}
-	l, found := levels[strings.ToUpper(v)]
-	if !found {
-		r.fail(name, v, "DEBUG, INFO, WARN or ERROR (case-insensitive)")
+// level reads the KindEnum LOG_LEVEL: one of contract.LogLevels, which are
+// slog's level names.
+func (r *reader) level(s contract.Setting) slog.Level {
+	v := r.value(s)
+	var l slog.Level
+	if !slices.Contains(s.Values, strings.ToUpper(v)) || l.UnmarshalText([]byte(strings.ToUpper(v))) != nil {
+		r.fail(s.Env, v, s.Accepted())
+		_ = l.UnmarshalText([]byte(s.EnvDefault()))
 	}
 	return l
 }
 
-func (r *reader) boolean(name string, def bool) bool {
-	v, ok := r.get(name)
+func (r *reader) boolean(s contract.Setting) bool {
+	v, ok := r.get(s.Env)
 	if !ok {
-		return def
+		return s.Default.(bool)
 	}
 	switch strings.ToLower(v) {
 	case "true":
@@ -202,6 +195,6 @@ func (r *reader) boolean(name string, def bool) bool {
 	case "false":
 		return false
 	}
-	r.fail(name, v, "true or false")
-	return def
+	r.fail(s.Env, v, s.Accepted())
+	return s.Default.(bool)
 }

@@ -2,6 +2,7 @@ package config
 
 import (
 	"log/slog"
+	"strings"
 	"testing"
 	"time"
 
@@ -143,5 +144,47 @@ func TestParseSizes(t *testing.T) {
 			require.NoError(t, err)
 			assert.Equal(t, tc.want, got)
 		})
+	}
+}
+
+// TestLoadReadsEverySetting: a Setting declared in internal/contract but
+// not read by Load (or read under another name) fails here.
+func TestLoadReadsEverySetting(t *testing.T) {
+	read := map[string]bool{}
+	_, err := Load(func(name string) (string, bool) {
+		read[name] = true
+		return "", false
+	})
+	require.Error(t, err, "the required settings are unset")
+	want := map[string]bool{}
+	for _, s := range contract.Settings {
+		want[s.Env] = true
+	}
+	assert.Equal(t, want, read)
+}
+
+// TestDefaultsAreValid: every default of contract.Settings passes Load's
+// own validation, as if it had been set explicitly.
+func TestDefaultsAreValid(t *testing.T) {
+	explicit := base(nil)
+	for _, s := range contract.Settings {
+		if !s.Required {
+			explicit[s.Env] = s.EnvDefault()
+		}
+	}
+	c, err := Load(env(explicit))
+	require.NoError(t, err)
+	d, err := Load(env(base(nil)))
+	require.NoError(t, err)
+	assert.Equal(t, d, c, "defaults spelled out give the same configuration")
+}
+
+func TestEveryLogLevelIsAccepted(t *testing.T) {
+	for _, name := range contract.LogLevels {
+		for _, spelled := range []string{name, strings.ToLower(name)} {
+			c, err := Load(env(base(map[string]string{contract.EnvLogLevel: spelled})))
+			require.NoError(t, err, spelled)
+			assert.Equal(t, name, c.LogLevel.String())
+		}
 	}
 }

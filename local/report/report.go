@@ -34,7 +34,20 @@ type Report struct {
 	Failed        int       `json:"failed"`
 	Missing       []string  `json:"missing"`       // keys with no record within the timeout
 	DroppedEvents int64     `json:"droppedEvents"` // async events kumo reported dropping
+	Function      *Function `json:"function"`      // the function as provisioned; null when unknown
 	Entries       []Entry   `json:"entries"`
+}
+
+// Function is the function's configuration as the local stack
+// provisioned it from modules/processing (and the local AWS reports it).
+type Function struct {
+	Name           string            `json:"name"`
+	Runtime        string            `json:"runtime"`
+	Architectures  []string          `json:"architectures"`
+	Handler        string            `json:"handler"`
+	MemorySizeMB   int32             `json:"memorySizeMB"`
+	TimeoutSeconds int32             `json:"timeoutSeconds"`
+	Environment    map[string]string `json:"environment"`
 }
 
 // Entry is one input.
@@ -66,13 +79,14 @@ type Meta struct {
 	Bucket, Table, ImagesDir string
 	DroppedEvents            int64
 	IdleTimeout              time.Duration
+	Function                 *Function
 }
 
 // Build assembles the report and lays out the files it references (paths
 // mirror the S3 keys under the output dir).
 func Build(results []runner.Result, m Meta) Report {
 	rep := Report{GeneratedAt: time.Now().UTC(), Bucket: m.Bucket, Table: m.Table, ImagesDir: m.ImagesDir,
-		Inputs: len(results), DroppedEvents: m.DroppedEvents, Missing: []string{}}
+		Inputs: len(results), DroppedEvents: m.DroppedEvents, Function: m.Function, Missing: []string{}}
 	for _, r := range results {
 		e := Entry{File: r.Name, Key: r.Key, BytesIn: r.Size, Original: r.Key,
 			VersionID: r.Object.VersionID, ETag: metadata.NormalizeETag(r.Object.ETag), rec: r.Record}

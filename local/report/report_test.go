@@ -50,7 +50,9 @@ func results(t *testing.T) []runner.Result {
 
 func TestWriteProducesSheetReportAndFiles(t *testing.T) {
 	rs := results(t)
-	rep := Build(rs, Meta{Bucket: "b", Table: "t", ImagesDir: "imgs", IdleTimeout: time.Minute})
+	fn := &Function{Name: "f", Runtime: "provided.al2023", Architectures: []string{"arm64"}, Handler: "bootstrap",
+		MemorySizeMB: 1024, TimeoutSeconds: 60, Environment: map[string]string{contract.EnvJPEGQuality: "82"}}
+	rep := Build(rs, Meta{Bucket: "b", Table: "t", ImagesDir: "imgs", IdleTimeout: time.Minute, Function: fn})
 	assert.Equal(t, 1, rep.Processed)
 	assert.Equal(t, 1, rep.Failed)
 	assert.Equal(t, []string{contract.UploadsPrefix + "lost.jpg"}, rep.Missing)
@@ -63,6 +65,9 @@ func TestWriteProducesSheetReportAndFiles(t *testing.T) {
 	require.NoError(t, err)
 	require.NoError(t, json.Unmarshal(js, &got))
 	require.Len(t, got.Entries, 3)
+	assert.Equal(t, fn, got.Function, "report.json records the function's settings")
+	assert.Contains(t, string(js), `"memorySizeMB": 1024`)
+	assert.Contains(t, string(js), `"timeoutSeconds": 60`)
 	assert.Equal(t, string(contract.ReasonUnsupportedFormat), got.Entries[1].Record["failureReason"], "the item under its attribute names")
 	assert.Equal(t, contract.StatusProcessed, got.Entries[0].Record[contract.StatusIndexHashKey])
 	assert.Nil(t, got.Entries[2].Record)

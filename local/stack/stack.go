@@ -1,15 +1,65 @@
 // Package stack runs the imgpipe pipeline on a local AWS: kumo in-process,
 // exposed on 127.0.0.1:4566, provisioned with the AWS SDK as the Terraform
 // modules declare it, with the real Lambda handler (`bootstrap`) built for
-// the host and run as the function's runtime through the Lambda Runtime API.
+// the host, packed by lambda/pack like the deployment zip, and run as the
+// function's runtime through the Lambda Runtime API.
 //
-// kumo quirks are handled here and only here (docs/local.md lists them): the S3→Lambda base URL is fixed to localhost:4566, so the
-// in-process server is put behind a reverse proxy on that port; kumo does
-// not pass the function's environment to the runtime, so the stack passes
-// it; asynchronous events sent before a handler polls are dropped, so Start
+// # One declaration of every setting
+//
+// The stack restates nothing the modules declare. declare (declared.go)
+// evaluates modules/storage and modules/processing with internal/tfmodule,
+// as terraform/ composes them (name_prefix and environment for both, the
+// bucket and table outputs of storage as inputs of processing), and turns
+// the evaluated resources into the API inputs it sends. Where each value
+// comes from, and why:
+//
+//   - Settings only the infrastructure has (the function's memory_size and
+//     timeout, the lifecycle days, deletion protection): the defaults of the
+//     modules' input variables, in HCL. Terraform is their only consumer, so
+//     the HCL is their one declaration; a Go copy would be a second.
+//   - Structure the modules spell out (runtime, handler, architectures, the
+//     lifecycle rules, the TLS-only bucket policy, the notification id and
+//     events, the invoke permission, the table's keys and index): the
+//     modules' resource blocks, evaluated. The bucket policy and the role's
+//     trust policy are aws_iam_policy_document data sources, rendered here
+//     as the provider would (policy.go).
+//   - The Lambda's settings (THUMBNAIL_SIZES, JPEG_QUALITY, ...): declared
+//     once in internal/contract, because the Lambda needs them compiled in;
+//     the module's inputs, validations and environment block are generated
+//     from there, and the stack evaluates that environment block like the
+//     rest, so it sets exactly what Terraform sets.
+//
+// A change to a module default therefore reaches `make run` with no other
+// edit (TestDeclarationFollowsModuleDefaults proves it on a copy), and a
+// block the stack cannot translate (a lifecycle transition, TTL) is an
+// error naming it, never silently dropped.
+//
+// # Adding to it
+//
+//   - A new setting of the Lambda: see internal/contract ("Adding a setting
+//     of the Lambda"); nothing changes here. Config.ProcessingInputs sets
+//     any input of modules/processing for a run (the e2e suite lowers
+//     max_image_pixels that way).
+//   - A new resource (a queue, say): declare it in the module; add its
+//     address and its API input to declaration, fill it in declareStorage or
+//     declareProcessing from the evaluated block (reader keeps the first
+//     error), and add a step to provisionStorage or provisionFunction.
+//     Values only AWS knows (ARNs) go in tfmodule.Options.Known, as the
+//     bucket's and table's do; one only the local AWS can tell (a queue's
+//     URL) means creating that resource first and evaluating the module
+//     again with it known, as declare does for the bucket and table.
+//
+// # kumo
+//
+// kumo quirks are handled here and only here (docs/local.md lists them):
+// the S3→Lambda base URL is fixed to localhost:4566, so the in-process
+// server is put behind a reverse proxy on that port; kumo does not pass the
+// function's environment to the runtime, so the stack passes it;
+// asynchronous events sent before a handler polls are dropped, so Start
 // returns only once a synchronous Invoke has round-tripped; and dropped
 // events are counted from kumo's own log so they are reported, not waited
-// for.
+// for. What kumo does not implement is not provisioned (see
+// provisionStorage and provisionFunction).
 package stack
 
 import (
@@ -36,9 +86,11 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"github.com/sivchari/kumo"
 
 	"github.com/imgpipe/imgpipe/internal/contract"
+	"github.com/imgpipe/imgpipe/lambda/pack"
 )
 
 // Defaults of Config.
@@ -55,15 +107,33 @@ const (
 
 // Config configures a local stack. The zero value is usable.
 type Config struct {
-	Addr           string            // listen address; DefaultAddr
-	Region         string            // DefaultRegion
-	NamePrefix     string            // DefaultNamePrefix
-	Environment    string            // DefaultEnvironment; the ENVIRONMENT of the function
-	HandlerPackage string            // Go package built as bootstrap, relative to the module root
-	FunctionEnv    map[string]string // function environment overrides (e.g. MAX_IMAGE_PIXELS)
-	LogDir         string            // handler.log and kumo.log; default: the work dir
-	ReadyTimeout   time.Duration     // build excluded; DefaultReadyTimeout
-	Logger         *slog.Logger      // the harness's own progress; default: discard
+	Addr           string // listen address; DefaultAddr
+	Region         string // DefaultRegion
+	NamePrefix     string // DefaultNamePrefix
+	Environment    string // DefaultEnvironment; the ENVIRONMENT of the function
+	HandlerPackage string // Go package built as bootstrap, relative to the module root
+	// ModulesDir holds the Terraform modules provisioned (storage and
+	// processing); default: modules/ of the Go module root.
+	ModulesDir string
+	// ProcessingInputs are inputs of modules/processing, as a root stack
+	// would set them (e.g. "max_image_pixels": 1000000); the rest take the
+	// module's defaults. They are checked by the module's validations.
+	ProcessingInputs map[string]any
+	LogDir           string        // handler.log and kumo.log; default: the work dir
+	ReadyTimeout     time.Duration // build excluded; DefaultReadyTimeout
+	Logger           *slog.Logger  // the harness's own progress; default: discard
+}
+
+// FunctionSettings are the settings of the provisioned function, as the
+// local AWS reports them back.
+type FunctionSettings struct {
+	Name          string
+	Runtime       string
+	Architectures []string
+	Handler       string
+	MemorySizeMB  int32
+	TimeoutSec    int32
+	Environment   map[string]string
 }
 
 // Stack is a running local stack. Close it.
@@ -74,7 +144,8 @@ type Stack struct {
 	S3        *s3.Client
 	DynamoDB  *dynamodb.Client
 	Lambda    *lambda.Client
-	Env       map[string]string // the function's configured environment
+	Function  FunctionSettings
+	Env       map[string]string // the function's configured environment (Function.Environment)
 	LogDir    string
 	BuildTime time.Duration
 
@@ -95,7 +166,6 @@ func Start(ctx context.Context, cfg Config) (_ *Stack, err error) {
 	cfg = withDefaults(cfg)
 	lg := cfg.Logger
 	s := &Stack{
-		Names:    NamesFor(cfg.NamePrefix, cfg.Environment),
 		Endpoint: "http://" + cfg.Addr,
 		Region:   cfg.Region,
 	}
@@ -136,34 +206,53 @@ func Start(ctx context.Context, cfg Config) (_ *Stack, err error) {
 	}
 	s.BuildTime = time.Since(start)
 
+	if cfg.ModulesDir == "" {
+		cfg.ModulesDir = filepath.Join(root, "modules")
+	}
+	pkgPath := filepath.Join(s.workDir, "processor.zip")
+	pkg, err := pack.ZipFiles(pkgPath, 0o755, bin)
+	if err != nil {
+		ln.Close()
+		return nil, err
+	}
+
 	if err = s.startKumo(ln); err != nil {
 		return nil, err
 	}
 	s.S3, s.DynamoDB, s.Lambda = clientsFor(s.Endpoint, s.Region)
-	iamc := iam.NewFromConfig(awsConfig(s.Endpoint, s.Region))
+	awsCfg := awsConfig(s.Endpoint, s.Region)
+	id, err := sts.NewFromConfig(awsCfg).GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
+	if err != nil {
+		return nil, fmt.Errorf("ask the local AWS for its account: %w", err)
+	}
+
+	lg.Info("evaluating the Terraform modules", "dir", cfg.ModulesDir)
+	d, err := declare(cfg.ModulesDir, environment{
+		NamePrefix: cfg.NamePrefix, Environment: cfg.Environment,
+		Account: aws.ToString(id.Account), Region: s.Region,
+		ProcessingInputs: cfg.ProcessingInputs, PackagePath: pkgPath,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("read what the modules declare: %w", err)
+	}
+	s.Names = d.Names
 
 	lg.Info("provisioning", "bucket", s.Names.Bucket, "table", s.Names.Table, "function", s.Names.Function)
-	c := clients{s3: s.S3, ddb: s.DynamoDB, lambda: s.Lambda, iam: iamc}
-	if err = provisionStorage(ctx, c, s.Names); err != nil {
+	c := clients{s3: s.S3, ddb: s.DynamoDB, lambda: s.Lambda, iam: iam.NewFromConfig(awsCfg)}
+	if err = provisionStorage(ctx, c, d); err != nil {
 		return nil, err
 	}
-	if _, err = provisionFunction(ctx, c, s.Names, bin, functionEnv(cfg.Environment, s.Names.Table, cfg.FunctionEnv)); err != nil {
+	if _, err = provisionFunction(ctx, c, d, pkg); err != nil {
 		return nil, err
 	}
 	// kumo does not hand the function's environment to its runtime: read
-	// it back from the function, as Lambda would, and pass it ourselves.
-	fc, err := s.Lambda.GetFunctionConfiguration(ctx, &lambda.GetFunctionConfigurationInput{FunctionName: aws.String(s.Names.Function)})
-	if err != nil {
-		return nil, fmt.Errorf("read back function %s: %w", s.Names.Function, err)
+	// the function back, as Lambda would, and pass it ourselves.
+	if s.Function, err = s.readFunction(ctx); err != nil {
+		return nil, err
 	}
-	s.Env = map[string]string{}
-	if fc.Environment != nil {
-		for k, v := range fc.Environment.Variables {
-			s.Env[k] = v
-		}
-	}
+	s.Env = s.Function.Environment
 
-	s.handler, err = startProcess(ctx, bin, s.runtimeEnv(cfg.Addr, fc.MemorySize), filepath.Join(s.LogDir, "handler.log"))
+	s.handler, err = startProcess(ctx, bin, s.runtimeEnv(cfg.Addr), filepath.Join(s.LogDir, "handler.log"))
 	if err != nil {
 		return nil, err
 	}
@@ -235,23 +324,47 @@ func (s *Stack) startKumo(ln net.Listener) error {
 	return nil
 }
 
+// readFunction reads the function's settings back from the local AWS.
+func (s *Stack) readFunction(ctx context.Context) (FunctionSettings, error) {
+	fc, err := s.Lambda.GetFunctionConfiguration(ctx, &lambda.GetFunctionConfigurationInput{FunctionName: aws.String(s.Names.Function)})
+	if err != nil {
+		return FunctionSettings{}, fmt.Errorf("read back function %s: %w", s.Names.Function, err)
+	}
+	f := FunctionSettings{
+		Name:         aws.ToString(fc.FunctionName),
+		Runtime:      string(fc.Runtime),
+		Handler:      aws.ToString(fc.Handler),
+		MemorySizeMB: aws.ToInt32(fc.MemorySize),
+		TimeoutSec:   aws.ToInt32(fc.Timeout),
+		Environment:  map[string]string{},
+	}
+	for _, a := range fc.Architectures {
+		f.Architectures = append(f.Architectures, string(a))
+	}
+	if fc.Environment != nil {
+		for k, v := range fc.Environment.Variables {
+			f.Environment[k] = v
+		}
+	}
+	if f.MemorySizeMB <= 0 {
+		return f, fmt.Errorf("function %s: the local AWS reports no memory size", s.Names.Function)
+	}
+	return f, nil
+}
+
 // runtimeEnv is what the Lambda sandbox gives the handler: the function's
 // configured environment, the runtime variables, and credentials and
 // endpoint of the local AWS.
-func (s *Stack) runtimeEnv(addr string, memory *int32) map[string]string {
+func (s *Stack) runtimeEnv(addr string) map[string]string {
 	env := map[string]string{}
 	for k, v := range s.Env {
 		env[k] = v
-	}
-	mem := functionMemoryMB
-	if memory != nil {
-		mem = int(*memory)
 	}
 	for k, v := range map[string]string{
 		"AWS_LAMBDA_RUNTIME_API":          addr + "/_runtime/" + s.Names.Function,
 		"AWS_LAMBDA_FUNCTION_NAME":        s.Names.Function,
 		"AWS_LAMBDA_FUNCTION_VERSION":     "$LATEST",
-		"AWS_LAMBDA_FUNCTION_MEMORY_SIZE": strconv.Itoa(mem),
+		"AWS_LAMBDA_FUNCTION_MEMORY_SIZE": strconv.Itoa(int(s.Function.MemorySizeMB)),
 		"AWS_LAMBDA_LOG_GROUP_NAME":       "/aws/lambda/" + s.Names.Function,
 		"AWS_LAMBDA_LOG_STREAM_NAME":      "local",
 		"AWS_REGION":                      s.Region,
@@ -354,6 +467,7 @@ func (s *Stack) Close() {
 			_ = os.RemoveAll(s.workDir)
 		} else if s.workDir != "" {
 			_ = os.Remove(filepath.Join(s.workDir, "bootstrap"))
+			_ = os.Remove(filepath.Join(s.workDir, "processor.zip"))
 		}
 	})
 }

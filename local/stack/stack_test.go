@@ -1,12 +1,16 @@
 package stack
 
 import (
-	"fmt"
+	"encoding/json"
 	"net"
 	"os"
+	"path/filepath"
+	"runtime"
 	"strconv"
+	"strings"
 	"testing"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -26,25 +30,152 @@ func TestListenNamesTheProcessHoldingThePort(t *testing.T) {
 	}
 }
 
-func TestFunctionEnvUsesContractNamesAndOverrides(t *testing.T) {
-	env := functionEnv("e2e", "tbl", map[string]string{contract.EnvMaxImagePixels: "1000"})
-	assert.Equal(t, "tbl", env[contract.EnvTableName])
-	assert.Equal(t, "e2e", env[contract.EnvEnvironment])
-	assert.Equal(t, contract.UploadsPrefix, env[contract.EnvUploadsPrefix])
-	assert.Equal(t, contract.ThumbnailsPrefix, env[contract.EnvThumbnailsPrefix])
-	assert.Equal(t, contract.DefaultThumbnailSizes, env[contract.EnvThumbnailSizes])
-	assert.Equal(t, "1000", env[contract.EnvMaxImagePixels])
-	assert.Equal(t, fmt.Sprint(contract.DefaultMaxImageBytes), env[contract.EnvMaxImageBytes])
-	_, pathStyle := env[contract.EnvS3UsePathStyle]
-	assert.False(t, pathStyle, "path style is a local runtime setting, not part of the function's configuration")
+// modulesDir is the repository's modules/.
+func modulesDir(t *testing.T) string {
+	t.Helper()
+	_, file, _, ok := runtime.Caller(0)
+	require.True(t, ok)
+	return filepath.Join(filepath.Dir(file), "..", "..", "modules")
 }
 
-func TestParseSizes(t *testing.T) {
-	got, err := parseSizes(contract.DefaultThumbnailSizes)
+// copyModules copies modules/ to a temporary folder, for edits.
+func copyModules(t *testing.T) string {
+	t.Helper()
+	dst := filepath.Join(t.TempDir(), "modules")
+	require.NoError(t, os.CopyFS(dst, os.DirFS(modulesDir(t))))
+	return dst
+}
+
+// edit replaces old, which must occur once, by new in file.
+func edit(t *testing.T, file, old, new string) {
+	t.Helper()
+	src, err := os.ReadFile(file)
 	require.NoError(t, err)
-	assert.NotEmpty(t, got)
-	for _, bad := range []string{"", "256,", "0", "a,b"} {
-		_, err := parseSizes(bad)
-		assert.Errorf(t, err, "%q", bad)
+	require.Equal(t, 1, strings.Count(string(src), old), "%q in %s", old, file)
+	require.NoError(t, os.WriteFile(file, []byte(strings.Replace(string(src), old, new, 1)), 0o644))
+}
+
+func testEnv() environment {
+	return environment{NamePrefix: "imgpipe", Environment: "unit", Account: "000000000000", Region: "us-east-1", PackagePath: "/tmp/processor.zip"}
+}
+
+// TestDeclarationFollowsModuleDefaults changes defaults of both modules in
+// a copy and sees the declaration follow: the local stack restates none.
+func TestDeclarationFollowsModuleDefaults(t *testing.T) {
+	before, err := declare(modulesDir(t), testEnv())
+	require.NoError(t, err)
+
+	dir := copyModules(t)
+	edit(t, filepath.Join(dir, "processing", "variables.tf"),
+		"default     = 1024\n", "default     = 1536\n") // memory_size
+	edit(t, filepath.Join(dir, "processing", "variables.tf"),
+		"default     = 60\n", "default     = 75\n") // timeout
+	edit(t, filepath.Join(dir, "storage", "variables.tf"),
+		"default     = 30\n", "default     = 45\n") // noncurrent_version_expiration_days
+	edit(t, filepath.Join(dir, "processing", "main.tf"),
+		`id                  = "process-uploads"`, `id                  = "renamed"`)
+	after, err := declare(dir, testEnv())
+	require.NoError(t, err)
+
+	assert.NotEqual(t, int32(1536), aws.ToInt32(before.CreateFunction.MemorySize))
+	assert.Equal(t, int32(1536), aws.ToInt32(after.CreateFunction.MemorySize))
+	assert.Equal(t, int32(75), aws.ToInt32(after.CreateFunction.Timeout))
+	assert.Equal(t, int32(45), aws.ToInt32(after.Lifecycle.LifecycleConfiguration.Rules[0].NoncurrentVersionExpiration.NoncurrentDays))
+	assert.Equal(t, "renamed", aws.ToString(after.Notification.NotificationConfiguration.LambdaFunctionConfigurations[0].Id))
+	assert.Equal(t, before.CreateFunction.Environment, after.CreateFunction.Environment, "nothing else changed")
+}
+
+// TestDeclaration checks what is declared against what the modules and
+// internal/contract promise.
+func TestDeclaration(t *testing.T) {
+	d, err := declare(modulesDir(t), testEnv())
+	require.NoError(t, err)
+	assert.Equal(t, Names{
+		Bucket: "imgpipe-unit-images-000000000000", Table: "imgpipe-unit-metadata",
+		Function: "imgpipe-unit-processor", Role: "imgpipe-unit-processor",
+	}, d.Names)
+
+	env := d.CreateFunction.Environment.Variables
+	assert.Equal(t, d.Names.Table, env[contract.EnvTableName])
+	assert.Equal(t, "unit", env[contract.EnvEnvironment])
+	for _, s := range contract.Settings {
+		switch {
+		case s.Input:
+			assert.Equal(t, s.EnvDefault(), env[s.Env], "%s: the module's default, which is the contract's", s.Env)
+		case s.HCL == "":
+			assert.NotContains(t, env, s.Env, "Terraform never sets %s", s.Env)
+		}
 	}
+	assert.Equal(t, "provided.al2023", string(d.CreateFunction.Runtime))
+	assert.Equal(t, "bootstrap", aws.ToString(d.CreateFunction.Handler))
+
+	var policy struct {
+		Statement []struct {
+			Sid       string
+			Effect    string
+			Principal any
+			Resource  []string
+			Condition map[string]map[string]string
+		}
+	}
+	require.NoError(t, json.Unmarshal([]byte(aws.ToString(d.BucketPolicy.Policy)), &policy))
+	require.Len(t, policy.Statement, 2)
+	arn := "arn:aws:s3:::" + d.Names.Bucket
+	for _, s := range policy.Statement {
+		assert.Equal(t, "Deny", s.Effect, s.Sid)
+		assert.Equal(t, "*", s.Principal, s.Sid)
+		assert.Equal(t, []string{arn, arn + "/*"}, s.Resource, s.Sid)
+	}
+	assert.Equal(t, map[string]map[string]string{"Bool": {"aws:SecureTransport": "false"}}, policy.Statement[0].Condition)
+	assert.Equal(t, map[string]map[string]string{"NumericLessThan": {"s3:TlsVersion": "1.2"}}, policy.Statement[1].Condition)
+	assert.Contains(t, aws.ToString(d.CreateRole.AssumeRolePolicyDocument), `"Principal":{"Service":"lambda.amazonaws.com"}`)
+
+	assert.Equal(t, arn, aws.ToString(d.Permission.SourceArn))
+	assert.Equal(t, "s3.amazonaws.com", aws.ToString(d.Permission.Principal))
+	assert.Equal(t, "000000000000", aws.ToString(d.Permission.SourceAccount))
+	lf := d.Notification.NotificationConfiguration.LambdaFunctionConfigurations
+	require.Len(t, lf, 1)
+	require.NotNil(t, lf[0].Filter)
+	require.Len(t, lf[0].Filter.Key.FilterRules, 1, "prefix only")
+	assert.Equal(t, contract.UploadsPrefix, aws.ToString(lf[0].Filter.Key.FilterRules[0].Value))
+
+	keys := map[string]string{}
+	for _, k := range d.CreateTable.KeySchema {
+		keys[aws.ToString(k.AttributeName)] = string(k.KeyType)
+	}
+	assert.Equal(t, map[string]string{contract.TableHashKey: "HASH", contract.TableRangeKey: "RANGE"}, keys)
+	require.Len(t, d.CreateTable.GlobalSecondaryIndexes, 1)
+	assert.Equal(t, contract.StatusIndexName, aws.ToString(d.CreateTable.GlobalSecondaryIndexes[0].IndexName))
+	assert.Len(t, d.CreateTable.AttributeDefinitions, 3)
+}
+
+func TestProcessingInputs(t *testing.T) {
+	env := testEnv()
+	env.ProcessingInputs = map[string]any{"max_image_pixels": 1000, "thumbnail_sizes": []int{64, 128}}
+	d, err := declare(modulesDir(t), env)
+	require.NoError(t, err)
+	assert.Equal(t, "1000", d.CreateFunction.Environment.Variables[contract.EnvMaxImagePixels])
+	assert.Equal(t, "64,128", d.CreateFunction.Environment.Variables[contract.EnvThumbnailSizes])
+
+	env.ProcessingInputs = map[string]any{"jpeg_quality": 0}
+	_, err = declare(modulesDir(t), env)
+	assert.ErrorContains(t, err, "jpeg_quality must be a whole number from 1 to 100.", "the module's own validation")
+
+	env.ProcessingInputs = map[string]any{"no_such_input": 1}
+	_, err = declare(modulesDir(t), env)
+	assert.ErrorContains(t, err, `no input variable "no_such_input"`)
+}
+
+// TestDeclarationRefusesWhatItCannotProvision: a block the local stack
+// does not translate fails loudly instead of being dropped.
+func TestDeclarationRefusesWhatItCannotProvision(t *testing.T) {
+	dir := copyModules(t)
+	edit(t, filepath.Join(dir, "storage", "main.tf"), `    abort_incomplete_multipart_upload {`, `    transition {
+      days          = 30
+      storage_class = "STANDARD_IA"
+    }
+
+    abort_incomplete_multipart_upload {`)
+	_, err := declare(dir, testEnv())
+	assert.ErrorContains(t, err, `"transition" block, which the local stack does not provision`)
 }

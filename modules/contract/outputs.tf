@@ -72,12 +72,12 @@ output "metric_names" {
 }
 
 output "env" {
-  description = "Names of the environment variables the Lambda reads."
+  description = "Names of the environment variables the Lambda reads, by setting (internal/contract.Settings)."
   value       = local.env
 }
 
 output "defaults" {
-  description = "Defaults the Lambda applies when an optional environment variable is unset."
+  description = "Defaults the Lambda applies when an optional environment variable is unset, by setting (the input settings of modules/processing)."
   value       = local.defaults
 }
 

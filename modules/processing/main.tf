@@ -216,6 +216,7 @@ resource "aws_lambda_function" "processor" {
   reserved_concurrent_executions = var.reserved_concurrency != null ? var.reserved_concurrency : -1
 
   environment {
+    # Generated from internal/contract (Settings) by `make generate`: edit it there.
     variables = {
       (module.contract.env.table_name)              = var.table_name
       (module.contract.env.environment)             = var.environment

@@ -151,6 +151,7 @@ variable "log_kms_key_arn" {
 }
 
 variable "log_level" {
+  # Generated from internal/contract (setting log_level) by `make generate`: edit it there.
   description = "Lowest level the function logs (its LOG_LEVEL): DEBUG, INFO, WARN or ERROR. EMF metric lines are always kept."
   type        = string
   default     = "INFO"
@@ -163,6 +164,7 @@ variable "log_level" {
 }
 
 variable "thumbnail_sizes" {
+  # Generated from internal/contract (setting thumbnail_sizes) by `make generate`: edit it there.
   description = "Longest edge, in pixels, of each thumbnail made per image."
   type        = list(number)
   default     = [256, 1024]
@@ -175,6 +177,7 @@ variable "thumbnail_sizes" {
 }
 
 variable "jpeg_quality" {
+  # Generated from internal/contract (setting jpeg_quality) by `make generate`: edit it there.
   description = "JPEG quality of the thumbnails."
   type        = number
   default     = 82
@@ -187,6 +190,7 @@ variable "jpeg_quality" {
 }
 
 variable "max_image_bytes" {
+  # Generated from internal/contract (setting max_image_bytes) by `make generate`: edit it there.
   description = "Largest original, in bytes, the function processes; a bigger one gets a FAILED record (too_large)."
   type        = number
   default     = 52428800
@@ -194,11 +198,12 @@ variable "max_image_bytes" {
 
   validation {
     condition     = var.max_image_bytes >= 1 && var.max_image_bytes <= 1099511627776 && floor(var.max_image_bytes) == var.max_image_bytes
-    error_message = "max_image_bytes must be a whole number from 1 to 1099511627776 (1 TiB)."
+    error_message = "max_image_bytes must be a whole number from 1 to 1099511627776."
   }
 }
 
 variable "max_image_pixels" {
+  # Generated from internal/contract (setting max_image_pixels) by `make generate`: edit it there.
   description = "Most pixels (width x height) of an original the function decodes; a bigger one gets a FAILED record (too_many_pixels)."
   type        = number
   default     = 50000000
@@ -211,6 +216,7 @@ variable "max_image_pixels" {
 }
 
 variable "record_concurrency" {
+  # Generated from internal/contract (setting record_concurrency) by `make generate`: edit it there.
   description = "S3 event records of one invocation processed at once."
   type        = number
   default     = 4
@@ -223,14 +229,15 @@ variable "record_concurrency" {
 }
 
 variable "deleted_record_ttl_days" {
-  description = "Days a DELETED record is kept before the table's TTL removes it (the function sets the TTL attribute; the storage module's ttl_enabled must be on). 0 keeps DELETED records."
+  # Generated from internal/contract (setting deleted_record_ttl_days) by `make generate`: edit it there.
+  description = "Days a DELETED record is kept before the table's TTL removes it (the function sets the record's expiresAt attribute; the storage module's ttl_enabled must be on); 0 keeps DELETED records."
   type        = number
   default     = 0
   nullable    = false
 
   validation {
     condition     = var.deleted_record_ttl_days >= 0 && var.deleted_record_ttl_days <= 3650 && floor(var.deleted_record_ttl_days) == var.deleted_record_ttl_days
-    error_message = "deleted_record_ttl_days must be a whole number of days from 0 to 3650."
+    error_message = "deleted_record_ttl_days must be a whole number from 0 to 3650."
   }
 }
 

@@ -33,21 +33,21 @@ func repoRoot(t *testing.T) string {
 	}
 }
 
-func TestGeneratedModuleIsCurrent(t *testing.T) {
-	files, err := Files()
+func TestGeneratedFilesAreCurrent(t *testing.T) {
+	root := repoRoot(t)
+	files, err := Generate(root)
 	require.NoError(t, err)
-	dir := filepath.Join(repoRoot(t), "modules", "contract")
 	for _, name := range FileNames(files) {
-		got, err := os.ReadFile(filepath.Join(dir, name))
-		require.NoError(t, err, "modules/contract/%s is missing: run `make generate`", name)
+		got, err := os.ReadFile(filepath.Join(root, filepath.FromSlash(name)))
+		require.NoError(t, err, "%s is missing: run `make generate`", name)
 		assert.Equal(t, string(files[name]), string(got),
-			"modules/contract/%s is stale: run `make generate` and commit the result", name)
+			"%s is stale: run `make generate` and commit the result (its generated blocks are edited in internal/contract)", name)
 	}
-	entries, err := os.ReadDir(dir)
+	entries, err := os.ReadDir(filepath.Join(root, "modules", "contract"))
 	require.NoError(t, err)
 	for _, e := range entries {
 		if strings.HasSuffix(e.Name(), ".tf") {
-			assert.Contains(t, files, e.Name(), "modules/contract/%s is not generated: remove it or generate it", e.Name())
+			assert.Contains(t, files, "modules/contract/"+e.Name(), "modules/contract/%s is not generated: remove it or generate it", e.Name())
 		}
 	}
 }
@@ -94,7 +94,8 @@ func (stubImporter) Import(path string) (*types.Package, error) {
 // TestEveryContractConstantIsExposed proves that each exported constant of
 // internal/contract reaches modules/contract, under the right value: a new
 // constant, or a hand-edited entry that pairs a name with another's value,
-// fails here.
+// fails here. Env* and Default* constants travel through the settings (the
+// env and defaults outputs).
 func TestEveryContractConstantIsExposed(t *testing.T) {
 	outputs, err := Outputs()
 	require.NoError(t, err)
@@ -103,34 +104,34 @@ func TestEveryContractConstantIsExposed(t *testing.T) {
 	exposed := map[string]bool{}
 	for _, o := range outputs {
 		for _, e := range o.Entries {
-			if e.GoName == "" {
+			if e.GoName == "" || e.GoName == "Reasons" {
+				exposed[e.GoName] = e.GoName != ""
 				continue
 			}
 			exposed[e.GoName] = true
 			want, isConst := consts[e.GoName]
-			if e.GoName == "Reasons" || e.GoName == "DefaultThumbnailSizes" {
-				continue // not scalar: checked below
-			}
 			if !assert.True(t, isConst, "output %s: %s is no exported constant of internal/contract", o.Name, e.GoName) {
 				continue
 			}
-			switch want.Kind() {
-			case constant.String:
-				assert.Equal(t, cty.StringVal(constant.StringVal(want)), e.Value, "output %s: %s", o.Name, e.GoName)
-			case constant.Int:
-				n, exact := constant.Int64Val(want)
-				require.True(t, exact)
-				assert.True(t, cty.NumberIntVal(n).Equals(e.Value).True(), "output %s: %s = %d, generated %#v", o.Name, e.GoName, n, e.Value)
-			default:
-				t.Errorf("output %s: %s has unhandled kind %s", o.Name, e.GoName, want.Kind())
+			assertSameValue(t, want, e.Value, "output %s: %s", o.Name, e.GoName)
+		}
+	}
+	// A setting's Env and Default are the Env* and Default* constants
+	// with those values.
+	for _, st := range contract.Settings {
+		for name, c := range consts {
+			if (strings.HasPrefix(name, "Env") && constText(c) == st.Env) ||
+				(strings.HasPrefix(name, "Default") && st.Input && constText(c) == st.EnvDefault()) {
+				exposed[name] = true
 			}
 		}
 	}
 	for name := range consts {
-		if strings.HasPrefix(name, "Reason") {
-			continue // the Reason* constants travel as the failure_reasons list
+		switch {
+		case strings.HasPrefix(name, "Reason"), strings.HasPrefix(name, "Kind"):
+			continue // the Reason* constants travel as the failure_reasons list; Kind* describe settings
 		}
-		assert.True(t, exposed[name], "contract.%s is not exposed by modules/contract: add it to hclgen.Outputs", name)
+		assert.True(t, exposed[name], "contract.%s is not exposed by modules/contract: add it to hclgen.Outputs or to a Setting", name)
 	}
 
 	var reasons, sizes cty.Value
@@ -146,15 +147,32 @@ func TestEveryContractConstantIsExposed(t *testing.T) {
 	for i, r := range contract.Reasons {
 		assert.Equal(t, string(r), reasons.Index(cty.NumberIntVal(int64(i))).AsString())
 	}
-	var parts []string
+	var got []int
 	for _, v := range sizes.AsValueSlice() {
-		parts = append(parts, v.AsBigFloat().Text('f', 0))
+		n, _ := v.AsBigFloat().Int64()
+		got = append(got, int(n))
 	}
-	assert.Equal(t, contract.DefaultThumbnailSizes, strings.Join(parts, ","))
+	assert.Equal(t, contract.DefaultThumbnailSizes, got)
 }
 
-func TestParseSizesRejectsNonInteger(t *testing.T) {
-	_, err := parseSizes("256,big")
-	require.Error(t, err)
-	assert.Contains(t, err.Error(), `"big"`)
+// constText is a constant as the environment would spell it.
+func constText(c constant.Value) string {
+	if c.Kind() == constant.String {
+		return constant.StringVal(c)
+	}
+	return c.ExactString()
+}
+
+func assertSameValue(t *testing.T, want constant.Value, got cty.Value, msgAndArgs ...any) {
+	t.Helper()
+	switch want.Kind() {
+	case constant.String:
+		assert.Equal(t, cty.StringVal(constant.StringVal(want)), got, msgAndArgs...)
+	case constant.Int:
+		n, exact := constant.Int64Val(want)
+		require.True(t, exact)
+		assert.True(t, cty.NumberIntVal(n).Equals(got).True(), append([]any{"%d, generated %#v: "}, n, got)...)
+	default:
+		t.Errorf("unhandled constant kind %s", want.Kind())
+	}
 }

@@ -3,6 +3,7 @@ package fastjpeg
 import (
 	"runtime"
 	"sync/atomic"
+	"time"
 )
 
 // Speculative parallel entropy decoding of a baseline scan without restart
@@ -43,11 +44,11 @@ const specChunkBlocks = 4096
 // specRun is B's record, in chunks allocated as B goes, so that A can read
 // the entries B has published (n) while B writes more.
 type specRun struct {
-	chunks  []*specChunk // sized for every block of the scan; filled as needed
-	bad     []int        // blocks at which B saw an invalid code
-	n       atomic.Int64
-	endPos  uint64 // bit position after B's last block
-	failed  bool   // B panicked: its record is not to be used
+	chunks []*specChunk // sized for every block of the scan; filled as needed
+	bad    []int        // blocks at which B saw an invalid code
+	n      atomic.Int64
+	endPos uint64 // bit position after B's last block
+	failed bool   // B panicked: its record is not to be used
 }
 
 func (r *specRun) at(k int) (*specChunk, int) {
@@ -254,8 +255,9 @@ func (d *decoder) decodeUntilSync(sc *scan, phases, offs []int, midBits uint64, 
 							for j < n && run.pos(j) < pos {
 								j++
 							}
-						default:
-							runtime.Gosched()
+						case <-time.After(20 * time.Microsecond):
+							// B is behind: wait without spinning, so that on
+							// a busy machine A does not take B's CPU.
 							continue
 						}
 						break

@@ -68,7 +68,8 @@ func run(ctx context.Context, images, out, handler string, idle time.Duration, s
 		inputs[i].Key = tg.UploadsPrefix + inputs[i].Name
 	}
 	lg.Info("stack ready", "endpoint", st.Endpoint, "bucket", tg.Bucket, "table", tg.Table,
-		"function", st.Names.Function, "build", st.BuildTime.Round(time.Millisecond), "ready", time.Since(started).Round(time.Millisecond))
+		"function", st.Names.Function, "memory_mb", st.Function.MemorySizeMB, "timeout_s", st.Function.TimeoutSec,
+		"build", st.BuildTime.Round(time.Millisecond), "ready", time.Since(started).Round(time.Millisecond))
 	fmt.Fprintf(stderr, "uploading %d files from %s to s3://%s/%s\n", len(inputs), images, tg.Bucket, tg.UploadsPrefix)
 
 	bar := newProgress(stderr)
@@ -77,8 +78,12 @@ func run(ctx context.Context, images, out, handler string, idle time.Duration, s
 	if err != nil {
 		return fail(fmt.Errorf("%w (handler log: %s)", err, st.HandlerLogPath()))
 	}
+	fn := st.Function
 	rep := report.Build(results, report.Meta{Bucket: tg.Bucket, Table: tg.Table, ImagesDir: images,
-		DroppedEvents: st.DroppedEvents(), IdleTimeout: idle})
+		DroppedEvents: st.DroppedEvents(), IdleTimeout: idle, Function: &report.Function{
+			Name: fn.Name, Runtime: fn.Runtime, Architectures: fn.Architectures, Handler: fn.Handler,
+			MemorySizeMB: fn.MemorySizeMB, TimeoutSeconds: fn.TimeoutSec, Environment: fn.Environment,
+		}})
 	if err := report.Write(out, rep, results); err != nil {
 		return fail(err)
 	}

@@ -1,6 +1,9 @@
 # Plan/apply-time checks of the processing module against a mocked AWS
 # provider (no credentials, no network): `terraform test` in
-# modules/processing.
+# modules/processing. The first runs check the module against
+# internal/contract, through the outputs of modules/contract; that those
+# (and the generated inputs and environment block here) are current is
+# proved on the Go side, in internal/contract/hclgen.
 
 mock_provider "aws" {
   mock_data "aws_caller_identity" {
@@ -50,6 +53,53 @@ variables {
   # A hash given outright: the package need not exist for these tests.
   lambda_package_hash = "47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU="
 }
+
+# ------------------------------------------------- agreement with contract
+
+# The values of internal/contract, as modules/contract exposes them: the
+# runs below compare the module's HCL with them.
+run "contract" {
+  command = apply
+
+  module {
+    source = "../contract"
+  }
+}
+
+run "environment_uses_only_contract_names" {
+  command = apply
+
+  assert {
+    condition = alltrue([
+      for name in keys(one(aws_lambda_function.processor.environment).variables) : contains(values(run.contract.env), name)
+    ])
+    error_message = "Every environment variable of the function must be a name of internal/contract (modules/contract's env)."
+  }
+  assert {
+    condition = alltrue([
+      for required in [run.contract.env.table_name, run.contract.env.environment] : contains(keys(one(aws_lambda_function.processor.environment).variables), required)
+    ])
+    error_message = "The variables the Lambda requires (METADATA_TABLE, ENVIRONMENT) must be set."
+  }
+  assert {
+    condition     = !contains(keys(one(aws_lambda_function.processor.environment).variables), run.contract.env.s3_use_path_style)
+    error_message = "S3_USE_PATH_STYLE is for the local stack only: Terraform must never set it on AWS."
+  }
+}
+
+run "defaults_are_the_contracts" {
+  command = apply
+
+  assert {
+    condition = alltrue([
+      for name, value in run.contract.defaults :
+      one(aws_lambda_function.processor.environment).variables[run.contract.env[name]] == try(join(",", value), tostring(value))
+    ])
+    error_message = "Without inputs, the function must get the default internal/contract declares for every setting."
+  }
+}
+
+# ------------------------------------------------------------ IAM and runtime
 
 run "iam_statements_are_exactly_least_privilege" {
   command = apply
@@ -272,10 +322,14 @@ run "trigger_on_uploads_prefix_only" {
     error_message = "One Lambda notification on the image bucket."
   }
   assert {
-    condition = (one(aws_s3_bucket_notification.uploads.lambda_function).filter_prefix == "uploads/" &&
+    condition = (one(aws_s3_bucket_notification.uploads.lambda_function).filter_prefix == run.contract.uploads_prefix &&
       one(aws_s3_bucket_notification.uploads.lambda_function).events == toset(["s3:ObjectCreated:*", "s3:ObjectRemoved:*"]) &&
     one(aws_s3_bucket_notification.uploads.lambda_function).lambda_function_arn == aws_lambda_function.processor.arn)
-    error_message = "The notification must send every object created or removed under uploads/ to the function."
+    error_message = "The notification must send every object created or removed under the contract's uploads prefix to the function."
+  }
+  assert {
+    condition     = one(aws_s3_bucket_notification.uploads.lambda_function).filter_suffix == null
+    error_message = "No suffix filter: S3 suffixes are case-sensitive and the function sniffs content."
   }
   assert {
     condition = (aws_lambda_permission.s3_invoke.principal == "s3.amazonaws.com" && aws_lambda_permission.s3_invoke.action == "lambda:InvokeFunction" &&

@@ -1,10 +1,12 @@
-// Command genhcl writes the Terraform module modules/contract from
-// internal/contract (see package hclgen).
+// Command genhcl writes the Terraform files generated from
+// internal/contract (see package hclgen): the module modules/contract, and
+// the setting inputs and function environment of modules/processing.
 //
-//	go run ./internal/contract/cmd/genhcl -dir modules/contract
+//	go run ./internal/contract/cmd/genhcl -root .
 package main
 
 import (
+	"bytes"
 	"flag"
 	"fmt"
 	"os"
@@ -14,28 +16,31 @@ import (
 )
 
 func main() {
-	dir := flag.String("dir", "modules/contract", "directory of the generated module")
+	root := flag.String("root", ".", "repository root")
 	flag.Parse()
-	if err := run(*dir); err != nil {
+	if err := run(*root); err != nil {
 		fmt.Fprintln(os.Stderr, "genhcl:", err)
 		os.Exit(1)
 	}
 }
 
-func run(dir string) error {
-	files, err := hclgen.Files()
+func run(root string) error {
+	files, err := hclgen.Generate(root)
 	if err != nil {
 		return err
 	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return fmt.Errorf("create %s: %w", dir, err)
-	}
 	for _, name := range hclgen.FileNames(files) {
-		path := filepath.Join(dir, name)
+		path := filepath.Join(root, filepath.FromSlash(name))
+		if old, err := os.ReadFile(path); err == nil && bytes.Equal(old, files[name]) {
+			continue
+		}
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			return fmt.Errorf("create %s: %w", filepath.Dir(path), err)
+		}
 		if err := os.WriteFile(path, files[name], 0o644); err != nil {
 			return fmt.Errorf("write %s: %w", path, err)
 		}
-		fmt.Println("genhcl: wrote", path)
+		fmt.Println("genhcl: wrote", name)
 	}
 	return nil
 }
