@@ -18,6 +18,7 @@ data "aws_region" "current" {}
 
 locals {
   name            = "${var.name_prefix}-${var.environment}"
+  created_bus     = "${local.name}-events" # a local of its own: the local stack reads it
   pipe_name       = "${local.name}-outcome-events"
   dlq_name        = "${local.pipe_name}-dlq"
   enrichment_name = "${local.name}-outcome-events"
@@ -35,7 +36,7 @@ locals {
 resource "aws_cloudwatch_event_bus" "outcomes" {
   count = var.event_bus_arn == null ? 1 : 0
 
-  name        = "${local.name}-events"
+  name        = local.created_bus
   description = "imgpipe outcome events of ${local.name}: Image Processed, Image Failed, Image Deleted"
   tags        = var.tags
 }
