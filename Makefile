@@ -28,7 +28,7 @@ include $(sort $(wildcard mk/*.mk))
 ##@ Everything
 
 .PHONY: test help
-test: $(TEST_TARGETS) ## Run every offline check: Go tests, Terraform checks, docs, local end-to-end suite
+test: $(TEST_TARGETS) ## Run every offline check: Go vet, lint and tests, Terraform checks, docs, local end-to-end suite
 	@echo "make test: all checks passed ($(TEST_TARGETS))"
 
 help: ## List the targets, by area

@@ -91,8 +91,8 @@ func coldInit(bin string) (time.Duration, error) {
 		}
 		w.WriteHeader(http.StatusNotFound)
 	})}
-	go srv.Serve(ln)
-	defer srv.Close()
+	go func() { _ = srv.Serve(ln) }()  // returns http.ErrServerClosed once srv.Close below runs
+	defer func() { _ = srv.Close() }() // only stops serving; there is nothing to flush
 	defer close(release)
 	cmd := exec.Command(bin)
 	cmd.Env = []string{
@@ -107,17 +107,18 @@ func coldInit(bin string) (time.Duration, error) {
 	if err := cmd.Start(); err != nil {
 		return 0, err
 	}
-	exited := make(chan error, 1)
-	go func() { exited <- cmd.Wait() }()
+	var waitErr error // how the processor ended; read only after exited is closed
+	exited := make(chan struct{})
+	go func() { waitErr = cmd.Wait(); close(exited) }()
 	defer func() {
-		_ = cmd.Process.Kill()
+		_ = cmd.Process.Kill() // it has done its part once it polls; it may have exited already
 		<-exited
 	}()
 	select {
 	case t := <-ready:
 		return t.Sub(start), nil
-	case err := <-exited:
-		return 0, fmt.Errorf("processor exited before polling for an event: %v: %s", err, stderr.String())
+	case <-exited:
+		return 0, fmt.Errorf("processor exited before polling for an event: %v: %s", waitErr, stderr.String())
 	case <-time.After(10 * time.Second):
 		return 0, fmt.Errorf("processor did not poll for an event within 10 s: %s", stderr.String())
 	}

@@ -72,8 +72,10 @@ func dB(v float64) string {
 	return fmt.Sprintf("%.1f", v)
 }
 
-// Markdown writes the report.
-func (r *Report) Markdown(w io.Writer) {
+// Markdown returns the report as Markdown (docs/benchmarks.md).
+func (r *Report) Markdown() string {
+	var b strings.Builder
+	w := &b // writes to a strings.Builder cannot fail
 	fmt.Fprintln(w, "# Thumbnail benchmarks")
 	fmt.Fprintln(w)
 	fmt.Fprintln(w, "Written by `make bench` (`bench/cmd/thumbbench`, which also writes `docs/benchmarks.json`); numbers from one run on one machine. Absolute times are noisy on a shared machine; the ratios, measured side by side in interleaved rounds, hold better.")
@@ -153,6 +155,7 @@ func (r *Report) Markdown(w io.Writer) {
 			fmt.Fprintf(w, "- %s\n", n)
 		}
 	}
+	return b.String()
 }
 
 // ssimEqualOrBetter compares SSIM at the four decimals the report shows.

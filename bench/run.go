@@ -90,7 +90,13 @@ type Config struct {
 	Rounds  int
 	Self    []string // os.Args prefix to re-run this program as a spawner
 	TmpDir  string
-	Log     io.Writer
+	Log     io.Writer // progress lines
+}
+
+// logf writes a progress line. Progress is for the person watching: a
+// failed write must not stop the measurements, so its error is dropped.
+func (cfg Config) logf(format string, args ...any) {
+	_, _ = fmt.Fprintf(cfg.Log, format, args...)
 }
 
 // Run measures every pipeline on every input, job and core count.
@@ -121,7 +127,9 @@ func Run(cfg Config) ([]*Cell, error) {
 	workers := map[string]*Worker{}
 	defer func() {
 		for _, w := range workers {
-			w.Close()
+			if err := w.Close(); err != nil {
+				cfg.logf("worker: %v\n", err) // the measurements are taken; say it and go on
+			}
 		}
 	}()
 	var names []string // pipeline order within a cell
@@ -133,7 +141,7 @@ func Run(cfg Config) ([]*Cell, error) {
 				return nil, err
 			}
 			workers[fmt.Sprint(s.Pipeline, n)] = w
-			fmt.Fprintf(cfg.Log, "worker %s, %d core(s): %s\n", s.Pipeline, n, w.Ready)
+			cfg.logf("worker %s, %d core(s): %s\n", s.Pipeline, n, w.Ready)
 		}
 	}
 	if cfg.Vips != nil {
@@ -170,7 +178,7 @@ func Run(cfg Config) ([]*Cell, error) {
 		c.Times = append(c.Times, time.Duration(ans.MS*float64(time.Millisecond)))
 		c.files = ans.Files
 	}
-	fmt.Fprintln(cfg.Log, "warm-up: every worker once on every input and job")
+	cfg.logf("warm-up: every worker once on every input and job\n")
 	for _, in := range cfg.Inputs {
 		for _, job := range Jobs {
 			for _, n := range cfg.Cores {
@@ -183,7 +191,7 @@ func Run(cfg Config) ([]*Cell, error) {
 		}
 	}
 	for r := 0; r < cfg.Rounds; r++ {
-		fmt.Fprintf(cfg.Log, "timing: round %d/%d\n", r+1, cfg.Rounds)
+		cfg.logf("timing: round %d/%d\n", r+1, cfg.Rounds)
 		for _, in := range cfg.Inputs {
 			for _, job := range Jobs {
 				for _, n := range cfg.Cores {
@@ -195,7 +203,7 @@ func Run(cfg Config) ([]*Cell, error) {
 			}
 		}
 	}
-	fmt.Fprintln(cfg.Log, "memory: a fresh worker per pipeline, input, job and core count")
+	cfg.logf("memory: a fresh worker per pipeline, input, job and core count\n")
 	for _, s := range cfg.Workers {
 		for _, in := range cfg.Inputs {
 			for _, job := range Jobs {
@@ -211,7 +219,7 @@ func Run(cfg Config) ([]*Cell, error) {
 			}
 		}
 	}
-	fmt.Fprintln(cfg.Log, "quality: SSIM and PSNR of the last round's thumbnails against a Lanczos3 resize of the fully decoded original")
+	cfg.logf("quality: SSIM and PSNR of the last round's thumbnails against a Lanczos3 resize of the fully decoded original\n")
 	for _, in := range cfg.Inputs {
 		data, err := os.ReadFile(in.Path)
 		if err != nil {
@@ -250,7 +258,7 @@ func peakRSS(s WorkerSpec, cores int, in Input, job Job) (int64, error) {
 	if err != nil {
 		return 0, err
 	}
-	defer w.Close()
+	defer func() { _ = w.Close() }() // a worker that ran both jobs and reported its RSS has done its part
 	for range 2 {
 		if _, err := w.Thumbs(in.Path, job.Sizes, Quality, ""); err != nil {
 			return 0, err
@@ -263,7 +271,7 @@ func peakRSS(s WorkerSpec, cores int, in Input, job Job) (int64, error) {
 func slug(s string) string {
 	b := []byte(s)
 	for i, c := range b {
-		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9') {
+		if (c < 'a' || c > 'z') && (c < 'A' || c > 'Z') && (c < '0' || c > '9') {
 			b[i] = '_'
 		}
 	}

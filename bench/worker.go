@@ -150,7 +150,7 @@ func StartWorker(s WorkerSpec, cores int) (*Worker, error) {
 	w.out = bufio.NewScanner(stdout)
 	w.out.Buffer(make([]byte, 64<<10), 16<<20)
 	if !w.out.Scan() {
-		w.Close()
+		_ = w.Close() // it has exited already: the error below says why
 		return nil, fmt.Errorf("the %s worker (%s) exited before it was ready: %s", s.Pipeline, strings.Join(argv, " "), w.stderr.String())
 	}
 	w.Ready = w.out.Text()
@@ -198,7 +198,7 @@ func (w *Worker) MaxRSS() (int64, error) {
 
 // Close ends the worker (closing its input) and waits for it.
 func (w *Worker) Close() error {
-	w.in.Close()
+	_ = w.in.Close() // a worker that has exited closed its end: Wait reports how it ended
 	done := make(chan error, 1)
 	go func() { done <- w.cmd.Wait() }()
 	select {

@@ -61,7 +61,7 @@ func DeltaE2000(c1, c2 Lab) float64 {
 		mh = (hp1 + hp2 - 360) / 2
 	}
 	t := 1 - 0.17*math.Cos((mh-30)*rad) + 0.24*math.Cos(2*mh*rad) + 0.32*math.Cos((3*mh+6)*rad) - 0.20*math.Cos((4*mh-63)*rad)
-	dTheta := 30 * math.Exp(-math.Pow((mh-275)/25, 2))
+	dTheta := 30 * math.Exp(-((mh-275)/25)*((mh-275)/25))
 	mC7 := math.Pow(mC, 7)
 	rc := 2 * math.Sqrt(mC7/(mC7+math.Pow(25, 7)))
 	l50 := (mL - 50) * (mL - 50)
@@ -69,7 +69,7 @@ func DeltaE2000(c1, c2 Lab) float64 {
 	sc := 1 + 0.045*mC
 	sh := 1 + 0.015*mC*t
 	rt := -math.Sin(2*dTheta*rad) * rc
-	return math.Sqrt(math.Pow(dL/sl, 2) + math.Pow(dC/sc, 2) + math.Pow(dH/sh, 2) + rt*(dC/sc)*(dH/sh))
+	return math.Sqrt((dL/sl)*(dL/sl) + (dC/sc)*(dC/sc) + (dH/sh)*(dH/sh) + rt*(dC/sc)*(dH/sh))
 }
 
 // SRGBToLab converts an 8-bit sRGB colour to CIELAB (D65).

@@ -217,7 +217,7 @@ func (b *Block) StringMap(name string) (map[string]string, error) {
 	if err != nil {
 		return nil, err
 	}
-	if !(v.Type().IsMapType() || v.Type().IsObjectType()) {
+	if !v.Type().IsMapType() && !v.Type().IsObjectType() {
 		return nil, b.typeErr(name, "a map of strings", v)
 	}
 	out := map[string]string{}

@@ -64,7 +64,7 @@ func (m *Module) Eval(opts Options) (*Eval, error) {
 		v := m.variables[name]
 		in, given := opts.Inputs[name]
 		switch {
-		case given && !(in.IsNull() && !v.nullable):
+		case given && (!in.IsNull() || v.nullable):
 			conv, err := v.convert(in)
 			if err != nil {
 				errs = append(errs, fmt.Errorf("%s: variable %q: %w", m.Dir, name, err))

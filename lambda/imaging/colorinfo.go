@@ -236,7 +236,7 @@ func inflateICCP(body []byte) ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("zlib: %w", err)
 	}
-	defer zr.Close()
+	defer func() { _ = zr.Close() }() // ReadAll below reports every read error; Close only releases
 	p, err := io.ReadAll(io.LimitReader(zr, maxICCBytes+1))
 	if err != nil {
 		return nil, fmt.Errorf("zlib: %w", err)

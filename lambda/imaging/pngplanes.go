@@ -168,7 +168,7 @@ func decodePNGPlanes(data []byte, shrink int) (*pngPlanes, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", errPNGFallback, err)
 	}
-	defer zr.Close()
+	defer func() { _ = zr.Close() }() // the row reads below report every decompression error; Close only releases
 	bpp := 3
 	switch hd.ctype {
 	case 3:

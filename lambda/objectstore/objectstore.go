@@ -65,7 +65,7 @@ func (s *Store) Read(ctx context.Context, bucket, key, versionID string, maxByte
 	if err != nil {
 		return Object{VersionID: versionID}, awserr.Classify(op, err)
 	}
-	defer out.Body.Close()
+	defer func() { _ = out.Body.Close() }() // read-only: the read reports its own errors
 	obj := Object{
 		VersionID:    versionID,
 		ETag:         metadata.NormalizeETag(aws.ToString(out.ETag)),

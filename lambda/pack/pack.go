@@ -11,6 +11,7 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"io"
 	"io/fs"
@@ -76,14 +77,12 @@ func ZipFiles(out string, mode fs.FileMode, paths ...string) ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("pack: %w", err)
 	}
-	defer os.Remove(tmp.Name())
+	defer func() { _ = os.Remove(tmp.Name()) }() // gone after the rename; else best-effort clean-up
 	if err := Write(tmp, entries); err != nil {
-		tmp.Close()
-		return nil, err
+		return nil, errors.Join(err, tmp.Close())
 	}
 	if err := tmp.Chmod(0o644); err != nil {
-		tmp.Close()
-		return nil, fmt.Errorf("pack: %w", err)
+		return nil, errors.Join(fmt.Errorf("pack: %w", err), tmp.Close())
 	}
 	if err := tmp.Close(); err != nil {
 		return nil, fmt.Errorf("pack: %w", err)

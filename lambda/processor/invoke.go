@@ -21,6 +21,9 @@ import (
 //   - an S3 Batch Operations LambdaInvoke request (schema 2.0,
 //     {"invocationSchemaVersion":"2.0","tasks":[...]}), answered with a
 //     result code per task (invoke_batch.go).
+//   - an SQS batch from the ingest queue's event source mapping
+//     ({"Records":[{"eventSource":"aws:sqs","body":"<S3 notification>"}]}),
+//     answered with the messages to retry (invoke_sqs.go).
 //
 // A payload of any other shape is an error naming what it looked like, so
 // a miswired trigger fails loudly (retries, then the dead-letter queue)
@@ -43,6 +46,8 @@ func (h *Handler) Invoke(ctx context.Context, payload json.RawMessage) (any, err
 			return nil, err
 		}
 		return res, nil
+	case shapeSQS:
+		return h.handleSQS(ctx, payload)
 	}
 	return nil, fmt.Errorf("processor: no handler for %s events", shape)
 }
@@ -54,6 +59,7 @@ type shape string
 const (
 	shapeS3    shape = "S3 event notification"
 	shapeBatch shape = "S3 Batch Operations"
+	shapeSQS   shape = "SQS batch"
 )
 
 // eventSourceS3 is the eventSource of the records of an S3 event notification.
@@ -91,6 +97,8 @@ func shapeOf(payload json.RawMessage) (shape, error) {
 	switch src {
 	case eventSourceS3:
 		return shapeS3, nil
+	case eventSourceSQS:
+		return shapeSQS, nil
 	}
 	return "", fmt.Errorf("processor: unrecognised event: records with eventSource %q (payload starts %q)", src, head(payload))
 }

@@ -6,6 +6,7 @@ package report
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -163,8 +164,7 @@ func Write(dir string, rep Report, results []runner.Result) error {
 		return fmt.Errorf("write index.html: %w", err)
 	}
 	if err := writeHTML(f, rep); err != nil {
-		f.Close()
-		return fmt.Errorf("write index.html: %w", err)
+		return fmt.Errorf("write index.html: %w", errors.Join(err, f.Close()))
 	}
 	return f.Close()
 }
@@ -188,7 +188,8 @@ func writeUnder(dir, rel string, data []byte) error {
 // dimensions, thumbnails, status/reason, ms.
 func Table(w io.Writer, rep Report) error {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "KEY\tFORMAT\tBYTES IN\tDIMENSIONS\tTHUMBNAILS\tSTATUS / REASON\tMS")
+	// Writes to tw are buffered; their errors come out of Flush below.
+	_, _ = fmt.Fprintln(tw, "KEY\tFORMAT\tBYTES IN\tDIMENSIONS\tTHUMBNAILS\tSTATUS / REASON\tMS")
 	for _, e := range rep.Entries {
 		format, dims, thumbs, status, ms := "-", "-", "-", "NO RECORD", "-"
 		if r := e.rec; r != nil {
@@ -216,7 +217,7 @@ func Table(w io.Writer, rep Report) error {
 		} else if e.Error != "" && strings.HasPrefix(e.Error, "upload failed") {
 			status = "UPLOAD FAILED"
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%d\t%s\t%s\t%s\t%s\n", e.Key, format, e.BytesIn, dims, thumbs, status, ms)
+		_, _ = fmt.Fprintf(tw, "%s\t%s\t%d\t%s\t%s\t%s\t%s\n", e.Key, format, e.BytesIn, dims, thumbs, status, ms)
 	}
 	if err := tw.Flush(); err != nil {
 		return err

@@ -277,7 +277,7 @@ func get(ctx context.Context, tg verify.Target, key string) ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("get s3://%s/%s: %w", tg.Bucket, key, err)
 	}
-	defer out.Body.Close()
+	defer func() { _ = out.Body.Close() }() // read-only: ReadAll reports the read errors
 	data, err := io.ReadAll(out.Body)
 	if err != nil {
 		return nil, fmt.Errorf("read s3://%s/%s: %w", tg.Bucket, key, err)

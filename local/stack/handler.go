@@ -68,8 +68,7 @@ func startProcess(ctx context.Context, bin string, env map[string]string, logPat
 	cmd.SysProcAttr = childAttr()
 	cmd.WaitDelay = 2 * time.Second
 	if err := cmd.Start(); err != nil {
-		logFile.Close()
-		return nil, fmt.Errorf("start the Lambda handler %s: %w", bin, err)
+		return nil, errors.Join(fmt.Errorf("start the Lambda handler %s: %w", bin, err), logFile.Close())
 	}
 	p := &process{cmd: cmd, logPath: logPath, log: logFile, done: make(chan struct{})}
 	go func() {
@@ -114,7 +113,7 @@ func (p *process) stop() {
 		}
 		// Children the handler may have forked live in the same group.
 		_ = syscall.Kill(-pgid, syscall.SIGKILL)
-		p.log.Close()
+		_ = p.log.Close() // the handler is gone: nothing more is written, and stop has no caller to tell
 	})
 	<-p.done
 }

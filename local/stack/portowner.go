@@ -70,7 +70,7 @@ func listeningInodes(file string, port int) []string {
 	if err != nil {
 		return nil
 	}
-	defer f.Close()
+	defer func() { _ = f.Close() }() // read-only
 	var out []string
 	sc := bufio.NewScanner(f)
 	for sc.Scan() {

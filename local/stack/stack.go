@@ -200,16 +200,14 @@ func Start(ctx context.Context, cfg Config) (_ *Stack, err error) {
 	}
 	s.workDir, err = os.MkdirTemp("", "imgpipe-local-")
 	if err != nil {
-		ln.Close()
-		return nil, fmt.Errorf("create a work dir: %w", err)
+		return nil, errors.Join(fmt.Errorf("create a work dir: %w", err), ln.Close())
 	}
 	s.LogDir = cfg.LogDir
 	if s.LogDir == "" {
 		s.LogDir = s.workDir
 	}
 	if err = os.MkdirAll(s.LogDir, 0o755); err != nil {
-		ln.Close()
-		return nil, fmt.Errorf("create the log dir: %w", err)
+		return nil, errors.Join(fmt.Errorf("create the log dir: %w", err), ln.Close())
 	}
 
 	lg.Info("building the Lambda handler", "package", cfg.HandlerPackage)
@@ -220,8 +218,7 @@ func Start(ctx context.Context, cfg Config) (_ *Stack, err error) {
 		bin, err = buildHandler(ctx, root, cfg.HandlerPackage, s.workDir)
 	}
 	if err != nil {
-		ln.Close()
-		return nil, err
+		return nil, errors.Join(err, ln.Close())
 	}
 	s.BuildTime = time.Since(start)
 
@@ -231,8 +228,7 @@ func Start(ctx context.Context, cfg Config) (_ *Stack, err error) {
 	pkgPath := filepath.Join(s.workDir, "processor.zip")
 	pkg, err := pack.ZipFiles(pkgPath, 0o755, bin)
 	if err != nil {
-		ln.Close()
-		return nil, err
+		return nil, errors.Join(err, ln.Close())
 	}
 
 	if err = s.startKumo(ln); err != nil {
@@ -359,8 +355,7 @@ func withDefaults(cfg Config) Config {
 func (s *Stack) startKumo(ln net.Listener) error {
 	f, err := os.OpenFile(filepath.Join(s.LogDir, "kumo.log"), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
 	if err != nil {
-		ln.Close()
-		return fmt.Errorf("open kumo.log: %w", err)
+		return errors.Join(fmt.Errorf("open kumo.log: %w", err), ln.Close())
 	}
 	s.kumoLog = f
 	// kumo logs dropped async events through the process-wide default
@@ -371,8 +366,7 @@ func (s *Stack) startKumo(ln net.Listener) error {
 	s.kumo = kumo.NewServer()
 	target, err := url.Parse(s.kumo.URL)
 	if err != nil {
-		ln.Close()
-		return fmt.Errorf("parse kumo URL %q: %w", s.kumo.URL, err)
+		return errors.Join(fmt.Errorf("parse kumo URL %q: %w", s.kumo.URL, err), ln.Close())
 	}
 	tr := http.DefaultTransport.(*http.Transport).Clone()
 	tr.MaxIdleConnsPerHost = 256
@@ -576,7 +570,7 @@ func (s *Stack) Close() {
 			slog.SetDefault(s.prevSlog)
 		}
 		if s.kumoLog != nil {
-			s.kumoLog.Close()
+			_ = s.kumoLog.Close() // Close reports to no one, like the other closes here
 		}
 		if s.workDir != "" && !strings.HasPrefix(s.LogDir, s.workDir) {
 			_ = os.RemoveAll(s.workDir)

@@ -20,7 +20,7 @@ import (
 func TestListenNamesTheProcessHoldingThePort(t *testing.T) {
 	held, err := net.Listen("tcp", "127.0.0.1:0") // a free port, never 4566
 	require.NoError(t, err)
-	defer held.Close()
+	defer func() { assert.NoError(t, held.Close()) }()
 
 	_, err = listen(held.Addr().String())
 	require.Error(t, err)

@@ -167,15 +167,25 @@ func (a *app) invoker() invoke.Invoker {
 	return invoke.Invoker{API: a.c.Lambda, Function: a.stack.Function, Bucket: a.stack.Bucket, Region: a.stack.Region}
 }
 
-// out prints the result: v as JSON with --json, else text.
-func (a *app) out(v any, text func(w io.Writer)) error {
+// out prints the result: v as JSON with --json, else text. The text is
+// composed in a strings.Builder (writes to it cannot fail) and written in
+// one go, so a failed write to stdout is the error returned.
+func (a *app) out(v any, text func(w *strings.Builder)) error {
 	if a.flags.json {
 		enc := json.NewEncoder(a.env.Stdout)
 		enc.SetIndent("", "  ")
 		return enc.Encode(v)
 	}
-	text(a.env.Stdout)
-	return nil
+	var b strings.Builder
+	text(&b)
+	_, err := io.WriteString(a.env.Stdout, b.String())
+	return err
+}
+
+// warnf writes a message for the user to stderr. The exit status carries
+// the outcome; if stderr fails too there is nowhere left to report that.
+func warnf(w io.Writer, format string, args ...any) {
+	_, _ = fmt.Fprintf(w, format, args...)
 }
 
 // command is one subcommand.
@@ -188,7 +198,9 @@ type command struct {
 var commands []command
 
 func usage(w io.Writer) {
-	fmt.Fprintln(w, `usage: imgpipe [--stack FILE | --terraform-dir DIR] [--json] <command> [flags]
+	var b strings.Builder
+	defer func() { warnf(w, "%s", b.String()) }()
+	fmt.Fprintln(&b, `usage: imgpipe [--stack FILE | --terraform-dir DIR] [--json] <command> [flags]
 
 Works on one deployed imgpipe stack: the local one (--stack out/local/stack.json,
 written by make local-up) or one on AWS (--terraform-dir terraform, or --stack
@@ -197,9 +209,9 @@ the standard AWS chain.
 
 commands:`)
 	for _, c := range commands {
-		fmt.Fprintf(w, "  %-10s %s\n             %s\n", c.name, c.args, c.help)
+		fmt.Fprintf(&b, "  %-10s %s\n             %s\n", c.name, c.args, c.help)
 	}
-	fmt.Fprintln(w, `
+	fmt.Fprintln(&b, `
 Every command takes --json. Exit status: 0 done and clean, 1 problems found or
 items failed (or interrupted: run it again to continue), 2 usage or
 configuration error. Run imgpipe <command> -h for its flags.`)
@@ -222,7 +234,7 @@ func Main(ctx context.Context, args []string, env Env) int {
 		return ExitUsage
 	}
 	if global.NArg() == 0 {
-		fmt.Fprintln(env.Stderr, "imgpipe: no command given")
+		warnf(env.Stderr, "imgpipe: no command given\n")
 		usage(env.Stderr)
 		return ExitUsage
 	}
@@ -234,14 +246,14 @@ func Main(ctx context.Context, args []string, env Env) int {
 		}
 	}
 	if cmd == nil {
-		fmt.Fprintf(env.Stderr, "imgpipe: unknown command %q\n", name)
+		warnf(env.Stderr, "imgpipe: unknown command %q\n", name)
 		usage(env.Stderr)
 		return ExitUsage
 	}
 	fs := flag.NewFlagSet("imgpipe "+name, flag.ContinueOnError)
 	fs.SetOutput(env.Stderr)
 	fs.Usage = func() {
-		fmt.Fprintf(env.Stderr, "usage: imgpipe %s %s\n  %s\n\nflags:\n", cmd.name, cmd.args, cmd.help)
+		warnf(env.Stderr, "usage: imgpipe %s %s\n  %s\n\nflags:\n", cmd.name, cmd.args, cmd.help)
 		fs.PrintDefaults()
 	}
 	a.flags.register(fs, cmd.bounded)
@@ -253,7 +265,7 @@ func Main(ctx context.Context, args []string, env Env) int {
 		return ExitUsage
 	}
 	if fs.NArg() > 0 {
-		fmt.Fprintf(env.Stderr, "imgpipe %s: unexpected argument %q\n", name, fs.Arg(0))
+		warnf(env.Stderr, "imgpipe %s: unexpected argument %q\n", name, fs.Arg(0))
 		return ExitUsage
 	}
 	if err := a.flags.check(); err != nil {
@@ -303,7 +315,7 @@ func (a *app) fail(name string, err error) int {
 			msg = "configuration error (check the stack description and the credentials): " + msg
 		}
 	}
-	fmt.Fprintf(a.env.Stderr, "imgpipe %s: %s\n", name, msg)
+	warnf(a.env.Stderr, "imgpipe %s: %s\n", name, msg)
 	return code
 }
 

@@ -4,7 +4,6 @@ import (
 	"context"
 	"flag"
 	"fmt"
-	"io"
 	"sort"
 	"strings"
 	"time"
@@ -65,7 +64,7 @@ func statusCmd(fs *flag.FlagSet) func(*app) (int, error) {
 		if err != nil {
 			return 0, err
 		}
-		if err := a.out(rep, func(w io.Writer) { printStatus(w, a, rep) }); err != nil {
+		if err := a.out(rep, func(w *strings.Builder) { printStatus(w, a, rep) }); err != nil {
 			return 0, err
 		}
 		if !rep.Clean() {
@@ -75,7 +74,7 @@ func statusCmd(fs *flag.FlagSet) func(*app) (int, error) {
 	}
 }
 
-func printStatus(w io.Writer, a *app, rep status.Report) {
+func printStatus(w *strings.Builder, a *app, rep status.Report) {
 	fmt.Fprintf(w, "records in %s (through %s):\n", a.stack.Table, contract.StatusIndexName)
 	for _, st := range status.Statuses {
 		line := fmt.Sprintf("  %-10s %6d", st, rep.Counts[st])
@@ -150,7 +149,7 @@ func (a *app) followJob(id string, follow bool) (int, error) {
 	} else if job, err = jobs.Describe(ctx, id); err != nil {
 		return 0, err
 	}
-	if err := a.out(job, func(w io.Writer) {
+	if err := a.out(job, func(w *strings.Builder) {
 		fmt.Fprintf(w, "job %s: %s, %d of %d tasks done (%d succeeded, %d failed)\n", job.ID, job.Status, job.Succeeded+job.Failed, job.Total, job.Succeeded, job.Failed)
 		for _, r := range job.FailureReasons {
 			fmt.Fprintf(w, "  %s\n", r)
@@ -209,7 +208,7 @@ func auditCmd(fs *flag.FlagSet) func(*app) (int, error) {
 			Clean bool       `json:"clean"`
 			Fix   *fixResult `json:"fix,omitempty"`
 		}{rep, rep.Clean(), fixed}
-		if err := a.out(out, func(w io.Writer) { printAudit(w, a, rep, fixed) }); err != nil {
+		if err := a.out(out, func(w *strings.Builder) { printAudit(w, a, rep, fixed) }); err != nil {
 			return 0, err
 		}
 		if !rep.Clean() {
@@ -239,7 +238,7 @@ func (a *app) fix(ctx context.Context, rep audit.Report) *fixResult {
 	return res
 }
 
-func printAudit(w io.Writer, a *app, rep audit.Report, fixed *fixResult) {
+func printAudit(w *strings.Builder, a *app, rep audit.Report, fixed *fixResult) {
 	fmt.Fprintf(w, "audit of s3://%s/%s against %s: %d uploads (%d processed, %d failed), %d thumbnails\n",
 		a.stack.Bucket, rep.Prefix, a.stack.Table, rep.Uploads, rep.Processed, rep.Failed, rep.Thumbnails)
 	if len(rep.Unprocessed) > 0 {
@@ -327,7 +326,7 @@ func (p processed) code() int {
 	return ExitOK
 }
 
-func printProcessed(w io.Writer, verb string, p processed) {
+func printProcessed(w *strings.Builder, verb string, p processed) {
 	if len(p.Candidates) == 0 {
 		fmt.Fprintf(w, "nothing to %s\n", verb)
 		return
@@ -391,7 +390,7 @@ func backfillCmd(fs *flag.FlagSet) func(*app) (int, error) {
 			r := inv.Process(ctx, res.Candidates, a.runOptions(len(res.Candidates), "backfill"))
 			a.summarise(ctx, r, &res)
 		}
-		if err := a.out(res, func(w io.Writer) { printProcessed(w, "backfill", res) }); err != nil {
+		if err := a.out(res, func(w *strings.Builder) { printProcessed(w, "backfill", res) }); err != nil {
 			return 0, err
 		}
 		return res.code(), nil
@@ -434,12 +433,12 @@ func (a *app) backfillBatch(ctx context.Context, prefix, inventoryURI string, re
 		}
 		if rep.Interrupted {
 			res.Interrupted = true
-			return res.code(), a.out(res, func(w io.Writer) { fmt.Fprintln(w, "interrupted while auditing: no job created") })
+			return res.code(), a.out(res, func(w *strings.Builder) { fmt.Fprintln(w, "interrupted while auditing: no job created") })
 		}
 		res.Candidates = candidates(rep)
 	}
 	if res.DryRun || (inventoryURI == "" && len(res.Candidates) == 0) {
-		return res.code(), a.out(res, func(w io.Writer) {
+		return res.code(), a.out(res, func(w *strings.Builder) {
 			if inventoryURI != "" {
 				fmt.Fprintf(w, "would create an S3 Batch Operations job over the inventory %s\n", m.URI())
 				return
@@ -461,11 +460,11 @@ func (a *app) backfillBatch(ctx context.Context, prefix, inventoryURI string, re
 	}
 	res.Job, res.Manifest = &batchjob.Job{ID: id, Status: "New"}, m.URI()
 	if inventoryURI != "" {
-		return ExitOK, a.out(res, func(w io.Writer) {
+		return ExitOK, a.out(res, func(w *strings.Builder) {
 			fmt.Fprintf(w, "S3 Batch Operations job %s created over the inventory %s\nfollow it with: imgpipe status --job %s\n", id, m.URI(), id)
 		})
 	}
-	return ExitOK, a.out(res, func(w io.Writer) { printProcessed(w, "backfill", res) })
+	return ExitOK, a.out(res, func(w *strings.Builder) { printProcessed(w, "backfill", res) })
 }
 
 // --------------------------------------------------------------- reprocess
@@ -517,7 +516,7 @@ func reprocessCmd(fs *flag.FlagSet) func(*app) (int, error) {
 			processed
 			Selection reprocess.Selection `json:"selection"`
 		}{res, sel}
-		if err := a.out(out, func(w io.Writer) { printProcessed(w, "reprocess", res) }); err != nil {
+		if err := a.out(out, func(w *strings.Builder) { printProcessed(w, "reprocess", res) }); err != nil {
 			return 0, err
 		}
 		return res.code(), nil
@@ -552,7 +551,7 @@ func redriveCmd(fs *flag.FlagSet) func(*app) (int, error) {
 		if rep.Messages == nil {
 			rep.Messages = []redrive.Message{}
 		}
-		if err := a.out(rep, func(w io.Writer) {
+		if err := a.out(rep, func(w *strings.Builder) {
 			switch {
 			case len(rep.Messages) == 0 && len(rep.Unreadable) == 0:
 				fmt.Fprintln(w, "the dead-letter queue is empty")

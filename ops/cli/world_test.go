@@ -13,7 +13,6 @@ import (
 	"net/url"
 	"path/filepath"
 	"strconv"
-	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -230,5 +229,3 @@ func keys(n int, format string) []string {
 	}
 	return out
 }
-
-func lines(s string) []string { return strings.Split(strings.TrimSpace(s), "\n") }

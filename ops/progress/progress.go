@@ -35,7 +35,7 @@ func New(w io.Writer, terminal bool, total int, label string) Reporter {
 			progressbar.OptionSetItsString("items"),
 			progressbar.OptionSetPredictTime(true),
 			progressbar.OptionThrottle(100*time.Millisecond),
-			progressbar.OptionOnCompletion(func() { fmt.Fprintln(w) }),
+			progressbar.OptionOnCompletion(func() { _, _ = fmt.Fprintln(w) }), // progress only: a failed write must not stop the work
 		)}
 	}
 	step := max(total/10, 1)
@@ -92,7 +92,8 @@ func (l *lines) Add(n int) {
 
 func (l *lines) print() {
 	rate := float64(l.done) / max(time.Since(l.start).Seconds(), 1e-3)
-	fmt.Fprintf(l.w, "%s: %d/%d (%d%%), %.1f items/s\n", l.label, l.done, l.total, l.done*100/l.total, rate)
+	// Progress only: a failed write must not stop the work.
+	_, _ = fmt.Fprintf(l.w, "%s: %d/%d (%d%%), %.1f items/s\n", l.label, l.done, l.total, l.done*100/l.total, rate)
 	l.printed = l.done
 }
 

@@ -85,7 +85,11 @@ func run(o options) error {
 	if err != nil {
 		return err
 	}
-	defer os.RemoveAll(tmp)
+	defer func() {
+		if err := os.RemoveAll(tmp); err != nil {
+			fmt.Fprintln(os.Stderr, "thumbbench: could not remove its scratch folder:", err)
+		}
+	}()
 	self, err := os.Executable()
 	if err != nil {
 		return err
@@ -143,21 +147,26 @@ func run(o options) error {
 	rep.Header = append(rep.Header, "load average (1, 5, 15 min) at the start: "+load+"; at the end: "+loadAverage())
 	if _, err := os.Stat(filepath.FromSlash(bench.ProcessorPkg)); err == nil {
 		fmt.Fprintln(os.Stderr, "binary: building the processor, timing cold starts")
-		goBin := filepath.Join(runtime.GOROOT(), "bin", "go")
-		if rep.Binary, err = bench.MeasureBinary(goBin, ".", tmp, o.coldRuns); err != nil {
+		goBin, err := exec.LookPath("go") // the go that make runs, first on PATH
+		if err == nil {
+			rep.Binary, err = bench.MeasureBinary(goBin, ".", tmp, o.coldRuns)
+		}
+		if err != nil {
 			fmt.Fprintln(os.Stderr, "thumbbench: binary not measured:", err)
 			rep.Notes = append(rep.Notes, "binary size and cold init not measured: "+err.Error())
 		}
 	} else {
 		rep.Notes = append(rep.Notes, "binary size and cold init not measured: "+bench.ProcessorPkg+" is absent")
 	}
-	var md, js bytes.Buffer
-	rep.Markdown(&md)
+	md := rep.Markdown()
+	var js bytes.Buffer
 	if err := rep.JSON(&js); err != nil {
 		return err
 	}
-	os.Stdout.Write(md.Bytes())
-	for f, b := range map[string][]byte{o.out: md.Bytes(), o.jsonOut: js.Bytes()} {
+	if _, err := os.Stdout.WriteString(md); err != nil {
+		return err
+	}
+	for f, b := range map[string][]byte{o.out: []byte(md), o.jsonOut: js.Bytes()} {
 		if err := os.MkdirAll(filepath.Dir(f), 0o755); err != nil {
 			return err
 		}

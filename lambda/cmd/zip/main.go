@@ -16,7 +16,7 @@ import (
 func main() {
 	out := flag.String("o", "", "archive to write")
 	flag.Usage = func() {
-		fmt.Fprintln(flag.CommandLine.Output(), "usage: zip -o OUT.zip FILE... (each stored under its base name, mode 0755)")
+		_, _ = fmt.Fprintln(flag.CommandLine.Output(), "usage: zip -o OUT.zip FILE... (each stored under its base name, mode 0755)")
 		flag.PrintDefaults()
 	}
 	flag.Parse()

@@ -137,7 +137,7 @@ func (f *File) image(it *item, depth int) (*Image, error) {
 		if depth > 0 {
 			return nil, unsupportedf("item %d is a grid of grids, which HEIF does not allow", it.id)
 		}
-		return f.grid(it, w, h)
+		return f.grid(it)
 	case "":
 		return nil, corruptf("item %d has no type", it.id)
 	}
@@ -202,7 +202,7 @@ func boxBytes(typ string, body []byte) []byte {
 	return append(b, body...)
 }
 
-func (f *File) grid(it *item, outW, outH int) (*Image, error) {
+func (f *File) grid(it *item) (*Image, error) {
 	desc, err := f.itemData(it)
 	if err != nil {
 		return nil, err
@@ -222,7 +222,7 @@ func (f *File) grid(it *item, outW, outH int) (*Image, error) {
 	if gw == 0 || gh == 0 || gw > 1<<30 || gh > 1<<30 {
 		return nil, corruptf("the grid declares impossible output dimensions %dx%d", gw, gh)
 	}
-	outW, outH = int(gw), int(gh) // the descriptor is authoritative (ispe should agree)
+	outW, outH := int(gw), int(gh) // the descriptor is authoritative (ispe should agree)
 	ids := it.refsFrom["dimg"]
 	if len(ids) != rows*cols {
 		return nil, corruptf("the grid declares %d×%d tiles but references %d", rows, cols, len(ids))

@@ -192,15 +192,15 @@ func readICC(t *testing.T, data []byte) ([]byte, int) {
 		m := data[i+1]
 		n := int(data[i+2])<<8 | int(data[i+3])
 		seg := data[i+4 : i+2+n]
-		switch {
-		case m == 0xDA:
+		switch m {
+		case 0xDA:
 			return icc, count
-		case m == 0xE2:
+		case 0xE2:
 			require.Equal(t, "ICC_PROFILE\x00", string(seg[:12]))
 			assert.Equal(t, count+1, int(seg[12]), "chunks in order")
 			count++
 			icc = append(icc, seg[14:]...)
-		case m == 0xDB || m == 0xC0 || m == 0xC4:
+		case 0xDB, 0xC0, 0xC4:
 		default:
 			t.Fatalf("unexpected segment 0x%02X: the encoder writes no metadata but ICC", m)
 		}

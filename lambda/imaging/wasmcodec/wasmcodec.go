@@ -122,7 +122,7 @@ func (e *engine) call(ctx context.Context, fn func(m api.Module) error) error {
 	if err != nil {
 		return e.failure(ctx, err)
 	}
-	defer m.Close(context.Background())
+	defer func() { _ = m.Close(context.Background()) }() // fn's own error is the one returned; closing only frees the instance
 	return e.failure(ctx, fn(m))
 }
 

@@ -41,7 +41,7 @@ func run(ctx context.Context, images, out, handler string, idle time.Duration, s
 	started := time.Now()
 	lg := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{ReplaceAttr: dropTime}))
 	fail := func(err error) int {
-		fmt.Fprintf(stderr, "make run: %v\n", err)
+		_, _ = fmt.Fprintf(stderr, "make run: %v\n", err) // if stderr fails too, the exit status is all that is left
 		return 1
 	}
 	if err := checkImagesOutsideOutput(images, out); err != nil {
@@ -70,7 +70,7 @@ func run(ctx context.Context, images, out, handler string, idle time.Duration, s
 	lg.Info("stack ready", "endpoint", st.Endpoint, "bucket", tg.Bucket, "table", tg.Table,
 		"function", st.Names.Function, "memory_mb", st.Function.MemorySizeMB, "timeout_s", st.Function.TimeoutSec,
 		"build", st.BuildTime.Round(time.Millisecond), "ready", time.Since(started).Round(time.Millisecond))
-	fmt.Fprintf(stderr, "uploading %d files from %s to s3://%s/%s\n", len(inputs), images, tg.Bucket, tg.UploadsPrefix)
+	_, _ = fmt.Fprintf(stderr, "uploading %d files from %s to s3://%s/%s\n", len(inputs), images, tg.Bucket, tg.UploadsPrefix)
 
 	bar := newProgress(stderr)
 	results, err := runner.Run(ctx, tg, inputs, runner.Options{IdleTimeout: idle, Progress: bar.update})
@@ -87,12 +87,16 @@ func run(ctx context.Context, images, out, handler string, idle time.Duration, s
 	if err := report.Write(out, rep, results); err != nil {
 		return fail(err)
 	}
-	fmt.Fprintln(stdout)
+	if _, err := fmt.Fprintln(stdout); err != nil {
+		return fail(err)
+	}
 	if err := report.Table(stdout, rep); err != nil {
 		return fail(err)
 	}
-	fmt.Fprintf(stdout, "\ncontact sheet: %s\nreport:        %s\nlogs:          %s (handler: JSON logs and EMF metrics)\ntotal:         %s\n",
-		filepath.Join(out, "index.html"), filepath.Join(out, "report.json"), logDir, time.Since(started).Round(time.Millisecond))
+	if _, err := fmt.Fprintf(stdout, "\ncontact sheet: %s\nreport:        %s\nlogs:          %s (handler: JSON logs and EMF metrics)\ntotal:         %s\n",
+		filepath.Join(out, "index.html"), filepath.Join(out, "report.json"), logDir, time.Since(started).Round(time.Millisecond)); err != nil {
+		return fail(err)
+	}
 	if len(rep.Missing) > 0 {
 		msg := fmt.Sprintf("%d upload(s) got no metadata record: %s", len(rep.Missing), strings.Join(rep.Missing, ", "))
 		if n := st.DroppedEvents(); n > 0 {
@@ -190,15 +194,17 @@ func (p *progress) update(pr runner.Progress) {
 		return
 	}
 	p.last = line
+	// Progress is for the person watching: a failed write must not stop
+	// the run, so write errors are dropped here and in done.
 	if p.tty {
-		fmt.Fprintf(p.w, "\r%s %5.1fs", line, pr.Elapsed.Seconds())
+		_, _ = fmt.Fprintf(p.w, "\r%s %5.1fs", line, pr.Elapsed.Seconds())
 		return
 	}
-	fmt.Fprintf(p.w, "%s (%.1fs)\n", line, pr.Elapsed.Seconds())
+	_, _ = fmt.Fprintf(p.w, "%s (%.1fs)\n", line, pr.Elapsed.Seconds())
 }
 
 func (p *progress) done() {
 	if p.tty && p.last != "" {
-		fmt.Fprintln(p.w)
+		_, _ = fmt.Fprintln(p.w)
 	}
 }

@@ -357,7 +357,7 @@ func collectionType(kind, storage string) (json.RawMessage, bool) {
 
 // ctyJSON encodes a cty type in its JSON form: "string", ["list","string"], ...
 func ctyJSON(parts ...any) json.RawMessage {
-	var v any = parts[0]
+	v := parts[0]
 	if len(parts) == 2 {
 		v = []any{parts[0], parts[1]}
 	}

@@ -95,7 +95,7 @@ func Load(path string) (*Provider, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open schema file: %w", err)
 	}
-	defer f.Close()
+	defer func() { _ = f.Close() }() // read-only
 	zr, err := gzip.NewReader(f)
 	if err != nil {
 		return nil, fmt.Errorf("schema file %s is not gzip: %w", path, err)
