@@ -83,7 +83,7 @@ func WaitForNoThumbnails(t testing.TB, ctx context.Context, tg Target, key strin
 			tk := tg.ThumbnailKey(key, size)
 			out, err := tg.S3.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(tg.Bucket), Key: aws.String(tk)})
 			if err == nil {
-				out.Body.Close()
+				_ = out.Body.Close() // the thumbnail should be gone: the poll fails just below
 				return false, fmt.Errorf("thumbnail s3://%s/%s still exists", tg.Bucket, tk)
 			}
 			if nf := (*s3types.NoSuchKey)(nil); !errors.As(err, &nf) {

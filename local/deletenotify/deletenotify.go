@@ -92,7 +92,7 @@ func (n *Notifier) Observe(resp *http.Response) error {
 		})
 	case req.Method == http.MethodPost && key == "" && req.URL.Query().Has("delete"):
 		body, err := io.ReadAll(resp.Body)
-		resp.Body.Close()
+		_ = resp.Body.Close() // fully read; the client gets the copy below
 		resp.Body = io.NopCloser(bytes.NewReader(body))
 		if err != nil {
 			n.failed("read the DeleteObjects response", err)

@@ -56,7 +56,9 @@ func (s *stream) GetRecords(_ context.Context, in *dynamodbstreams.GetRecordsInp
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	var pos int
-	fmt.Sscan(aws.ToString(in.ShardIterator), &pos)
+	if _, err := fmt.Sscan(aws.ToString(in.ShardIterator), &pos); err != nil {
+		return nil, fmt.Errorf("iterator %q: %w", aws.ToString(in.ShardIterator), err)
+	}
 	end := min(pos+int(aws.ToInt32(in.Limit)), len(s.recs))
 	return &dynamodbstreams.GetRecordsOutput{Records: append([]streamtypes.Record(nil), s.recs[pos:end]...), NextShardIterator: aws.String(fmt.Sprint(end))}, nil
 }

@@ -555,7 +555,7 @@ func (s *Stack) Close() {
 			s.pipe.Close()
 		}
 		if s.eventsLog != nil {
-			s.eventsLog.Close()
+			_ = s.eventsLog.Close() // as kumoLog below
 		}
 		if s.handler != nil {
 			s.handler.stop()

@@ -68,6 +68,10 @@ func str(goName, key, v string) Entry {
 	return Entry{GoName: goName, Key: key, Value: cty.StringVal(v)}
 }
 
+func num(goName, key string, v int64) Entry {
+	return Entry{GoName: goName, Key: key, Value: cty.NumberIntVal(v)}
+}
+
 // DynamoDB attribute types of the key attributes. They are not names the Go
 // code spells out (attributevalue derives them from Go types: string → S,
 // int64 Unix milliseconds → N), so they are stated here, beside the keys.
