@@ -29,7 +29,7 @@ module "storage" {
   # An environment whose data may be destroyed needs no deletion protection.
   deletion_protection = var.deletion_protection != null ? var.deletion_protection : !var.force_destroy
   # DELETED records expire only when a retention is given.
-  ttl_enabled = var.deleted_record_ttl_days != null
+  ttl_enabled = coalesce(var.deleted_record_ttl_days, 0) > 0
 }
 
 module "processing" {

@@ -75,6 +75,32 @@ run "stack_composes_the_modules" {
   }
 }
 
+run "deleted_records_expire_only_when_asked" {
+  command = plan
+
+  variables {
+    deleted_record_ttl_days = 30
+  }
+
+  assert {
+    condition     = module.storage.table_ttl_attribute == "expiresAt"
+    error_message = "deleted_record_ttl_days above 0 must turn on the table's TTL on the contract's attribute."
+  }
+}
+
+run "deleted_records_kept_by_default" {
+  command = plan
+
+  variables {
+    deleted_record_ttl_days = 0
+  }
+
+  assert {
+    condition     = module.storage.table_ttl_attribute == null
+    error_message = "Without deleted_record_ttl_days, DELETED records are kept and the table has no TTL."
+  }
+}
+
 run "disposable_environment_can_be_destroyed" {
   command = plan
 

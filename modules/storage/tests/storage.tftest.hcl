@@ -138,7 +138,7 @@ run "table_matches_the_contract" {
     error_message = "Deletion protection must default to on."
   }
   assert {
-    condition     = length(aws_dynamodb_table.metadata.ttl) == 0
+    condition     = length(aws_dynamodb_table.metadata.ttl) == 0 && output.table_ttl_attribute == null
     error_message = "TTL must be off unless ttl_enabled is set."
   }
   assert {
@@ -183,7 +183,7 @@ run "optional_kms_ttl_name_and_protection" {
     error_message = "With kms_key_arn the table must use that key."
   }
   assert {
-    condition     = one(aws_dynamodb_table.metadata.ttl).attribute_name == "expiresAt" && one(aws_dynamodb_table.metadata.ttl).enabled
+    condition     = one(aws_dynamodb_table.metadata.ttl).attribute_name == "expiresAt" && one(aws_dynamodb_table.metadata.ttl).enabled && output.table_ttl_attribute == "expiresAt"
     error_message = "ttl_enabled must enable TTL on the contract's expiry attribute (expiresAt)."
   }
   assert {
