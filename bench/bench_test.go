@@ -242,3 +242,18 @@ func TestReferenceScore(t *testing.T) {
 	assert.Less(t, bad.SSIM, good.SSIM)
 	assert.Less(t, bad.PSNR, good.PSNR)
 }
+
+func TestEqualInterpolatesTheSweep(t *testing.T) {
+	sweep := []FormatPoint{{Quality: 60, Bytes: 1000, SSIM: 0.90}, {Quality: 70, Bytes: 1400, SSIM: 0.94}, {Quality: 80, Bytes: 2000, SSIM: 0.96}}
+	q, b, ok := Equal(sweep, 0.95)
+	require.True(t, ok)
+	assert.InDelta(t, 75, q, 1e-9)
+	assert.InDelta(t, 1700, b, 1e-9)
+	_, _, ok = Equal(sweep, 0.97)
+	assert.False(t, ok, "above the sweep")
+	_, _, ok = Equal(sweep, 0.89)
+	assert.False(t, ok, "below the sweep")
+	p, ok := At(sweep, 70)
+	assert.True(t, ok)
+	assert.Equal(t, 1400, p.Bytes)
+}

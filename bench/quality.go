@@ -100,6 +100,12 @@ func (r *Reference) Score(thumb []byte) (Score, error) {
 	if err != nil {
 		return Score{}, fmt.Errorf("decoding a thumbnail: %w", err)
 	}
+	return r.ScoreImage(img)
+}
+
+// ScoreImage measures a decoded thumbnail (of any format) against the
+// reference at its dimensions.
+func (r *Reference) ScoreImage(img image.Image) (Score, error) {
 	b := img.Bounds()
 	got, want := toRGBA(img), r.at(b.Dx(), b.Dy())
 	s, err := SSIM(got, want)

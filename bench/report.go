@@ -16,7 +16,10 @@ type Report struct {
 	Cores  []int
 	Cells  []*Cell
 	Binary *BinaryStats // nil when lambda/cmd/processor is absent
-	Notes  []string
+	// Formats is the thumbnail formats comparison (formats.go); nil when
+	// not run.
+	Formats *FormatsResult
+	Notes   []string
 }
 
 func (r *Report) find(in, job, p string, cores int) *Cell {
@@ -141,6 +144,10 @@ func (r *Report) Markdown() string {
 			}
 		}
 	}
+	if r.Formats != nil {
+		fmt.Fprintln(w)
+		r.Formats.Markdown(w)
+	}
 	if r.Binary != nil {
 		fmt.Fprintln(w)
 		fmt.Fprintln(w, "## Binary and cold start")
@@ -262,10 +269,11 @@ type JSONThumb struct {
 // cell.
 func (r *Report) JSON(w io.Writer) error {
 	doc := struct {
-		Environment []string     `json:"environment"`
-		Targets     []string     `json:"targets"`
-		Results     []JSONResult `json:"results"`
-	}{Environment: r.Header, Targets: r.Targets(), Results: []JSONResult{}}
+		Environment []string       `json:"environment"`
+		Targets     []string       `json:"targets"`
+		Results     []JSONResult   `json:"results"`
+		Formats     *FormatsResult `json:"formats,omitempty"`
+	}{Environment: r.Header, Targets: r.Targets(), Results: []JSONResult{}, Formats: r.Formats}
 	round := func(v float64, d float64) float64 { return math.Round(v*d) / d }
 	for _, c := range r.Cells {
 		res := JSONResult{Image: c.Input, Job: c.Job, Pipeline: c.Pipeline, Cores: c.Cores, RunsMS: []float64{}, Thumbnails: []JSONThumb{}}

@@ -8,6 +8,7 @@ import (
 	"go/parser"
 	"go/token"
 	"os"
+	"reflect"
 	"regexp"
 	"strconv"
 	"strings"
@@ -19,6 +20,7 @@ import (
 
 	"github.com/imgpipe/imgpipe/internal/contract"
 	"github.com/imgpipe/imgpipe/lambda/config"
+	"github.com/imgpipe/imgpipe/lambda/metadata"
 )
 
 // envConstants returns the value of every exported Env* string constant of
@@ -119,4 +121,24 @@ func TestLambdaDocListsEveryFailureReason(t *testing.T) {
 	for _, r := range contract.Reasons {
 		assert.Contains(t, section, "| `"+string(r)+"` |", "docs/lambda.md misses failure reason %s", r)
 	}
+}
+
+// TestLambdaDocDescribesEveryRecordAttribute: the record table names every
+// attribute of metadata.Record and of its nested thumbnail and format
+// entries (their dynamodbav names).
+func TestLambdaDocDescribesEveryRecordAttribute(t *testing.T) {
+	doc := lambdaDoc(t)
+	start, end := strings.Index(doc, "## The record"), strings.Index(doc, "## Idempotency and ordering")
+	require.True(t, start >= 0 && end > start, "docs/lambda.md has a record section")
+	section := doc[start:end]
+	for _, typ := range []reflect.Type{reflect.TypeFor[metadata.Record](), reflect.TypeFor[metadata.Thumbnail](), reflect.TypeFor[metadata.FormatFile](), reflect.TypeFor[metadata.Exif]()} {
+		for f := range typ.Fields() {
+			name, _, _ := strings.Cut(f.Tag.Get("dynamodbav"), ",")
+			if name == "" || name == "-" {
+				continue
+			}
+			assert.Contains(t, section, "`"+name+"`", "docs/lambda.md's record table misses %s.%s (%s)", typ.Name(), f.Name, name)
+		}
+	}
+	assert.Contains(t, section, "| `recordVersion` | N | "+strconv.Itoa(metadata.RecordVersion)+":")
 }

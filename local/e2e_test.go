@@ -110,6 +110,9 @@ func TestFormatsAreProcessed(t *testing.T) {
 		{"video-001.gif", imaging.FormatGIF, 150, 103},
 		{"yellow-rose.webp", imaging.FormatWebP, 400, 301},
 		{"exif-orientation-6.jpg", imaging.FormatJPEG, 360, 240},
+		{"heif-grid-irot.heic", imaging.FormatHEIC, 360, 240},
+		{"yellow-rose-alpha-10bit.avif", imaging.FormatAVIF, 400, 301},
+		{"yellow-rose-display-p3.jpg", imaging.FormatJPEG, 400, 301},
 	}
 	for _, tc := range cases {
 		t.Run(tc.file, func(t *testing.T) {
@@ -137,6 +140,18 @@ func TestExifOrientationIsUpright(t *testing.T) {
 	verify.AssertUpright(t, verify.AssertThumbnails(t, ctx, tg, obj.Key, 360, 240))
 }
 
+// TestHEICGridIsUpright: the same scene as a HEIC grid stored rotated, with
+// irot and a contradicting Exif orientation that must not be applied.
+func TestHEICGridIsUpright(t *testing.T) {
+	ctx := t.Context()
+	obj := verify.MustUpload(t, ctx, tg, key(t, "iphone.heic"), sample(t, "heif-grid-irot.heic"))
+	rec := verify.WaitForObject(t, ctx, tg, obj, contract.StatusProcessed)
+	assert.Equal(t, "heic", rec.Format)
+	assert.Equal(t, 6, rec.Orientation, "irot 3 is EXIF orientation 6's transform")
+	assert.Equal(t, 8, rec.BitDepth)
+	verify.AssertUpright(t, verify.AssertThumbnails(t, ctx, tg, obj.Key, 360, 240))
+}
+
 func TestBadInputsFailWithReason(t *testing.T) {
 	// Over the pixel cap: 1200×1000 = 1.2 MP, a few KB as a flat PNG.
 	big := image.NewGray(image.Rect(0, 0, 1200, 1000))
@@ -147,6 +162,7 @@ func TestBadInputsFailWithReason(t *testing.T) {
 	}{
 		{"zero-bytes.jpg", nil, contract.ReasonEmpty},
 		{"truncated.jpg", sample(t, "truncated.jpg"), contract.ReasonCorrupt},
+		{"truncated.heic", sample(t, "truncated.heic"), contract.ReasonCorrupt},
 		{"text-named.jpg", sample(t, "not-an-image.jpg"), contract.ReasonUnsupportedFormat},
 		{"over-pixel-cap.png", encodePNG(t, big), contract.ReasonTooManyPixels},
 	}

@@ -31,3 +31,11 @@ $(REFTOOLS_STAMP): tools/reftools/packages.lock tools/reftools/install.sh tools/
 # where they are (exported to the recipe and to the commands it starts).
 test-go test-e2e contract-check: $(REFTOOLS_STAMP)
 test-go test-e2e contract-check: export IMGPIPE_REFTOOLS := $(REFTOOLS)
+
+# The HEIC, AVIF and Display P3 samples are made with them too.
+samples: $(REFTOOLS_STAMP)
+samples: export IMGPIPE_REFTOOLS := $(REFTOOLS)
+
+# make bench compares a 12 MP HEIC with libvips's heifload (reftools' vips).
+bench: $(REFTOOLS_STAMP)
+bench: export IMGPIPE_REFTOOLS := $(REFTOOLS)

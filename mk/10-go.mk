@@ -16,8 +16,9 @@ EVENTS_PKG       := ./lambda/cmd/events
 EVENTS_BOOTSTRAP := $(DIST)/lambda-events/bootstrap
 EVENTS_ZIP       := $(DIST)/events.zip
 # Reproducible: no cgo, no paths, no VCS stamp, no build id. nodynamic: the
-# HEIC/AVIF decoders (github.com/gen2brain/heic, avif) never look for a system
-# libheif/libavif to dlopen, and always run their embedded WebAssembly.
+# HEIC/AVIF decoders and the WebP/AVIF encoders (github.com/gen2brain/heic,
+# avif, webp) never look for a system libheif/libavif/libwebp to dlopen, and
+# always run their embedded WebAssembly.
 GO_LAMBDA_FLAGS  := -tags lambda.norpc,nodynamic -trimpath -buildvcs=false -ldflags "-s -w -buildid="
 # The same for every other go command make runs (tests, go run), so tests
 # exercise the decoders the Lambda ships. An explicit -tags overrides it.

@@ -10,6 +10,7 @@ FUZZTIME ?= 60s
 fuzz-imaging: ## Fuzz the imaging entry points for FUZZTIME each (default 60s); crashers land in lambda/imaging/testdata/fuzz
 	$(GO) test -run '^$$' -fuzz '^FuzzProcess$$' -fuzztime $(FUZZTIME) ./lambda/imaging/
 	$(GO) test -run '^$$' -fuzz '^FuzzParseExif$$' -fuzztime $(FUZZTIME) ./lambda/imaging/
+	$(GO) test -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME) ./lambda/imaging/heif/
 
 bench-imaging: ## Benchmark the full imaging job on a generated 12 MP JPEG against stdlib decode + nfnt/resize
 	$(GO) test -run '^$$' -bench 'Process12MP|Resize12MP' -benchmem -count 3 ./lambda/imaging/

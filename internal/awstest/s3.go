@@ -23,6 +23,7 @@ type Object struct {
 	ETag         string // quoted, as S3 returns it
 	Body         []byte
 	ContentType  string
+	CacheControl string
 	Metadata     map[string]string
 	LastModified time.Time
 	DeleteMarker bool // a delete marker: no body; the key has no current version while it is the newest
@@ -237,8 +238,8 @@ func (f *S3) HeadObject(ctx context.Context, in *s3.HeadObjectInput, _ ...func(*
 	return out, nil
 }
 
-// PutObject stores a new version with the request's body, content type and
-// user metadata.
+// PutObject stores a new version with the request's body, content type,
+// cache control and user metadata.
 func (f *S3) PutObject(ctx context.Context, in *s3.PutObjectInput, _ ...func(*s3.Options)) (*s3.PutObjectOutput, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
@@ -253,10 +254,11 @@ func (f *S3) PutObject(ctx context.Context, in *s3.PutObjectInput, _ ...func(*s3
 		return nil, err
 	}
 	o := f.Put(aws.ToString(in.Bucket), aws.ToString(in.Key), body, aws.ToString(in.ContentType))
-	if len(in.Metadata) > 0 {
+	if len(in.Metadata) > 0 || in.CacheControl != nil {
 		f.mu.Lock()
 		vs := f.objects[path(aws.ToString(in.Bucket), aws.ToString(in.Key))]
 		vs[len(vs)-1].Metadata = in.Metadata
+		vs[len(vs)-1].CacheControl = aws.ToString(in.CacheControl)
 		f.mu.Unlock()
 	}
 	return &s3.PutObjectOutput{ETag: aws.String(o.ETag), VersionId: optString(o.VersionID)}, nil

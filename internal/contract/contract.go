@@ -133,9 +133,10 @@ func ThumbnailKey(thumbnailsPrefix, uploadsPrefix, key string, size int) string 
 	return thumbnailsPrefix + strconv.Itoa(size) + "/" + strings.TrimPrefix(key, uploadsPrefix) + ".jpg"
 }
 
-// UploadKeyOfThumbnail inverts ThumbnailKey: it returns the upload key and
-// the size a thumbnail key was made for, and ok false when key is not of
-// the form thumbnailsPrefix + "<size>/" + name + ".jpg".
+// UploadKeyOfThumbnail inverts ThumbnailKey and ThumbnailFormat.Key: it
+// returns the upload key and the size a thumbnail key was made for, and ok
+// false when key is not of the form thumbnailsPrefix + "<size>/" + name +
+// the extension of one of ThumbnailFormats.
 func UploadKeyOfThumbnail(thumbnailsPrefix, uploadsPrefix, key string) (uploadKey string, size int, ok bool) {
 	rest, found := strings.CutPrefix(key, thumbnailsPrefix)
 	if !found {
@@ -149,9 +150,10 @@ func UploadKeyOfThumbnail(thumbnailsPrefix, uploadsPrefix, key string) (uploadKe
 	if err != nil || size <= 0 || strconv.Itoa(size) != sizePart {
 		return "", 0, false
 	}
-	name, found = strings.CutSuffix(name, ".jpg")
-	if !found || name == "" {
-		return "", 0, false
+	for _, f := range ThumbnailFormats {
+		if n, found := strings.CutSuffix(name, f.Ext); found && n != "" {
+			return uploadsPrefix + n, size, true
+		}
 	}
-	return uploadsPrefix + name, size, true
+	return "", 0, false
 }

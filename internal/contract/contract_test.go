@@ -41,18 +41,64 @@ func TestPrefixesDoNotNest(t *testing.T) {
 func TestUploadKeyOfThumbnail(t *testing.T) {
 	for _, key := range []string{"uploads/cat.png", "uploads/a/b/c.JPG", "uploads/holiday photo ü.jpeg", "uploads/x.jpg"} {
 		for _, size := range []int{16, 256, 4096} {
-			up, sz, ok := UploadKeyOfThumbnail(ThumbnailsPrefix, UploadsPrefix, ThumbnailKey(ThumbnailsPrefix, UploadsPrefix, key, size))
-			assert.True(t, ok)
-			assert.Equal(t, key, up)
-			assert.Equal(t, size, sz)
+			for _, f := range ThumbnailFormats {
+				up, sz, ok := UploadKeyOfThumbnail(ThumbnailsPrefix, UploadsPrefix, f.Key(ThumbnailsPrefix, UploadsPrefix, key, size))
+				assert.True(t, ok)
+				assert.Equal(t, key, up, f.Name)
+				assert.Equal(t, size, sz)
+			}
 		}
 	}
 	for _, bad := range []string{
 		"uploads/cat.png", "thumbnails/cat.png.jpg", "thumbnails/abc/cat.png.jpg", "thumbnails/0256/cat.png.jpg",
-		"thumbnails/256/cat.png", "thumbnails/256/.jpg", "thumbnails/-1/a.jpg", "thumbnails/256",
+		"thumbnails/256/cat.png", "thumbnails/256/.jpg", "thumbnails/-1/a.jpg", "thumbnails/256", "thumbnails/256/.webp", "thumbnails/256/cat.png.gif",
 	} {
 		_, _, ok := UploadKeyOfThumbnail(ThumbnailsPrefix, UploadsPrefix, bad)
 		assert.False(t, ok, bad)
+	}
+}
+
+func TestFormatKeys(t *testing.T) {
+	const key = "uploads/a/cat.png"
+	// The JPEG key is the one written before formats were configurable.
+	assert.Equal(t, ThumbnailKey(ThumbnailsPrefix, UploadsPrefix, key, 256), FormatJPEG.Key(ThumbnailsPrefix, UploadsPrefix, key, 256))
+	assert.Equal(t, "thumbnails/256/a/cat.png.jpg", FormatJPEG.Key(ThumbnailsPrefix, UploadsPrefix, key, 256))
+	assert.Equal(t, "thumbnails/256/a/cat.png.webp", FormatWebP.Key(ThumbnailsPrefix, UploadsPrefix, key, 256))
+	assert.Equal(t, "thumbnails/1024/a/cat.png.avif", FormatAVIF.Key(ThumbnailsPrefix, UploadsPrefix, key, 1024))
+	exts, types := map[string]bool{}, map[string]bool{}
+	for _, f := range ThumbnailFormats {
+		assert.False(t, exts[f.Ext] || types[f.ContentType], "%s shares its extension or Content-Type", f.Name)
+		exts[f.Ext], types[f.ContentType] = true, true
+		got, ok := LookupThumbnailFormat(f.Name)
+		assert.True(t, ok)
+		assert.Equal(t, f, got)
+	}
+}
+
+func TestParseThumbnailFormats(t *testing.T) {
+	tests := []struct {
+		in      string
+		want    []ThumbnailFormat
+		wantErr string
+	}{
+		{"jpeg", []ThumbnailFormat{FormatJPEG}, ""},
+		{"webp,jpeg", []ThumbnailFormat{FormatJPEG, FormatWebP}, ""},
+		{" AVIF , webp ,jpeg,webp", []ThumbnailFormat{FormatJPEG, FormatWebP, FormatAVIF}, ""},
+		{"webp", []ThumbnailFormat{FormatWebP}, ""},
+		{"jpg", nil, `"jpg" is not a thumbnail format (jpeg, webp, avif)`},
+		{"jpeg,,webp", nil, `"" is not a thumbnail format`},
+		{"", nil, `"" is not a thumbnail format`},
+	}
+	for _, tc := range tests {
+		t.Run(tc.in, func(t *testing.T) {
+			got, err := ParseThumbnailFormats(tc.in)
+			if tc.wantErr != "" {
+				assert.ErrorContains(t, err, tc.wantErr)
+				return
+			}
+			assert.NoError(t, err)
+			assert.Equal(t, tc.want, got)
+		})
 	}
 }
 

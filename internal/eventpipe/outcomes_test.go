@@ -43,9 +43,12 @@ func (m *imager) Process(_ context.Context, data []byte) (*imaging.Result, error
 	if m.failing {
 		return nil, fault.Permanentf(contract.ReasonCorrupt, "truncated")
 	}
+	jpeg := append([]byte("jpeg of "), data...)
 	return &imaging.Result{Format: imaging.FormatPNG, Width: 640, Height: 480,
-		Exif:       &imaging.Exif{Make: "Canon"},
-		Thumbnails: []imaging.Thumbnail{{Size: 256, Width: 256, Height: 192, JPEG: append([]byte("jpeg of "), data...)}}}, nil
+		Exif:        &imaging.Exif{Make: "Canon"},
+		Placeholder: "LEHV6nWB2yk8pyo0adR*.7kCMdnj",
+		Thumbnails: []imaging.Thumbnail{{Size: 256, Width: 256, Height: 192, JPEG: jpeg,
+			Encodings: []imaging.Encoding{{Format: imaging.FormatJPEG, Data: jpeg}}}}}, nil
 }
 
 type world struct {

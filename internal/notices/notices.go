@@ -62,8 +62,8 @@ func Modules(goBin, repo string) ([]Module, error) {
 }
 
 // embedded are the C libraries inside the WebAssembly modules of
-// gen2brain/heic and gen2brain/avif (their lib/Makefile* say which
-// versions), with the licence files those modules ship.
+// gen2brain/heic, gen2brain/avif and gen2brain/webp (their lib/Makefile*
+// say which versions), with the licence files those modules ship.
 var embedded = []struct {
 	module, name, version, licence, file string
 }{
@@ -71,6 +71,7 @@ var embedded = []struct {
 	{"github.com/gen2brain/heic", "libde265", "1.0.15", "LGPL-3.0-or-later", "lib/LICENSE.libde265"},
 	{"github.com/gen2brain/avif", "libavif", "1.1.1", "BSD-2-Clause (and the licences of its parts, in the text)", "lib/LICENSE.libavif"},
 	{"github.com/gen2brain/avif", "libaom", "3.10.0", "BSD-2-Clause + AOM Patent License 1.0", "lib/LICENSE.aom"},
+	{"github.com/gen2brain/webp", "libwebp", "1.4.0", "BSD-3-Clause", "lib/LICENSE.libwebp"},
 }
 
 // licenceFile matches the files that carry a module's licence and notices.
@@ -123,11 +124,12 @@ func Generate(mods []Module) ([]byte, error) {
 		fmt.Fprintf(&b, "| %s | %s | %s | %s |\n", m.Path, m.Version, kind, strings.Join(ids, ", "))
 	}
 	fmt.Fprintf(&b, "\n## C libraries compiled to WebAssembly and embedded in bootstrap\n\n")
-	fmt.Fprintf(&b, "`github.com/gen2brain/heic` and `github.com/gen2brain/avif` embed these libraries as WebAssembly\n")
-	fmt.Fprintf(&b, "modules, which `lambda/imaging/wasmcodec` runs in wazero; the build recipes are the modules'\n")
+	fmt.Fprintf(&b, "`github.com/gen2brain/heic`, `github.com/gen2brain/avif` and `github.com/gen2brain/webp` embed\n")
+	fmt.Fprintf(&b, "these libraries as WebAssembly modules, run in wazero (the decoders by `lambda/imaging/wasmcodec`,\n")
+	fmt.Fprintf(&b, "the AVIF and WebP encoders by the modules' own code); the build recipes are the modules'\n")
 	fmt.Fprintf(&b, "`lib/Makefile*` (with wasi-sdk, whose wasi-libc and libc++ are compiled in too: MIT /\n")
-	fmt.Fprintf(&b, "Apache-2.0 WITH LLVM-exception). libavif's decoder also contains libyuv (BSD-3-Clause, Copyright\n")
-	fmt.Fprintf(&b, "2011 The LibYuv Project Authors).\n\n")
+	fmt.Fprintf(&b, "Apache-2.0 WITH LLVM-exception). libavif's decoder and encoder also contain libyuv (BSD-3-Clause,\n")
+	fmt.Fprintf(&b, "Copyright 2011 The LibYuv Project Authors); libwebp's module contains its sharpyuv.\n\n")
 	fmt.Fprintf(&b, "**LGPL-3.0 (libheif, libde265).** They are used unmodified apart from the build patches in\n")
 	fmt.Fprintf(&b, "gen2brain/heic's `lib/Makefile` (sources: https://github.com/strukturag/libheif tag v1.18.2,\n")
 	fmt.Fprintf(&b, "https://github.com/strukturag/libde265 tag v1.0.15). The WebAssembly module is a separate work\n")

@@ -39,8 +39,8 @@ func MustDelete(t testing.TB, ctx context.Context, tg Target, key string) string
 
 // WaitForDeleted waits until the record of obj's version is DELETED and
 // fails t unless it kept no content-derived field but its dimensions and
-// format: no EXIF summary, orientation, digest, ETag, thumbnails, colour
-// fields or failure details.
+// format: no EXIF summary, orientation, digest, ETag, thumbnails,
+// placeholder, colour fields or failure details.
 func WaitForDeleted(t testing.TB, ctx context.Context, tg Target, obj Object) metadata.Record {
 	t.Helper()
 	var rec metadata.Record
@@ -67,6 +67,7 @@ func WaitForDeleted(t testing.TB, ctx context.Context, tg Target, obj Object) me
 	for field, v := range map[string]any{
 		"sha256": rec.SHA256, "etag": rec.ETag, "orientation": rec.Orientation, "thumbnails": len(rec.Thumbnails),
 		"colorProfile": rec.ColorProfile, "colorSpace": rec.ColorSpace, "colorAction": rec.ColorAction, "colorNote": rec.ColorNote,
+		"placeholder": rec.Placeholder, "averageColor": rec.AverageColor, "dominantColor": rec.DominantColor,
 		"failureReason":  rec.FailureReason,
 		"failureMessage": rec.FailureMessage,
 	} {

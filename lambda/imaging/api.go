@@ -30,6 +30,7 @@ package imaging
 import (
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -48,6 +49,11 @@ const (
 	FormatAVIF Format = "avif" // HEIF with AV1-coded images
 )
 
+// OutputFormats are the formats thumbnails can be encoded in: JPEG
+// (jpegenc), lossy WebP (libwebp) and AVIF (libavif with libaom), the
+// last two compiled to WebAssembly (see webpenc.go and avifenc.go).
+var OutputFormats = []Format{FormatJPEG, FormatWebP, FormatAVIF}
+
 // Options configure a Processor.
 type Options struct {
 	Sizes     []int // longest edge of each thumbnail in pixels; each > 0
@@ -55,6 +61,14 @@ type Options struct {
 	MaxPixels int64 // width*height cap, checked before decoding
 	// ColorOutput is ColorSRGB (also when empty) or ColorPreserve.
 	ColorOutput ColorOutput
+	// Formats are the encodings of every thumbnail, each made once from
+	// the same pixels: OutputFormats, each at most once; [FormatJPEG] when
+	// empty.
+	Formats []Format
+	// WebPQuality is libwebp's quality, 1..100, when Formats has WebP.
+	WebPQuality int
+	// AVIFQuality is libavif's quality, 1..100, when Formats has AVIF.
+	AVIFQuality int
 }
 
 // Exif is the summary of the EXIF fields we record.
@@ -64,12 +78,32 @@ type Exif struct {
 	TakenAt time.Time // zero when absent
 }
 
-// Thumbnail is one encoded thumbnail.
+// Thumbnail is one size of thumbnail, in every configured format.
 type Thumbnail struct {
 	Size   int // the requested longest edge
 	Width  int
 	Height int
-	JPEG   []byte
+	// JPEG is the JPEG encoding; nil when Options.Formats has no JPEG.
+	JPEG []byte
+	// Encodings are the encodings made, one per Options.Formats in that
+	// order (the JPEG one included).
+	Encodings []Encoding
+}
+
+// Encoding is a thumbnail encoded in one format.
+type Encoding struct {
+	Format Format
+	Data   []byte
+}
+
+// Data returns the thumbnail's encoding in format f, nil when it has none.
+func (t Thumbnail) Data(f Format) []byte {
+	for _, e := range t.Encodings {
+		if e.Format == f {
+			return e.Data
+		}
+	}
+	return nil
 }
 
 // Result describes a processed image.
@@ -102,12 +136,30 @@ type Result struct {
 	// ColorNote says what colour information was ignored and why; "" when
 	// nothing was.
 	ColorNote string
+
+	// Placeholder is a BlurHash (4×3 components) of the smallest
+	// thumbnail, in sRGB: what an app shows while the thumbnail loads.
+	Placeholder string
+	// AverageColor is the mean colour of the smallest thumbnail (averaged
+	// in linear light), as "#rrggbb" in sRGB.
+	AverageColor string
+	// DominantColor is the most common colour of the smallest thumbnail
+	// (the densest region of a coarse Oklab histogram), as "#rrggbb" in
+	// sRGB.
+	DominantColor string
 }
 
 // Processor makes thumbnails. It is safe for concurrent use.
 type Processor struct {
-	opts   Options
-	encode func(p *planes, o encodeOptions) ([]byte, error) // encodeJPEG; tests observe pixels through it
+	opts    Options
+	formats []outputFormat // one per Options.Formats
+}
+
+// outputFormat is one encoding a Processor makes.
+type outputFormat struct {
+	format  Format
+	quality int
+	encode  encoder // tests observe pixels through it
 }
 
 // New validates opts and returns a Processor.
@@ -134,7 +186,49 @@ func New(opts Options) (*Processor, error) {
 		return nil, fmt.Errorf("imaging: Options.ColorOutput is %q: it must be %q or %q", opts.ColorOutput, ColorSRGB, ColorPreserve)
 	}
 	opts.Sizes = append([]int(nil), opts.Sizes...)
-	return &Processor{opts: opts, encode: encodeJPEG}, nil
+	p := &Processor{opts: opts}
+	formats := opts.Formats
+	if len(formats) == 0 {
+		formats = []Format{FormatJPEG}
+	}
+	for i, f := range formats {
+		enc, ok := encoders[f]
+		if !ok {
+			return nil, fmt.Errorf("imaging: Options.Formats[%d] is %q: thumbnails are encoded as %s", i, f, formatList(OutputFormats))
+		}
+		for _, o := range p.formats {
+			if o.format == f {
+				return nil, fmt.Errorf("imaging: Options.Formats lists %q twice", f)
+			}
+		}
+		q, field := opts.Quality, "Quality"
+		switch f {
+		case FormatWebP:
+			q, field = opts.WebPQuality, "WebPQuality"
+		case FormatAVIF:
+			q, field = opts.AVIFQuality, "AVIFQuality"
+		}
+		if q < 1 || q > 100 {
+			return nil, fmt.Errorf("imaging: Options.%s is %d: %s quality must be between 1 and 100", field, q, f)
+		}
+		if f == FormatWebP {
+			for i, s := range opts.Sizes {
+				if s > webpMaxEdge {
+					return nil, fmt.Errorf("imaging: Options.Sizes[%d] is %d: a WebP thumbnail's edge is at most %d pixels", i, s, webpMaxEdge)
+				}
+			}
+		}
+		p.formats = append(p.formats, outputFormat{format: f, quality: q, encode: enc})
+	}
+	return p, nil
+}
+
+func formatList(fs []Format) string {
+	s := make([]string, len(fs))
+	for i, f := range fs {
+		s[i] = string(f)
+	}
+	return strings.Join(s, ", ")
 }
 
 // MaxSize is the largest thumbnail edge accepted, the JPEG format's limit.

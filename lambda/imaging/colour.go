@@ -43,10 +43,14 @@ const MaxEmbeddedProfile = 64 << 10
 
 // colorPlan is what the colour stage does to one image.
 type colorPlan struct {
-	t       *icc.Transform // nil: pixels are left as they are
-	embed   []byte         // profile to embed in every thumbnail (preserve mode)
-	profile string         // Result.ColorProfile
-	space   string         // Result.ColorSpace
+	t     *icc.Transform // nil: pixels are left as they are
+	embed []byte         // profile to embed in every thumbnail (preserve mode)
+	// toSRGB converts the preserved pixels to sRGB (preserve mode, with
+	// embed): for what must be sRGB even then, the AVIF thumbnails (their
+	// encoder cannot embed a profile) and the placeholder and colours.
+	toSRGB  *icc.Transform
+	profile string // Result.ColorProfile
+	space   string // Result.ColorSpace
 	action  ColorAction
 	notes   []string
 }
@@ -139,7 +143,7 @@ func planICC(plan *colorPlan, b []byte, kind pixelKind, mode ColorOutput) {
 		case len(b) > MaxEmbeddedProfile:
 			plan.note("preserve: the profile is %d bytes, over the cap of %d for embedding, converted to sRGB", len(b), MaxEmbeddedProfile)
 		default:
-			plan.embed, plan.action = b, ColorPreserved
+			plan.embed, plan.action, plan.toSRGB = b, ColorPreserved, e.t
 			return
 		}
 	}
@@ -200,18 +204,18 @@ func planNCLX(plan *colorPlan, n nclx, kind pixelKind, mode ColorOutput) {
 	if pr.p == icc.PrimariesSRGB && (n.transfer == 13 || n.transfer == 2) {
 		return // sRGB
 	}
-	if mode == ColorPreserve {
-		if tr.hdr {
-			plan.note("preserve: an HDR transfer (%s) has no ICC equivalent, converted to sRGB", tr.name)
-		} else if p, err := icc.EncodeMatrixTRC(plan.profile, pr.p, tr.c); err == nil {
-			plan.embed, plan.action = p, ColorPreserved
-			return
-		}
-	}
 	t, err := icc.NewMatrixTRC(pr.p, tr.c)
 	if err != nil {
 		plan.fallback("nclx: %v", err)
 		return
+	}
+	if mode == ColorPreserve {
+		if tr.hdr {
+			plan.note("preserve: an HDR transfer (%s) has no ICC equivalent, converted to sRGB", tr.name)
+		} else if p, err := icc.EncodeMatrixTRC(plan.profile, pr.p, tr.c); err == nil {
+			plan.embed, plan.action, plan.toSRGB = p, ColorPreserved, t
+			return
+		}
 	}
 	plan.t, plan.action = t, ColorConverted
 	if tr.hdr {
@@ -250,12 +254,6 @@ func planPNGGamma(plan *colorPlan, ci colorInfo, kind pixelKind, mode ColorOutpu
 	if kind == pixelsGray {
 		prim = icc.PrimariesSRGB // a grey image's chromaticities do not matter
 	}
-	if mode == ColorPreserve && kind == pixelsRGB {
-		if p, err := icc.EncodeMatrixTRC(plan.profile, prim, curve); err == nil {
-			plan.embed, plan.action = p, ColorPreserved
-			return
-		}
-	}
 	t, err := icc.NewMatrixTRC(prim, curve)
 	if err != nil {
 		plan.fallback("PNG gAMA/cHRM: %v", err)
@@ -263,6 +261,12 @@ func planPNGGamma(plan *colorPlan, ci colorInfo, kind pixelKind, mode ColorOutpu
 	}
 	if kind == pixelsGray {
 		t = t.Gray()
+	}
+	if mode == ColorPreserve && kind == pixelsRGB {
+		if p, err := icc.EncodeMatrixTRC(plan.profile, prim, curve); err == nil {
+			plan.embed, plan.action, plan.toSRGB = p, ColorPreserved, t
+			return
+		}
 	}
 	plan.t, plan.action = t, ColorConverted
 }

@@ -37,7 +37,7 @@ func captureThumb(t testing.TB, data []byte, size int, mode ColorOutput) (image.
 		mu  sync.Mutex
 		got image.Image
 	)
-	p.encode = func(pl *planes, o encodeOptions) ([]byte, error) {
+	p.formats[0].encode = func(pl *planes, o encodeOptions) ([]byte, error) {
 		mu.Lock()
 		got = planesImage(pl)
 		mu.Unlock()

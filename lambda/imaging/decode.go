@@ -81,6 +81,9 @@ func decodeImage(ctx context.Context, format Format, data []byte, cfg image.Conf
 		}
 	case FormatWebP:
 		img, err = webp.Decode(r)
+		if err == nil {
+			img = fullRangeWebP(img) // lossy WebP is limited-range YCbCr (webprange.go)
+		}
 	case FormatBMP:
 		img, err = bmp.Decode(r)
 	case FormatTIFF:

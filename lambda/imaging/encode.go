@@ -6,8 +6,18 @@ import (
 
 // encodeOptions are the settings of one thumbnail encoding.
 type encodeOptions struct {
-	quality int    // JPEG quality, 1..100
+	quality int    // the format's quality, 1..100
 	icc     []byte // ICC profile to embed (preserve mode); nil: none
+}
+
+// encoder encodes thumbnail planes (4:4:4, 4:2:0 or grey) in one format.
+type encoder func(p *planes, o encodeOptions) ([]byte, error)
+
+// encoders has the encoder of every format of OutputFormats.
+var encoders = map[Format]encoder{
+	FormatJPEG: encodeJPEG,
+	FormatWebP: encodeWebP,
+	FormatAVIF: encodeAVIF,
 }
 
 // encodeJPEG encodes planes (4:4:4, 4:2:0 or grey) with jpegenc, which

@@ -6,6 +6,8 @@ import (
 	"image"
 	"image/gif"
 	"image/jpeg"
+	"os"
+	"path/filepath"
 	"slices"
 	"testing"
 
@@ -13,7 +15,9 @@ import (
 	"golang.org/x/image/tiff"
 
 	"github.com/imgpipe/imgpipe/internal/contract"
+	"github.com/imgpipe/imgpipe/internal/heiftest"
 	"github.com/imgpipe/imgpipe/lambda/fault"
+	"github.com/imgpipe/imgpipe/lambda/imaging/heif"
 	"github.com/imgpipe/imgpipe/lambda/imaging/icc"
 )
 
@@ -46,6 +50,19 @@ func fuzzSeeds(t testing.TB) [][]byte {
 		pngHeaderOnly(1<<15, 1<<15),
 		[]byte("not an image"),
 	}
+	// HEIF: the committed HEIC grid and AVIF samples (real coded pictures)
+	// and containers with every transform, alpha, Exif and a grid.
+	for _, name := range []string{"heif-grid-irot.heic", "yellow-rose-alpha-10bit.avif"} {
+		b, err := os.ReadFile(filepath.Join("..", "..", "samples", "images", name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		seeds = append(seeds, b)
+	}
+	fake := heiftest.HEVCTile(32, 24, 32, 24, []byte{0, 0, 0, 2, 0x26, 1})
+	seeds = append(seeds,
+		heiftest.Still(fake, heiftest.Irot(3), heiftest.Imir(1), heiftest.Clap(30, 1, 20, 1, 0, 1, 0, 1)).WithAlpha(fake).Bytes(),
+		heiftest.Grid([]heif.Tile{fake, fake}, 2, 1, 60, 24).WithExif(buildExif(exifFields{orientation: 6})).Bytes())
 	for _, s := range slices.Clone(seeds) {
 		seeds = append(seeds, s[:len(s)*2/3])
 	}

@@ -77,7 +77,7 @@ func TestScaledDecodeInput(t *testing.T) {
 			scaled := reference(full, sw, sh).(*image.RGBA)
 			src := toPlanes(ycbcrOf(scaled, image.YCbCrSubsampleRatio420))
 			defer src.release()
-			thumbs, err := p.thumbnails(context.Background(), src, w, h, 1, &colorPlan{})
+			thumbs, err := p.thumbnails(context.Background(), &Result{Width: w, Height: h}, src, 1, &colorPlan{})
 			require.NoError(t, err)
 			for _, th := range thumbs {
 				ww, wh := fit(w, h, th.Size)

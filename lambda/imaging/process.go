@@ -10,6 +10,7 @@ import (
 	"sync"
 
 	"github.com/imgpipe/imgpipe/lambda/fault"
+	"github.com/imgpipe/imgpipe/lambda/imaging/preview"
 )
 
 // Process makes the thumbnails of one image. A bad image returns a
@@ -74,7 +75,7 @@ func (p *Processor) Process(ctx context.Context, data []byte) (res *Result, err 
 		src = toPlanes(img)
 	}
 	defer src.release()
-	res.Thumbnails, err = p.thumbnails(ctx, src, res.Width, res.Height, md.orientation, &plan)
+	res.Thumbnails, err = p.thumbnails(ctx, res, src, md.orientation, &plan)
 	if err != nil {
 		return nil, err
 	}
@@ -83,9 +84,11 @@ func (p *Processor) Process(ctx context.Context, data []byte) (res *Result, err 
 
 // thumbnails resizes the decoded planes to every size, largest first, so
 // that a smaller size can start from a larger thumbnail when that is still
-// at least twice its size. Encoding runs concurrently with the next resize.
-// Sizes that come out with the same dimensions share one encoding.
-func (p *Processor) thumbnails(ctx context.Context, src *planes, uw, uh int, orientation Orientation, color *colorPlan) ([]Thumbnail, error) {
+// at least twice its size. Each size is encoded in every format from the
+// same pixels, concurrently with the next resize. Sizes that come out with
+// the same dimensions share their encodings. The preview facts (res) come
+// from the smallest thumbnail, in sRGB.
+func (p *Processor) thumbnails(ctx context.Context, res *Result, src *planes, orientation Orientation, color *colorPlan) ([]Thumbnail, error) {
 	sizes := p.opts.Sizes
 	order := make([]int, len(sizes))
 	for i := range order {
@@ -94,20 +97,36 @@ func (p *Processor) thumbnails(ctx context.Context, src *planes, uw, uh int, ori
 	slices.SortStableFunc(order, func(a, b int) int { return cmp.Compare(sizes[b], sizes[a]) })
 
 	var (
-		owner   planes
-		wg      sync.WaitGroup
-		errs    = make([]error, len(sizes))
-		thumbs  = make([]Thumbnail, len(sizes))
-		first   = map[[2]int]int{} // dimensions → index encoding them
-		same    = map[int]int{}    // index → index whose encoding it shares
-		prev    *planes
-		stopErr error
+		owner    planes
+		wg       sync.WaitGroup
+		nf       = len(p.formats)
+		errs     = make([]error, len(sizes)*nf+1) // the last one: the preview
+		thumbs   = make([]Thumbnail, len(sizes))
+		first    = map[[2]int]int{} // dimensions → index encoding them
+		same     = map[int]int{}    // index → index whose encoding it shares
+		prev     *planes
+		stopErr  error
+		smallest func() *planes // the last (smallest) thumbnail so far, in sRGB
 	)
 	defer owner.release() // after wg.Wait below: deferred calls run last-in first-out
 	defer wg.Wait()
+	run := func(slot int, what string, fn func() error) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			defer func() {
+				if r := recover(); r != nil {
+					errs[slot] = fault.Transient(fmt.Errorf("imaging: %s panicked: %v\n%s", what, r, debug.Stack()))
+				}
+			}()
+			if err := fn(); err != nil {
+				errs[slot] = fmt.Errorf("imaging: %s: %w", what, err)
+			}
+		}()
+	}
 	for _, i := range order {
-		tw, th := fit(uw, uh, sizes[i])
-		thumbs[i] = Thumbnail{Size: sizes[i], Width: tw, Height: th}
+		tw, th := fit(res.Width, res.Height, sizes[i])
+		thumbs[i] = Thumbnail{Size: sizes[i], Width: tw, Height: th, Encodings: make([]Encoding, nf)}
 		if j, ok := first[[2]int{tw, th}]; ok {
 			same[i] = j
 			continue
@@ -131,20 +150,38 @@ func (p *Processor) thumbnails(ctx context.Context, src *planes, uw, uh int, ori
 		if color.t != nil { // the colour stage: nil for untagged or sRGB sources
 			shown = convertPlanes(color.t, shown, &owner)
 		}
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			defer func() {
-				if r := recover(); r != nil {
-					errs[i] = fault.Transient(fmt.Errorf("imaging: encoding the %d px thumbnail panicked: %v\n%s", sizes[i], r, debug.Stack()))
+		// inSRGB is shown in sRGB: the same planes, except in preserve mode.
+		var inSRGB *planes
+		srgb := func() *planes {
+			if inSRGB == nil {
+				inSRGB = shown
+				if color.toSRGB != nil {
+					inSRGB = convertPlanes(color.toSRGB, shown, &owner)
 				}
-			}()
-			b, err := p.encode(shown, encodeOptions{quality: p.opts.Quality, icc: color.embed})
-			if err != nil {
-				errs[i] = fmt.Errorf("imaging: encoding the %d px thumbnail: %w", sizes[i], err)
 			}
-			thumbs[i].JPEG = b
-		}()
+			return inSRGB
+		}
+		for k, f := range p.formats {
+			planes, opts := shown, encodeOptions{quality: f.quality, icc: color.embed}
+			if f.format == FormatAVIF && color.embed != nil { // AVIF cannot carry the profile
+				planes, opts.icc = srgb(), nil
+			}
+			thumbs[i].Encodings[k].Format = f.format
+			run(i*nf+k, fmt.Sprintf("encoding the %d px %s thumbnail", sizes[i], f.format), func() error {
+				b, err := f.encode(planes, opts)
+				thumbs[i].Encodings[k].Data = b
+				return err
+			})
+		}
+		smallest = srgb
+	}
+	if stopErr == nil && smallest != nil {
+		pl := smallest()
+		run(len(errs)-1, "computing the placeholder and colours", func() error {
+			f, err := previewOf(pl)
+			res.Placeholder, res.AverageColor, res.DominantColor = f.Placeholder, f.AverageColor, f.DominantColor
+			return err
+		})
 	}
 	wg.Wait()
 	if stopErr != nil {
@@ -156,7 +193,23 @@ func (p *Processor) thumbnails(ctx context.Context, src *planes, uw, uh int, ori
 		}
 	}
 	for i, j := range same {
-		thumbs[i].JPEG = thumbs[j].JPEG
+		thumbs[i].Encodings = thumbs[j].Encodings
+	}
+	for i := range thumbs {
+		thumbs[i].JPEG = thumbs[i].Data(FormatJPEG)
 	}
 	return thumbs, nil
+}
+
+// previewOf computes the preview facts of sRGB planes.
+func previewOf(p *planes) (preview.Facts, error) {
+	return preview.Of(p.y.w, p.y.h, func(y int, dst []byte) {
+		if p.gray {
+			for x, v := range p.y.row(y) {
+				dst[3*x], dst[3*x+1], dst[3*x+2] = v, v, v
+			}
+			return
+		}
+		ycbcrRowToRGB(dst, p.y.row(y), p.cb.row(y), p.cr.row(y))
+	})
 }

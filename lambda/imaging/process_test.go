@@ -135,10 +135,10 @@ func TestPanicsAreClassified(t *testing.T) {
 		}, false, "processing panicked (a defect, not a bad image)"},
 		{"encoder panics", func() error {
 			p := newTestProcessor(t, 64)
-			p.encode = func(*planes, encodeOptions) ([]byte, error) { panic("encoder bug") }
+			p.formats[0].encode = func(*planes, encodeOptions) ([]byte, error) { panic("encoder bug") }
 			_, err := p.Process(context.Background(), img)
 			return err
-		}, false, "encoding the 64 px thumbnail panicked: encoder bug"},
+		}, false, "encoding the 64 px jpeg thumbnail panicked: encoder bug"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

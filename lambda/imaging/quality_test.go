@@ -72,7 +72,7 @@ func TestThumbnailQuality(t *testing.T) {
 			require.NoError(t, err)
 			var mu sync.Mutex
 			seen := map[[2]int]image.Image{}
-			p.encode = func(pl *planes, q encodeOptions) ([]byte, error) {
+			p.formats[0].encode = func(pl *planes, q encodeOptions) ([]byte, error) {
 				mu.Lock()
 				seen[[2]int{pl.y.w, pl.y.h}] = planesImage(pl)
 				mu.Unlock()
@@ -123,7 +123,7 @@ func TestNoAliasingOnZonePlate(t *testing.T) {
 	require.NoError(t, err)
 	var mu sync.Mutex
 	seen := map[int]image.Image{}
-	p.encode = func(pl *planes, q encodeOptions) ([]byte, error) {
+	p.formats[0].encode = func(pl *planes, q encodeOptions) ([]byte, error) {
 		mu.Lock()
 		seen[pl.y.w] = planesImage(pl)
 		mu.Unlock()

@@ -155,9 +155,14 @@ func TestDeletedKeepsOnlyIdentityDimensionsAndFormat(t *testing.T) {
 	src := sample()
 	src.Superseded = true
 	src.FailureReason, src.FailureMessage = "corrupt", "detail"
+	src.RecordVersion = 1 // written by older code: the DELETED record is of this code's schema
+	src.Placeholder, src.AverageColor, src.DominantColor = "LEHV6nWB2yk8pyo0adR*.7kCMdnj", "#a0b0c0", "#102030"
+	src.Thumbnails = map[string]metadata.Thumbnail{"256": {Key: "thumbnails/256/a b.jpg", Width: 256, Height: 192, Bytes: 10,
+		Formats: map[string]metadata.FormatFile{"webp": {Key: "thumbnails/256/a b.jpg.webp", Bytes: 8, ContentType: "image/webp"}}}}
 	got := metadata.Deleted(src, at, 7*24*time.Hour)
 	assert.Equal(t, metadata.Record{
-		ImageID: src.ImageID, UploadTimestamp: src.UploadTimestamp, Status: contract.StatusDeleted,
+		RecordVersion: metadata.RecordVersion,
+		ImageID:       src.ImageID, UploadTimestamp: src.UploadTimestamp, Status: contract.StatusDeleted,
 		Bucket: src.Bucket, Key: src.Key, VersionID: src.VersionID, Size: src.Size, ContentType: src.ContentType,
 		Format: src.Format, Width: src.Width, Height: src.Height,
 		ProcessedAt: at.UnixMilli(), DeletedAt: at.UnixMilli(), ExpiresAt: at.Add(7 * 24 * time.Hour).Unix(),
@@ -238,4 +243,48 @@ func TestPutErrors(t *testing.T) {
 	bad.Status = "DONE"
 	_, err = metadata.NewStore(awstest.NewDynamoDB("tbl"), "tbl").Put(context.Background(), bad)
 	assert.ErrorContains(t, err, `unknown status "DONE"`)
+}
+
+// A record written before formats existed (version 1: no recordVersion,
+// placeholder, colours or formats) still reads, and its thumbnails' keys
+// are the ones it lists.
+func TestVersion1RecordsRead(t *testing.T) {
+	item := map[string]types.AttributeValue{
+		"imageId": &types.AttributeValueMemberS{Value: "id"}, "uploadTimestamp": &types.AttributeValueMemberN{Value: "1"},
+		"status": &types.AttributeValueMemberS{Value: contract.StatusProcessed},
+		"thumbnails": &types.AttributeValueMemberM{Value: map[string]types.AttributeValue{
+			"256": &types.AttributeValueMemberM{Value: map[string]types.AttributeValue{
+				"key": &types.AttributeValueMemberS{Value: "thumbnails/256/a.png.jpg"}, "width": &types.AttributeValueMemberN{Value: "256"},
+				"height": &types.AttributeValueMemberN{Value: "192"}, "bytes": &types.AttributeValueMemberN{Value: "999"},
+			}},
+		}},
+	}
+	var rec metadata.Record
+	require.NoError(t, attributevalue.UnmarshalMap(item, &rec))
+	assert.Zero(t, rec.RecordVersion)
+	assert.Empty(t, rec.Placeholder)
+	assert.Equal(t, []string{"thumbnails/256/a.png.jpg"}, rec.Thumbnails["256"].Keys())
+}
+
+func TestVersion2Fields(t *testing.T) {
+	rec := sample()
+	rec.RecordVersion = metadata.RecordVersion
+	rec.Placeholder, rec.AverageColor, rec.DominantColor = "LEHV6nWB2yk8pyo0adR*.7kCMdnj", "#7f6a55", "#2b4a66"
+	rec.Thumbnails["256"] = metadata.Thumbnail{Key: "thumbnails/256/a b.jpg.jpg", Width: 256, Height: 192, Bytes: 999,
+		Formats: map[string]metadata.FormatFile{
+			"jpeg": {Key: "thumbnails/256/a b.jpg.jpg", Bytes: 999, ContentType: "image/jpeg"},
+			"webp": {Key: "thumbnails/256/a b.jpg.webp", Bytes: 700, ContentType: "image/webp"},
+		}}
+	item, err := attributevalue.MarshalMap(rec)
+	require.NoError(t, err)
+	for _, name := range []string{"recordVersion", "placeholder", "averageColor", "dominantColor"} {
+		assert.Contains(t, item, name)
+	}
+	th := item["thumbnails"].(*types.AttributeValueMemberM).Value["256"].(*types.AttributeValueMemberM).Value
+	formats := th["formats"].(*types.AttributeValueMemberM).Value
+	assert.Contains(t, formats["webp"].(*types.AttributeValueMemberM).Value, "contentType")
+	var back metadata.Record
+	require.NoError(t, attributevalue.UnmarshalMap(item, &back))
+	assert.Equal(t, rec, back)
+	assert.Equal(t, []string{"thumbnails/256/a b.jpg.jpg", "thumbnails/256/a b.jpg.webp"}, back.Thumbnails["256"].Keys(), "each key once, sorted")
 }

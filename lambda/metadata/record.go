@@ -6,6 +6,8 @@ package metadata
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"maps"
+	"slices"
 	"strings"
 	"time"
 
@@ -18,6 +20,10 @@ import (
 // tags to them). The e2e checks unmarshal items into this type with
 // attributevalue.UnmarshalMap.
 type Record struct {
+	// RecordVersion is the version of this schema the record was written
+	// with (RecordVersion); absent (0) in records written before versions,
+	// which are version 1: no formats, placeholder or colours.
+	RecordVersion int `dynamodbav:"recordVersion,omitempty"`
 	// ImageID is the hex SHA-256 of bucket, key and versionId (or ETag when
 	// the bucket is unversioned): see ImageID.
 	ImageID string `dynamodbav:"imageId"`
@@ -54,6 +60,13 @@ type Record struct {
 	ColorAction  string `dynamodbav:"colorAction,omitempty"`
 	ColorNote    string `dynamodbav:"colorNote,omitempty"`
 
+	// Placeholder is a BlurHash (4×3 components) of the smallest
+	// thumbnail, in sRGB; AverageColor and DominantColor are "#rrggbb" in
+	// sRGB (lambda/imaging/preview says how they are computed).
+	Placeholder   string `dynamodbav:"placeholder,omitempty"`
+	AverageColor  string `dynamodbav:"averageColor,omitempty"`
+	DominantColor string `dynamodbav:"dominantColor,omitempty"`
+
 	// Thumbnails maps the size (longest edge, decimal string) to its thumbnail.
 	Thumbnails map[string]Thumbnail `dynamodbav:"thumbnails,omitempty"`
 	// Superseded is true when a newer version of the key was already current
@@ -77,14 +90,16 @@ type Record struct {
 }
 
 // Deleted is the DELETED record of the version rec describes, found deleted
-// at at. It keeps the version's identity (bucket, key, versionId, size,
-// content type, upload time), its dimensions and format, and nothing else:
-// the EXIF summary, orientation, digest, ETag, thumbnails, failure details
-// and every other field derived from the image's content are dropped (an
+// at at, in the schema version this code writes. It keeps the version's
+// identity (bucket, key, versionId, size, content type, upload time), its
+// dimensions and format, and nothing else: the EXIF summary, orientation,
+// digest, ETag, thumbnails, placeholder, colours, failure details and
+// every other field derived from the image's content are dropped (an
 // allowlist, so a field added to Record later is dropped too unless added
 // here). keepFor > 0 sets ExpiresAt that long after at.
 func Deleted(rec Record, at time.Time, keepFor time.Duration) Record {
 	d := Record{
+		RecordVersion:   RecordVersion,
 		ImageID:         rec.ImageID,
 		UploadTimestamp: rec.UploadTimestamp,
 		Status:          contract.StatusDeleted,
@@ -112,12 +127,47 @@ type Exif struct {
 	TakenAt string `dynamodbav:"takenAt,omitempty"` // RFC 3339
 }
 
-// Thumbnail describes one written thumbnail.
+// RecordVersion is the schema version of the records this code writes:
+//
+//   - 1 (no recordVersion attribute): thumbnails are JPEG only.
+//   - 2: recordVersion; per size a formats map of every format written; the
+//     placeholder, averageColor and dominantColor of the image. Key, Width,
+//     Height and Bytes of a size mean what they meant in version 1.
+const RecordVersion = 2
+
+// Thumbnail describes the thumbnail of one size. Key and Bytes are those
+// of its primary format: the JPEG whenever jpeg is configured (always by
+// default, so they mean what they did before formats existed), else the
+// first configured format in the order jpeg, webp, avif. Formats lists
+// every format written, the primary one included.
 type Thumbnail struct {
-	Key    string `dynamodbav:"key"`
-	Width  int    `dynamodbav:"width"`
-	Height int    `dynamodbav:"height"`
-	Bytes  int64  `dynamodbav:"bytes"`
+	Key     string                `dynamodbav:"key"`
+	Width   int                   `dynamodbav:"width"`
+	Height  int                   `dynamodbav:"height"`
+	Bytes   int64                 `dynamodbav:"bytes"`
+	Formats map[string]FormatFile `dynamodbav:"formats,omitempty"` // by format name: "jpeg", "webp", "avif"
+}
+
+// FormatFile is the thumbnail of one size in one format.
+type FormatFile struct {
+	Key         string `dynamodbav:"key"`
+	Bytes       int64  `dynamodbav:"bytes"`
+	ContentType string `dynamodbav:"contentType"`
+}
+
+// Keys are the object keys of every file t lists: the primary key and
+// each format's (each once), sorted.
+func (t Thumbnail) Keys() []string {
+	seen := map[string]bool{}
+	if t.Key != "" {
+		seen[t.Key] = true
+	}
+	for _, f := range t.Formats {
+		if f.Key != "" {
+			seen[f.Key] = true
+		}
+	}
+	return slices.Sorted(maps.Keys(seen))
 }
 
 // NormalizeETag strips the quotes S3 puts around ETags in API responses

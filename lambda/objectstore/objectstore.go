@@ -18,9 +18,6 @@ import (
 	"github.com/imgpipe/imgpipe/lambda/metadata"
 )
 
-// ThumbnailContentType is the Content-Type of every thumbnail.
-const ThumbnailContentType = "image/jpeg"
-
 // API is the part of the S3 client the store uses.
 type API interface {
 	GetObject(ctx context.Context, in *s3.GetObjectInput, optFns ...func(*s3.Options)) (*s3.GetObjectOutput, error)
@@ -136,19 +133,30 @@ func (s *Store) Current(ctx context.Context, bucket, key string) (versionID, eta
 	return aws.ToString(out.VersionId), metadata.NormalizeETag(aws.ToString(out.ETag)), true, nil
 }
 
-// PutThumbnail writes a JPEG thumbnail at bucket/key with Content-Type
-// image/jpeg and no user metadata.
-func (s *Store) PutThumbnail(ctx context.Context, bucket, key string, jpeg []byte) error {
-	_, err := s.api.PutObject(ctx, &s3.PutObjectInput{
+// Thumbnail is one thumbnail object to write.
+type Thumbnail struct {
+	Key          string
+	Body         []byte
+	ContentType  string // the format's, e.g. contract.FormatWebP.ContentType
+	CacheControl string // the Cache-Control header; "" for none
+}
+
+// PutThumbnail writes a thumbnail at bucket/t.Key with its Content-Type
+// and Cache-Control and no user metadata.
+func (s *Store) PutThumbnail(ctx context.Context, bucket string, t Thumbnail) error {
+	in := &s3.PutObjectInput{
 		Bucket:        aws.String(bucket),
-		Key:           aws.String(key),
-		Body:          bytes.NewReader(jpeg),
-		ContentLength: aws.Int64(int64(len(jpeg))),
-		ContentType:   aws.String(ThumbnailContentType),
-	})
-	if err != nil {
+		Key:           aws.String(t.Key),
+		Body:          bytes.NewReader(t.Body),
+		ContentLength: aws.Int64(int64(len(t.Body))),
+		ContentType:   aws.String(t.ContentType),
+	}
+	if t.CacheControl != "" {
+		in.CacheControl = aws.String(t.CacheControl)
+	}
+	if _, err := s.api.PutObject(ctx, in); err != nil {
 		// A 404 here (NoSuchBucket) is not a property of the image: transient.
-		return fault.Transient(fmt.Errorf("s3 PutObject s3://%s/%s: %w", bucket, key, err))
+		return fault.Transient(fmt.Errorf("s3 PutObject s3://%s/%s: %w", bucket, t.Key, err))
 	}
 	return nil
 }

@@ -105,15 +105,22 @@ func TestCurrent(t *testing.T) {
 func TestPutThumbnail(t *testing.T) {
 	fake := awstest.NewS3(true)
 	s := objectstore.New(fake)
-	require.NoError(t, s.PutThumbnail(context.Background(), b, "thumbnails/256/a.png.jpg", []byte("jpeg")))
-	o, ok := fake.Current(b, "thumbnails/256/a.png.jpg")
+	require.NoError(t, s.PutThumbnail(context.Background(), b, objectstore.Thumbnail{Key: "thumbnails/256/a.png.webp",
+		Body: []byte("webp"), ContentType: "image/webp", CacheControl: "public, max-age=86400"}))
+	o, ok := fake.Current(b, "thumbnails/256/a.png.webp")
 	require.True(t, ok)
-	assert.Equal(t, "jpeg", string(o.Body))
-	assert.Equal(t, objectstore.ThumbnailContentType, o.ContentType)
+	assert.Equal(t, "webp", string(o.Body))
+	assert.Equal(t, "image/webp", o.ContentType)
+	assert.Equal(t, "public, max-age=86400", o.CacheControl)
 	assert.Empty(t, o.Metadata)
 
+	require.NoError(t, s.PutThumbnail(context.Background(), b, objectstore.Thumbnail{Key: "thumbnails/256/a.png.jpg", Body: []byte("jpeg"), ContentType: "image/jpeg"}))
+	o, _ = fake.Current(b, "thumbnails/256/a.png.jpg")
+	assert.Equal(t, "image/jpeg", o.ContentType)
+	assert.Empty(t, o.CacheControl, "no Cache-Control when none is configured")
+
 	fake.Fail = func(string, string) error { return &smithy.GenericAPIError{Code: "NoSuchBucket"} }
-	err := s.PutThumbnail(context.Background(), b, "thumbnails/256/a.png.jpg", []byte("jpeg"))
+	err := s.PutThumbnail(context.Background(), b, objectstore.Thumbnail{Key: "thumbnails/256/a.png.jpg", Body: []byte("jpeg"), ContentType: "image/jpeg"})
 	assert.Error(t, err)
 	assert.False(t, fault.IsPermanent(err), "a missing bucket is no property of the image")
 }

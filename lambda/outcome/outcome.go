@@ -21,6 +21,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"strconv"
 	"time"
@@ -68,6 +69,9 @@ type Detail struct {
 	// Thumbnails are the thumbnails written for this version, smallest
 	// first; none when it failed, was deleted, or was superseded.
 	Thumbnails []Thumbnail `json:"thumbnails,omitempty"`
+	// Placeholder is the BlurHash of the smallest thumbnail, when the
+	// record has one (PROCESSED, with thumbnails).
+	Placeholder string `json:"placeholder,omitempty"`
 	// Superseded: a newer version was current, so this one wrote no
 	// thumbnails.
 	Superseded bool `json:"superseded,omitempty"`
@@ -79,13 +83,24 @@ type Detail struct {
 	DeletedAt   string `json:"deletedAt,omitempty"`
 }
 
-// Thumbnail is one written thumbnail.
+// Thumbnail is the thumbnail of one size. Key and Bytes are those of its
+// primary format (the JPEG whenever JPEG is configured); Formats lists
+// every format written, the primary one included.
 type Thumbnail struct {
-	Size   int    `json:"size"` // longest edge the configuration asked for, px
-	Key    string `json:"key"`
-	Width  int    `json:"width"`
-	Height int    `json:"height"`
-	Bytes  int64  `json:"bytes"`
+	Size    int             `json:"size"` // longest edge the configuration asked for, px
+	Key     string          `json:"key"`
+	Width   int             `json:"width"`
+	Height  int             `json:"height"`
+	Bytes   int64           `json:"bytes"`
+	Formats []ThumbnailFile `json:"formats,omitempty"`
+}
+
+// ThumbnailFile is the thumbnail of one size in one format.
+type ThumbnailFile struct {
+	Format      string `json:"format"` // jpeg, webp or avif
+	Key         string `json:"key"`
+	Bytes       int64  `json:"bytes"`
+	ContentType string `json:"contentType"`
 }
 
 // Enrich decodes a batch of stream records as Pipes sends it to its
@@ -159,6 +174,7 @@ func detailOf(outcomeID string, rec metadata.Record) (Detail, error) {
 		Width:         rec.Width,
 		Height:        rec.Height,
 		Superseded:    rec.Superseded,
+		Placeholder:   rec.Placeholder,
 		UploadedAt:    millis(rec.UploadTimestamp),
 		ProcessedAt:   millis(rec.ProcessedAt),
 	}
@@ -173,12 +189,32 @@ func detailOf(outcomeID string, rec metadata.Record) (Detail, error) {
 		if err != nil {
 			return Detail{}, fmt.Errorf("thumbnail size %q is no decimal number", size)
 		}
-		d.Thumbnails = append(d.Thumbnails, Thumbnail{Size: n, Key: t.Key, Width: t.Width, Height: t.Height, Bytes: t.Bytes})
+		th := Thumbnail{Size: n, Key: t.Key, Width: t.Width, Height: t.Height, Bytes: t.Bytes}
+		// In the contract's order of formats (jpeg, webp, avif).
+		names := slices.SortedFunc(maps.Keys(t.Formats), func(a, b string) int {
+			return cmp.Or(cmp.Compare(formatRank(a), formatRank(b)), cmp.Compare(a, b))
+		})
+		for _, f := range names {
+			ff := t.Formats[f]
+			th.Formats = append(th.Formats, ThumbnailFile{Format: f, Key: ff.Key, Bytes: ff.Bytes, ContentType: ff.ContentType})
+		}
+		d.Thumbnails = append(d.Thumbnails, th)
 	}
 	slices.SortFunc(d.Thumbnails, func(a, b Thumbnail) int {
 		return cmp.Or(cmp.Compare(a.Size, b.Size), cmp.Compare(a.Key, b.Key))
 	})
 	return d, nil
+}
+
+// formatRank is the position of format name in contract.ThumbnailFormats
+// (after them all when unknown).
+func formatRank(name string) int {
+	for i, f := range contract.ThumbnailFormats {
+		if f.Name == name {
+			return i
+		}
+	}
+	return len(contract.ThumbnailFormats)
 }
 
 // millis renders Unix milliseconds as RFC 3339 in UTC with milliseconds.

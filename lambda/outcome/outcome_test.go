@@ -26,6 +26,7 @@ const processedRecord = `{
     "ApproximateCreationDateTime": 1764576000,
     "Keys": {"imageId": {"S": "abc"}, "uploadTimestamp": {"N": "1764575999000"}},
     "NewImage": {
+      "recordVersion": {"N": "2"},
       "imageId": {"S": "abc"},
       "uploadTimestamp": {"N": "1764575999000"},
       "status": {"S": "PROCESSED"},
@@ -40,9 +41,20 @@ const processedRecord = `{
       "orientation": {"N": "6"},
       "sha256": {"S": "ff00"},
       "exif": {"M": {"make": {"S": "Canon"}, "model": {"S": "EOS"}}},
+      "placeholder": {"S": "LEHV6nWB2yk8pyo0adR*.7kCMdnj"},
+      "averageColor": {"S": "#a0b0c0"},
+      "dominantColor": {"S": "#102030"},
       "thumbnails": {"M": {
-        "1024": {"M": {"key": {"S": "thumbnails/1024/holiday \"one\".jpg.jpg"}, "width": {"N": "1024"}, "height": {"N": "768"}, "bytes": {"N": "90000"}}},
-        "256": {"M": {"key": {"S": "thumbnails/256/holiday \"one\".jpg.jpg"}, "width": {"N": "256"}, "height": {"N": "192"}, "bytes": {"N": "9000"}}}
+        "1024": {"M": {"key": {"S": "thumbnails/1024/holiday \"one\".jpg.jpg"}, "width": {"N": "1024"}, "height": {"N": "768"}, "bytes": {"N": "90000"},
+          "formats": {"M": {
+            "webp": {"M": {"key": {"S": "thumbnails/1024/holiday \"one\".jpg.webp"}, "bytes": {"N": "60000"}, "contentType": {"S": "image/webp"}}},
+            "jpeg": {"M": {"key": {"S": "thumbnails/1024/holiday \"one\".jpg.jpg"}, "bytes": {"N": "90000"}, "contentType": {"S": "image/jpeg"}}}
+          }}}},
+        "256": {"M": {"key": {"S": "thumbnails/256/holiday \"one\".jpg.jpg"}, "width": {"N": "256"}, "height": {"N": "192"}, "bytes": {"N": "9000"},
+          "formats": {"M": {
+            "webp": {"M": {"key": {"S": "thumbnails/256/holiday \"one\".jpg.webp"}, "bytes": {"N": "6000"}, "contentType": {"S": "image/webp"}}},
+            "jpeg": {"M": {"key": {"S": "thumbnails/256/holiday \"one\".jpg.jpg"}, "bytes": {"N": "9000"}, "contentType": {"S": "image/jpeg"}}}
+          }}}}
       }},
       "rendition": {"S": "r1"},
       "processedAt": {"N": "1764576000123"},
@@ -71,9 +83,18 @@ const processedEvent = `{
     "width": 4032,
     "height": 3024,
     "thumbnails": [
-      {"size": 256, "key": "thumbnails/256/holiday \"one\".jpg.jpg", "width": 256, "height": 192, "bytes": 9000},
-      {"size": 1024, "key": "thumbnails/1024/holiday \"one\".jpg.jpg", "width": 1024, "height": 768, "bytes": 90000}
+      {"size": 256, "key": "thumbnails/256/holiday \"one\".jpg.jpg", "width": 256, "height": 192, "bytes": 9000,
+        "formats": [
+          {"format": "jpeg", "key": "thumbnails/256/holiday \"one\".jpg.jpg", "bytes": 9000, "contentType": "image/jpeg"},
+          {"format": "webp", "key": "thumbnails/256/holiday \"one\".jpg.webp", "bytes": 6000, "contentType": "image/webp"}
+        ]},
+      {"size": 1024, "key": "thumbnails/1024/holiday \"one\".jpg.jpg", "width": 1024, "height": 768, "bytes": 90000,
+        "formats": [
+          {"format": "jpeg", "key": "thumbnails/1024/holiday \"one\".jpg.jpg", "bytes": 90000, "contentType": "image/jpeg"},
+          {"format": "webp", "key": "thumbnails/1024/holiday \"one\".jpg.webp", "bytes": 60000, "contentType": "image/webp"}
+        ]}
     ],
+    "placeholder": "LEHV6nWB2yk8pyo0adR*.7kCMdnj",
     "uploadedAt": "2025-12-01T07:59:59.000Z",
     "processedAt": "2025-12-01T08:00:00.123Z"
   }
@@ -86,7 +107,7 @@ func TestEnrichProcessed(t *testing.T) {
 	got, err := json.Marshal(evs[0])
 	require.NoError(t, err)
 	assert.JSONEq(t, processedEvent, string(got))
-	for _, private := range []string{"exif", "Canon", "sha256", "ff00", "orientation", "etag", "rendition"} {
+	for _, private := range []string{"exif", "Canon", "sha256", "ff00", "orientation", "etag", "rendition", "Color", "#a0b0c0", "recordVersion"} {
 		assert.NotContains(t, string(got), private, "the event carries the record's public fields only")
 	}
 }

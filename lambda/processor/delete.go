@@ -22,8 +22,9 @@ import (
 //   - ObjectRemoved:Delete, with the versionId deleted permanently: a
 //     version, or a delete marker (which restores the version under it).
 //
-// Thumbnails live at one key per original key. They are deleted, for every
-// size the affected records list and every size configured now, when the
+// Thumbnails live at one key per original key, size and format. They are
+// deleted, for every size and format the affected records list and every
+// one configured now, when the
 // key is left with no current version, or when the version deleted was
 // newer than the one now current (the thumbnails were made from it). The
 // affected version's record becomes DELETED (metadata.Deleted keeps only
@@ -185,17 +186,21 @@ func liveRecords(recs []metadata.Record) []metadata.Record {
 	return live
 }
 
-// removeThumbnails deletes every thumbnail of the key: the sizes the
-// records list and the sizes configured now.
+// removeThumbnails deletes every thumbnail of the key: every size and
+// format the records list, and every one the configuration makes now.
 func (h *Handler) removeThumbnails(ctx context.Context, j *job, recs []metadata.Record) error {
 	keys := map[string]bool{}
 	for _, size := range h.opts.ThumbnailSizes {
-		keys[contract.ThumbnailKey(h.opts.ThumbnailsPrefix, h.opts.UploadsPrefix, j.key, size)] = true
+		for _, f := range h.opts.ThumbnailFormats {
+			keys[f.Key(h.opts.ThumbnailsPrefix, h.opts.UploadsPrefix, j.key, size)] = true
+		}
 	}
 	for _, r := range recs {
 		for _, t := range r.Thumbnails {
-			if strings.HasPrefix(t.Key, h.opts.ThumbnailsPrefix) {
-				keys[t.Key] = true
+			for _, k := range t.Keys() {
+				if strings.HasPrefix(k, h.opts.ThumbnailsPrefix) {
+					keys[k] = true
+				}
 			}
 		}
 	}

@@ -120,6 +120,35 @@ func TestDeleteRemovesThumbnailsTheRecordListsAndTheConfigurationMakes(t *testin
 	assert.Empty(t, x.thumbnails(key))
 }
 
+// Every format goes: the ones the record lists (WebP, made under an
+// earlier configuration) and the ones configured now (AVIF, which this
+// version never had but a concurrent write might have left).
+func TestDeleteRemovesEveryFormat(t *testing.T) {
+	x := newHarness(t, true, 4)
+	const key = "uploads/f.png"
+	x.reconfigureFormats(t, "r-jpeg-webp", []contract.ThumbnailFormat{contract.FormatJPEG, contract.FormatWebP}, "", sizes...)
+	v1 := x.upload(key, []byte("f"))
+	x.handle(t, v1)
+	for _, size := range sizes {
+		_, ok := x.s3.Current(bucket, contract.FormatWebP.Key(contract.ThumbnailsPrefix, contract.UploadsPrefix, key, size))
+		require.True(t, ok, "the %d px WebP is written", size)
+	}
+	x.reconfigureFormats(t, "r-jpeg-avif", []contract.ThumbnailFormat{contract.FormatJPEG, contract.FormatAVIF}, "", sizes...)
+	stray := contract.FormatAVIF.Key(contract.ThumbnailsPrefix, contract.UploadsPrefix, key, sizes[0])
+	x.s3.Put(bucket, stray, []byte("avif"), "image/avif")
+
+	x.handle(t, x.deleteMarker(key))
+
+	for _, f := range contract.ThumbnailFormats {
+		for _, size := range sizes {
+			k := f.Key(contract.ThumbnailsPrefix, contract.UploadsPrefix, key, size)
+			_, ok := x.s3.Current(bucket, k)
+			assert.False(t, ok, "%s is deleted", k)
+		}
+	}
+	assertDeleted(t, x.recordOfVersion(t, key, v1.versionID), v1.versionID)
+}
+
 func TestDeleteMarkerSetsTTLWhenConfigured(t *testing.T) {
 	x := newHarness(t, true, 4)
 	x.h.opts.DeletedRecordTTL = 30 * 24 * time.Hour

@@ -55,10 +55,10 @@ func (b *bucket) Current(_ context.Context, _, key string) (string, string, bool
 	return "", fmt.Sprintf("etag-%d", len(data)), ok, nil
 }
 
-func (b *bucket) PutThumbnail(_ context.Context, _, key string, jpeg []byte) error {
+func (b *bucket) PutThumbnail(_ context.Context, _ string, t objectstore.Thumbnail) error {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	b.objects[key] = jpeg
+	b.objects[t.Key] = t.Body
 	return nil
 }
 

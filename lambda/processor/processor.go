@@ -23,6 +23,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"net/url"
 	"runtime/debug"
 	"slices"
@@ -46,7 +47,7 @@ import (
 type Objects interface {
 	Read(ctx context.Context, bucket, key, versionID string, maxBytes int64) (objectstore.Object, error)
 	Current(ctx context.Context, bucket, key string) (versionID, etag string, exists bool, err error)
-	PutThumbnail(ctx context.Context, bucket, key string, jpeg []byte) error
+	PutThumbnail(ctx context.Context, bucket string, t objectstore.Thumbnail) error
 	Versions(ctx context.Context, bucket, key string) ([]objectstore.Version, error)
 	DeleteThumbnail(ctx context.Context, bucket, key string) error
 }
@@ -81,6 +82,13 @@ type Options struct {
 	// ThumbnailSizes are the configured sizes (longest edge, px); they
 	// decide the length of the thumbnail keys. At least one.
 	ThumbnailSizes []int
+	// ThumbnailFormats are the configured formats, in canonical order
+	// (contract.ParseThumbnailFormats); [contract.FormatJPEG] when empty.
+	// The imager must make exactly these.
+	ThumbnailFormats []contract.ThumbnailFormat
+	// CacheControl is the Cache-Control of every thumbnail object; "" for
+	// none.
+	CacheControl string
 	// Rendition is the fingerprint of the thumbnail settings and imaging
 	// code (lambda/rendition), stored in every record.
 	Rendition   string
@@ -138,6 +146,9 @@ func New(objects Objects, records Records, imager Imager, metrics Metrics, opts 
 	}
 	if opts.DeletedRecordTTL < 0 {
 		problems = append(problems, fmt.Sprintf("DeletedRecordTTL is %s, must be >= 0", opts.DeletedRecordTTL))
+	}
+	if len(opts.ThumbnailFormats) == 0 {
+		opts.ThumbnailFormats = []contract.ThumbnailFormat{contract.FormatJPEG}
 	}
 	if len(problems) > 0 {
 		return nil, fmt.Errorf("processor: invalid options: %s", strings.Join(problems, "; "))
@@ -351,7 +362,9 @@ func (h *Handler) process(ctx context.Context, j *job) error {
 func (h *Handler) checkKeyLength(key string) error {
 	longest := 0
 	for _, size := range h.opts.ThumbnailSizes {
-		longest = max(longest, len(contract.ThumbnailKey(h.opts.ThumbnailsPrefix, h.opts.UploadsPrefix, key, size)))
+		for _, f := range h.opts.ThumbnailFormats {
+			longest = max(longest, len(f.Key(h.opts.ThumbnailsPrefix, h.opts.UploadsPrefix, key, size)))
+		}
 	}
 	if longest > MaxKeyBytes {
 		return fault.Permanentf(contract.ReasonKeyTooLong,
@@ -435,12 +448,12 @@ func (h *Handler) store(ctx context.Context, j *job, res *imaging.Result) error 
 	} else {
 		thumbs = make(map[string]metadata.Thumbnail, len(res.Thumbnails))
 		for _, t := range res.Thumbnails {
-			key := contract.ThumbnailKey(h.opts.ThumbnailsPrefix, h.opts.UploadsPrefix, j.key, t.Size)
-			if err := h.objects.PutThumbnail(ctx, j.bucket, key, t.JPEG); err != nil {
+			rt, n, err := h.putThumbnail(ctx, j, t)
+			if err != nil {
 				return err
 			}
-			thumbs[strconv.Itoa(t.Size)] = metadata.Thumbnail{Key: key, Width: t.Width, Height: t.Height, Bytes: int64(len(t.JPEG))}
-			thumbBytes += int64(len(t.JPEG))
+			thumbs[strconv.Itoa(t.Size)] = rt
+			thumbBytes += n
 		}
 	}
 	sum := sha256.Sum256(j.obj.Data)
@@ -449,6 +462,7 @@ func (h *Handler) store(ctx context.Context, j *job, res *imaging.Result) error 
 	rec.Format, rec.Width, rec.Height, rec.Orientation = string(res.Format), res.Width, res.Height, int(res.Orientation)
 	rec.ColorProfile, rec.ColorSpace, rec.ColorAction, rec.ColorNote = res.ColorProfile, res.ColorSpace, string(res.ColorAction), res.ColorNote
 	rec.BitDepth, rec.HasAlpha = res.BitDepth, res.HasAlpha
+	rec.Placeholder, rec.AverageColor, rec.DominantColor = res.Placeholder, res.AverageColor, res.DominantColor
 	rec.SHA256 = hex.EncodeToString(sum[:])
 	rec.Thumbnails = thumbs
 	rec.Superseded = superseded
@@ -468,7 +482,7 @@ func (h *Handler) store(ctx context.Context, j *job, res *imaging.Result) error 
 	}
 	latency := time.Duration(rec.DurationMs) * time.Millisecond
 	if put.Reprocessed() {
-		deleted := h.deleteOldSizes(ctx, j, put.Previous, &rec)
+		deleted := h.deleteStale(ctx, j, put.Previous, &rec)
 		j.outcome = OutcomeReprocessed
 		h.emit(j, h.metrics.Reprocessed(latency, j.obj.Size, thumbBytes))
 		j.log.Info("image reprocessed", "outcome", "reprocessed", "imageId", rec.ImageID, "recordWritten", true,
@@ -483,39 +497,67 @@ func (h *Handler) store(ctx context.Context, j *job, res *imaging.Result) error 
 	return nil
 }
 
-// deleteOldSizes deletes the thumbnails the replaced record lists for
-// sizes the new record no longer has (the configuration dropped them), and
-// returns how many it deleted. Thumbnail keys are shared by all versions of
-// an upload key, so nothing is deleted when the new record is superseded
-// (the newer version owns the thumbnails). A failed delete is logged and
-// left for `imgpipe audit --fix` (which finds thumbnails of unconfigured
-// sizes): the new record is already written, so a retry would see a
+// putThumbnail writes one size in every format the imager made, and
+// returns its record entry and the bytes written. The record's primary
+// key is the first configured format's: JPEG's whenever jpeg is
+// configured (metadata.Thumbnail).
+func (h *Handler) putThumbnail(ctx context.Context, j *job, t imaging.Thumbnail) (metadata.Thumbnail, int64, error) {
+	rt := metadata.Thumbnail{Width: t.Width, Height: t.Height, Formats: make(map[string]metadata.FormatFile, len(t.Encodings))}
+	if len(t.Encodings) != len(h.opts.ThumbnailFormats) {
+		return rt, 0, fault.Transient(fmt.Errorf("the imager made %d formats of the %d px thumbnail, %d are configured", len(t.Encodings), t.Size, len(h.opts.ThumbnailFormats)))
+	}
+	var n int64
+	for i, f := range h.opts.ThumbnailFormats {
+		e := t.Encodings[i]
+		if string(e.Format) != f.Name {
+			return rt, 0, fault.Transient(fmt.Errorf("the imager made %s for the %d px thumbnail where %s is configured", e.Format, t.Size, f.Name))
+		}
+		key := f.Key(h.opts.ThumbnailsPrefix, h.opts.UploadsPrefix, j.key, t.Size)
+		err := h.objects.PutThumbnail(ctx, j.bucket, objectstore.Thumbnail{Key: key, Body: e.Data, ContentType: f.ContentType, CacheControl: h.opts.CacheControl})
+		if err != nil {
+			return rt, 0, err
+		}
+		rt.Formats[f.Name] = metadata.FormatFile{Key: key, Bytes: int64(len(e.Data)), ContentType: f.ContentType}
+		if i == 0 {
+			rt.Key, rt.Bytes = key, int64(len(e.Data))
+		}
+		n += int64(len(e.Data))
+	}
+	return rt, n, nil
+}
+
+// deleteStale deletes the thumbnails the replaced record lists that the
+// new record does not (sizes or formats no longer configured), and returns
+// how many it deleted. Thumbnail keys are shared by all versions of an
+// upload key, so nothing is deleted when the new record is superseded (the
+// newer version owns the thumbnails). A failed delete is logged and left
+// for `imgpipe audit --fix` (which finds thumbnails of unconfigured sizes
+// and formats): the new record is already written, so a retry would see a
 // duplicate and could not redo it.
-func (h *Handler) deleteOldSizes(ctx context.Context, j *job, prev, rec *metadata.Record) int {
+func (h *Handler) deleteStale(ctx context.Context, j *job, prev, rec *metadata.Record) int {
 	if rec.Superseded || prev == nil {
 		return 0
 	}
-	keep := make(map[string]bool, len(rec.Thumbnails))
+	keep := map[string]bool{}
 	for _, t := range rec.Thumbnails {
-		keep[t.Key] = true
+		for _, k := range t.Keys() {
+			keep[k] = true
+		}
 	}
-	sizes := make([]string, 0, len(prev.Thumbnails))
-	for size := range prev.Thumbnails {
-		sizes = append(sizes, size)
-	}
-	slices.Sort(sizes)
+	sizes := slices.Sorted(maps.Keys(prev.Thumbnails))
 	deleted := 0
 	for _, size := range sizes {
-		t := prev.Thumbnails[size]
-		if _, still := rec.Thumbnails[size]; still || keep[t.Key] || !strings.HasPrefix(t.Key, h.opts.ThumbnailsPrefix) {
-			continue
+		for _, key := range prev.Thumbnails[size].Keys() {
+			if keep[key] || !strings.HasPrefix(key, h.opts.ThumbnailsPrefix) {
+				continue
+			}
+			if err := h.objects.DeleteThumbnail(ctx, j.bucket, key); err != nil {
+				j.log.Error("thumbnail no longer configured not deleted; `imgpipe audit --fix` removes it",
+					"thumbnailKey", key, "size", size, "error", err.Error())
+				continue
+			}
+			deleted++
 		}
-		if err := h.objects.DeleteThumbnail(ctx, j.bucket, t.Key); err != nil {
-			j.log.Error("thumbnail of a size no longer configured not deleted; `imgpipe audit --fix` removes it",
-				"thumbnailKey", t.Key, "size", size, "error", err.Error())
-			continue
-		}
-		deleted++
 	}
 	return deleted
 }
@@ -584,6 +626,7 @@ func (h *Handler) baseRecord(j *job) metadata.Record {
 		uploaded = j.start
 	}
 	return metadata.Record{
+		RecordVersion:   metadata.RecordVersion,
 		ImageID:         metadata.ImageID(j.bucket, j.key, version, etag),
 		UploadTimestamp: uploaded.UnixMilli(),
 		Bucket:          j.bucket,

@@ -49,7 +49,8 @@ const testRendition = "rendition-256-1024"
 // fakeImager stands in for imaging.Processor: it "makes" one thumbnail per
 // size whose bytes identify the input, or fails as configured.
 type fakeImager struct {
-	sizes     []int // thumbnail sizes made; the package's sizes when nil
+	sizes     []int                      // thumbnail sizes made; the package's sizes when nil
+	formats   []contract.ThumbnailFormat // formats made; JPEG only when nil
 	err       error
 	block     bool // wait until ctx ends
 	panicMsg  string
@@ -60,9 +61,11 @@ type fakeImager struct {
 	deadlines []time.Time
 }
 
-func thumbBytes(data []byte, size int) []byte {
+func thumbBytes(data []byte, size int) []byte { return formatBytes(contract.FormatJPEG, data, size) }
+
+func formatBytes(f contract.ThumbnailFormat, data []byte, size int) []byte {
 	sum := sha256.Sum256(data)
-	return fmt.Appendf(nil, "jpeg %d of %x", size, sum[:6])
+	return fmt.Appendf(nil, "%s %d of %x", f.Name, size, sum[:6])
 }
 
 func (f *fakeImager) Process(ctx context.Context, data []byte) (*imaging.Result, error) {
@@ -84,16 +87,25 @@ func (f *fakeImager) Process(ctx context.Context, data []byte) (*imaging.Result,
 	if f.err != nil {
 		return nil, f.err
 	}
-	res := &imaging.Result{Format: imaging.FormatPNG, Width: 640, Height: 480, Orientation: 6,
+	res := &imaging.Result{Format: imaging.FormatPNG, Width: 640, Height: 480, Orientation: 6, BitDepth: 16, HasAlpha: true,
 		ColorProfile: "Display P3", ColorSpace: "display-p3", ColorAction: imaging.ColorConverted, ColorNote: "a second ICC profile was ignored",
+		Placeholder: "LEHV6nWB2yk8pyo0adR*.7kCMdnj", AverageColor: "#7f6a55", DominantColor: "#2b4a66",
 		Exif: &imaging.Exif{Make: "Canon", Model: "EOS 5D", TakenAt: time.Date(2024, 5, 6, 7, 8, 9, 0, time.UTC)}}
-	made := f.sizes
+	made, formats := f.sizes, f.formats
 	if made == nil {
 		made = sizes
 	}
+	if formats == nil {
+		formats = []contract.ThumbnailFormat{contract.FormatJPEG}
+	}
 	for _, s := range made {
 		w, h := min(s, 640), min(s, 640)*3/4
-		res.Thumbnails = append(res.Thumbnails, imaging.Thumbnail{Size: s, Width: w, Height: h, JPEG: thumbBytes(data, s)})
+		th := imaging.Thumbnail{Size: s, Width: w, Height: h}
+		for _, f := range formats {
+			th.Encodings = append(th.Encodings, imaging.Encoding{Format: imaging.Format(f.Name), Data: formatBytes(f, data, s)})
+		}
+		th.JPEG = th.Data(imaging.FormatJPEG)
+		res.Thumbnails = append(res.Thumbnails, th)
 	}
 	return res, nil
 }
@@ -231,18 +243,22 @@ func TestSuccess(t *testing.T) {
 	obj, _ := x.s3.Current(bucket, "uploads/cat.png")
 	sum := sha256.Sum256(body)
 	assert.Equal(t, metadata.Record{
+		RecordVersion:   metadata.RecordVersion,
 		ImageID:         metadata.ImageID(bucket, "uploads/cat.png", r.versionID, ""),
 		UploadTimestamp: obj.LastModified.UnixMilli(),
 		Status:          contract.StatusProcessed,
 		Bucket:          bucket, Key: "uploads/cat.png", VersionID: r.versionID, ETag: r.etag,
 		Size: int64(len(body)), ContentType: "image/png",
-		Format: "png", Width: 640, Height: 480, Orientation: 6,
+		Format: "png", Width: 640, Height: 480, Orientation: 6, BitDepth: 16, HasAlpha: true,
 		ColorProfile: "Display P3", ColorSpace: "display-p3", ColorAction: "converted", ColorNote: "a second ICC profile was ignored",
-		SHA256: fmt.Sprintf("%x", sum),
-		Exif:   &metadata.Exif{Make: "Canon", Model: "EOS 5D", TakenAt: "2024-05-06T07:08:09Z"},
+		SHA256:      fmt.Sprintf("%x", sum),
+		Exif:        &metadata.Exif{Make: "Canon", Model: "EOS 5D", TakenAt: "2024-05-06T07:08:09Z"},
+		Placeholder: "LEHV6nWB2yk8pyo0adR*.7kCMdnj", AverageColor: "#7f6a55", DominantColor: "#2b4a66",
 		Thumbnails: map[string]metadata.Thumbnail{
-			"256":  {Key: thumbKey("uploads/cat.png", 256), Width: 256, Height: 192, Bytes: int64(len(thumbBytes(body, 256)))},
-			"1024": {Key: thumbKey("uploads/cat.png", 1024), Width: 640, Height: 480, Bytes: int64(len(thumbBytes(body, 1024)))},
+			"256": {Key: thumbKey("uploads/cat.png", 256), Width: 256, Height: 192, Bytes: int64(len(thumbBytes(body, 256))),
+				Formats: map[string]metadata.FormatFile{"jpeg": {Key: thumbKey("uploads/cat.png", 256), Bytes: int64(len(thumbBytes(body, 256))), ContentType: "image/jpeg"}}},
+			"1024": {Key: thumbKey("uploads/cat.png", 1024), Width: 640, Height: 480, Bytes: int64(len(thumbBytes(body, 1024))),
+				Formats: map[string]metadata.FormatFile{"jpeg": {Key: thumbKey("uploads/cat.png", 1024), Bytes: int64(len(thumbBytes(body, 1024))), ContentType: "image/jpeg"}}},
 		},
 		Rendition:   testRendition,
 		ProcessedAt: rec.ProcessedAt, DurationMs: rec.DurationMs,
@@ -254,6 +270,7 @@ func TestSuccess(t *testing.T) {
 		require.True(t, ok, "thumbnail %d written", s)
 		assert.Equal(t, thumbBytes(body, s), th.Body)
 		assert.Equal(t, "image/jpeg", th.ContentType)
+		assert.Empty(t, th.CacheControl, "none configured")
 		assert.Empty(t, th.Metadata, "thumbnails carry no metadata")
 	}
 
@@ -871,13 +888,21 @@ func TestPanicOutsideImagingIsTransient(t *testing.T) {
 // a new THUMBNAIL_SIZES would.
 func (x *harness) reconfigure(t *testing.T, rendition string, newSizes ...int) {
 	t.Helper()
-	x.imager = &fakeImager{sizes: newSizes}
+	x.reconfigureFormats(t, rendition, nil, "", newSizes...)
+}
+
+// reconfigureFormats replaces the handler with one making formats (JPEG
+// only when nil) with cacheControl.
+func (x *harness) reconfigureFormats(t *testing.T, rendition string, formats []contract.ThumbnailFormat, cacheControl string, newSizes ...int) {
+	t.Helper()
+	x.imager = &fakeImager{sizes: newSizes, formats: formats}
 	var err error
 	x.h, err = New(objectstore.New(x.s3), metadata.NewStore(x.db, table), x.imager,
 		metrics.New(&x.metrics, "ImageProcessing", "test"),
 		Options{
 			UploadsPrefix: contract.UploadsPrefix, ThumbnailsPrefix: contract.ThumbnailsPrefix,
-			MaxImageBytes: maxBytes, ThumbnailSizes: newSizes, Concurrency: 2, Rendition: rendition,
+			MaxImageBytes: maxBytes, ThumbnailSizes: newSizes, ThumbnailFormats: formats, CacheControl: cacheControl,
+			Concurrency: 2, Rendition: rendition,
 			Logger: slog.New(slog.NewJSONHandler(&x.logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
 		})
 	require.NoError(t, err)
@@ -978,5 +1003,95 @@ func TestReprocessWithFailedDelete(t *testing.T) {
 	assert.Equal(t, "rendition-256", x.recordOf(t, "uploads/re/stuck.png").Rendition)
 	_, ok := x.s3.Current(bucket, thumbKey("uploads/re/stuck.png", 1024))
 	assert.True(t, ok)
-	assert.Contains(t, x.logs.String(), "thumbnail of a size no longer configured not deleted")
+	assert.Contains(t, x.logs.String(), "thumbnail no longer configured not deleted")
+}
+
+// With WebP configured, every size is written in both formats with its
+// Content-Type and the configured Cache-Control; the record keeps the
+// JPEG as each size's key and lists both formats.
+func TestFormatsAndCacheControl(t *testing.T) {
+	x := newHarness(t, true, 2)
+	both := []contract.ThumbnailFormat{contract.FormatJPEG, contract.FormatWebP}
+	x.reconfigureFormats(t, "r-jpeg-webp", both, "public, max-age=86400", sizes...)
+	body := []byte("photo")
+	r := x.upload("uploads/f/photo.png", body)
+	require.NoError(t, x.h.Handle(context.Background(), event(t, r)))
+	rec := x.recordOf(t, "uploads/f/photo.png")
+	assert.Equal(t, metadata.RecordVersion, rec.RecordVersion)
+	var total int
+	for _, size := range sizes {
+		rt := rec.Thumbnails[fmt.Sprint(size)]
+		assert.Equal(t, thumbKey("uploads/f/photo.png", size), rt.Key, "the JPEG stays the size's key")
+		assert.EqualValues(t, len(thumbBytes(body, size)), rt.Bytes)
+		require.Len(t, rt.Formats, 2)
+		for _, f := range both {
+			key := f.Key(contract.ThumbnailsPrefix, contract.UploadsPrefix, "uploads/f/photo.png", size)
+			want := formatBytes(f, body, size)
+			assert.Equal(t, metadata.FormatFile{Key: key, Bytes: int64(len(want)), ContentType: f.ContentType}, rt.Formats[f.Name])
+			obj, ok := x.s3.Current(bucket, key)
+			require.True(t, ok, key)
+			assert.Equal(t, want, obj.Body)
+			assert.Equal(t, f.ContentType, obj.ContentType)
+			assert.Equal(t, "public, max-age=86400", obj.CacheControl)
+			total += len(want)
+		}
+	}
+	assert.True(t, strings.HasSuffix(rec.Thumbnails["256"].Formats["webp"].Key, ".png.webp"))
+	m := jsonLines(t, &x.metrics)
+	assert.EqualValues(t, total, m[len(m)-1][contract.MetricThumbnailBytes], "every format's bytes count")
+
+	// Without JPEG, the first configured format is the size's key.
+	x.reconfigureFormats(t, "r-webp", []contract.ThumbnailFormat{contract.FormatWebP}, "", 256)
+	r2 := x.upload("uploads/f/only.png", body)
+	require.NoError(t, x.h.Handle(context.Background(), event(t, r2)))
+	rt := x.recordOf(t, "uploads/f/only.png").Thumbnails["256"]
+	assert.Equal(t, "thumbnails/256/f/only.png.webp", rt.Key)
+	assert.Equal(t, []string{"webp"}, slices.Collect(maps.Keys(rt.Formats)))
+}
+
+// Reprocessing without a format deletes that format's thumbnails and keeps
+// the others.
+func TestReprocessDropsAFormat(t *testing.T) {
+	x := newHarness(t, true, 2)
+	x.reconfigureFormats(t, "r-jpeg-webp", []contract.ThumbnailFormat{contract.FormatJPEG, contract.FormatWebP}, "", sizes...)
+	r := x.upload("uploads/f/drop.png", []byte("img"))
+	require.NoError(t, x.h.Handle(context.Background(), event(t, r)))
+	webpKey := contract.FormatWebP.Key(contract.ThumbnailsPrefix, contract.UploadsPrefix, "uploads/f/drop.png", 256)
+	_, ok := x.s3.Current(bucket, webpKey)
+	require.True(t, ok)
+
+	x.reconfigure(t, "r-jpeg", sizes...)
+	out, err := x.h.handleRecord(context.Background(), x.h.log, event(t, r).Records[0])
+	require.NoError(t, err)
+	assert.Equal(t, OutcomeReprocessed, out)
+	for _, size := range sizes {
+		_, ok := x.s3.Current(bucket, contract.FormatWebP.Key(contract.ThumbnailsPrefix, contract.UploadsPrefix, "uploads/f/drop.png", size))
+		assert.False(t, ok, "the %d px WebP, no longer configured, is deleted", size)
+		_, ok = x.s3.Current(bucket, thumbKey("uploads/f/drop.png", size))
+		assert.True(t, ok, "the %d px JPEG stays", size)
+	}
+}
+
+// An imager that does not make the configured formats is a defect, not a
+// bad image: the record is retried, nothing is written.
+func TestImagerFormatMismatchIsTransient(t *testing.T) {
+	x := newHarness(t, true, 2)
+	x.reconfigureFormats(t, "r-jpeg-webp", []contract.ThumbnailFormat{contract.FormatJPEG, contract.FormatWebP}, "", 256)
+	x.imager.formats = []contract.ThumbnailFormat{contract.FormatJPEG}
+	r := x.upload("uploads/f/odd.png", []byte("img"))
+	err := x.h.Handle(context.Background(), event(t, r))
+	require.Error(t, err)
+	assert.False(t, fault.IsPermanent(err))
+	assert.ErrorContains(t, err, "the imager made 1 formats of the 256 px thumbnail, 2 are configured")
+	assert.Empty(t, x.records(t))
+}
+
+// The key-length check counts the longest extension configured.
+func TestKeyLengthCountsEveryFormat(t *testing.T) {
+	x := newHarness(t, true, 2)
+	x.reconfigureFormats(t, "r-jpeg-webp", []contract.ThumbnailFormat{contract.FormatJPEG, contract.FormatWebP}, "", 256)
+	// A key whose .jpg thumbnail key is exactly at the limit: its .webp one is over.
+	name := "uploads/" + strings.Repeat("k", MaxKeyBytes-len("thumbnails/256/")-len(".jpg"))
+	require.Len(t, thumbKey(name, 256), MaxKeyBytes)
+	require.ErrorContains(t, x.h.checkKeyLength(name), "would be 1025 bytes")
 }

@@ -24,7 +24,10 @@ import (
 // code changes the thumbnails it makes from the same bytes and settings
 // (resampling, encoder, orientation or colour handling), so that every
 // stored record becomes older than the code and can be reprocessed.
-const Version = 2
+//
+// Version 3: lossy WebP uploads are decoded in full range (their thumbnails
+// were washed out), and records gain the placeholder and colours.
+const Version = 3
 
 // thumbnailFormat is the one encoding the imaging code writes today.
 const thumbnailFormat = "jpeg"
@@ -39,6 +42,16 @@ type Settings struct {
 	Sizes   []int    `json:"sizes"`   // longest edges, ascending
 	Formats []string `json:"formats"` // encodings written per size
 	Quality int      `json:"quality"` // JPEG quality
+	// WebPQuality and AVIFQuality are the qualities of those formats; 0
+	// when the format is not written.
+	WebPQuality int `json:"webpQuality,omitempty"`
+	AVIFQuality int `json:"avifQuality,omitempty"`
+	// ColorOutput is "preserve" when thumbnails keep the source's colours;
+	// "" for sRGB, what thumbnails always were before the setting.
+	ColorOutput string `json:"colorOutput,omitempty"`
+	// CacheControl is the thumbnails' Cache-Control header ("" for none):
+	// a reprocess after changing it rewrites the objects with the new one.
+	CacheControl string `json:"cacheControl,omitempty"`
 }
 
 // FromConfig returns the settings of a processor configuration.

@@ -21,6 +21,9 @@ func TestFromConfig(t *testing.T) {
 func TestFingerprintCanonicalForm(t *testing.T) {
 	s := rendition.Settings{Version: 1, Sizes: []int{1024, 256}, Formats: []string{"jpeg"}, Quality: 82}
 	sum := sha256.Sum256([]byte(`{"version":1,"sizes":[256,1024],"formats":["jpeg"],"quality":82}`))
+	assert.Equal(t, hex.EncodeToString(sum[:16]), s.Fingerprint(), "settings at their zero value leave the fingerprint as it was before they existed")
+	s.Formats, s.WebPQuality, s.ColorOutput, s.CacheControl = []string{"webp", "jpeg"}, 75, "preserve", "max-age=60"
+	sum = sha256.Sum256([]byte(`{"version":1,"sizes":[256,1024],"formats":["jpeg","webp"],"quality":82,"webpQuality":75,"colorOutput":"preserve","cacheControl":"max-age=60"}`))
 	assert.Equal(t, hex.EncodeToString(sum[:16]), s.Fingerprint())
 	assert.Equal(t, []int{1024, 256}, s.Sizes, "Fingerprint does not reorder the caller's slice")
 }
@@ -39,6 +42,10 @@ func TestFingerprintChangesWithEverySetting(t *testing.T) {
 		{"quality", func(s *rendition.Settings) { s.Quality = 90 }, false},
 		{"format", func(s *rendition.Settings) { s.Formats = []string{"jpeg", "webp"} }, false},
 		{"code version", func(s *rendition.Settings) { s.Version = 2 }, false},
+		{"webp quality", func(s *rendition.Settings) { s.Formats, s.WebPQuality = []string{"jpeg", "webp"}, 75 }, false},
+		{"avif quality", func(s *rendition.Settings) { s.AVIFQuality = 60 }, false},
+		{"colour output", func(s *rendition.Settings) { s.ColorOutput = "preserve" }, false},
+		{"cache control", func(s *rendition.Settings) { s.CacheControl = "public, max-age=60" }, false},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

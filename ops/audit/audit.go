@@ -57,8 +57,9 @@ type Orphan struct {
 
 // Orphan reasons.
 const (
-	OrphanUploadGone = "upload gone"
-	OrphanStaleSize  = "size not in the current record"
+	OrphanUploadGone  = "upload gone"
+	OrphanStaleSize   = "size not in the current record"
+	OrphanStaleFormat = "format not in the current record"
 )
 
 // Report is the outcome of an audit.
@@ -162,8 +163,10 @@ func Run(ctx context.Context, s3 inventory.Lister, recs Records, t Target, o run
 			current[up.Key] = rec
 			var missing []string
 			for _, size := range sortedSizes(rec.Thumbnails) {
-				if k := rec.Thumbnails[size].Key; !haveThumb[k] {
-					missing = append(missing, k)
+				for _, k := range rec.Thumbnails[size].Keys() { // every format the record lists
+					if !haveThumb[k] {
+						missing = append(missing, k)
+					}
 				}
 			}
 			if len(missing) > 0 {
@@ -185,8 +188,10 @@ func Run(ctx context.Context, s3 inventory.Lister, recs Records, t Target, o run
 		case !exists[upKey]:
 			rep.Orphans = append(rep.Orphans, Orphan{Key: th.Key, Reason: OrphanUploadGone})
 		case current[upKey] != nil:
-			if _, listed := current[upKey].Thumbnails[strconv.Itoa(size)]; !listed {
+			if t, listed := current[upKey].Thumbnails[strconv.Itoa(size)]; !listed {
 				rep.Orphans = append(rep.Orphans, Orphan{Key: th.Key, Reason: OrphanStaleSize})
+			} else if !slices.Contains(t.Keys(), th.Key) {
+				rep.Orphans = append(rep.Orphans, Orphan{Key: th.Key, Reason: OrphanStaleFormat})
 			}
 		}
 	}

@@ -252,6 +252,21 @@ func TestAuditPrefixAndStaleSizes(t *testing.T) {
 	assert.Equal(t, "size not in the current record", a.Orphans[0].Reason)
 }
 
+// A WebP thumbnail of a size the record lists, where the record has no
+// WebP (the format is no longer configured), is an orphan of its own
+// kind; thumbnails of any format are recognised as thumbnails.
+func TestAuditStaleFormat(t *testing.T) {
+	w := newWorld(t)
+	w.upload(t, "uploads/f.png", pngOf(t, 1), true)
+	webp := contract.FormatWebP.Key(contract.ThumbnailsPrefix, contract.UploadsPrefix, "uploads/f.png", 128)
+	w.s3.Put(bucket, webp, []byte("old format"), "image/webp")
+	var a auditJSON
+	require.Equal(t, cli.ExitProblems, w.runJSON(t, &a, "audit"))
+	require.Len(t, a.Orphans, 1)
+	assert.Equal(t, webp, a.Orphans[0].Key)
+	assert.Equal(t, "format not in the current record", a.Orphans[0].Reason)
+}
+
 // A change of THUMBNAIL_SIZES: reprocess --older-than-config finds every
 // record made under the old settings, reprocesses it (old-size thumbnails
 // deleted), and then finds nothing.

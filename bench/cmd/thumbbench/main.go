@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/imgpipe/imgpipe/bench"
+	"github.com/imgpipe/imgpipe/internal/reftools"
 )
 
 func main() {
@@ -32,7 +33,16 @@ func main() {
 	only := flag.String("only", "", "comma-separated pipelines to run (default: all); for quick comparisons")
 	worker := flag.String("worker", "", "internal: serve one Go pipeline on stdin/stdout")
 	spawn := flag.Bool("spawn", false, "internal: run the arguments as a command and report its time and peak RSS")
+	heicJob := flag.String("heic-job", "", "internal: process this HEIC -heic-rounds times and report the times")
+	heicRounds := flag.Int("heic-rounds", 1, "internal: rounds of -heic-job")
 	flag.Parse()
+	if *heicJob != "" {
+		if err := bench.HEICJob(*heicJob, *heicRounds); err != nil {
+			fmt.Fprintln(os.Stderr, "thumbbench heic job:", err)
+			os.Exit(1)
+		}
+		return
+	}
 	if *spawn {
 		if err := bench.Spawn(flag.Args()); err != nil {
 			fmt.Fprintln(os.Stderr, "thumbbench spawner:", err)
@@ -77,10 +87,6 @@ func (o options) wanted(name string) bool {
 }
 
 func run(o options) error {
-	inputs, err := bench.Inputs(o.images)
-	if err != nil {
-		return err
-	}
 	tmp, err := os.MkdirTemp("", "thumbbench")
 	if err != nil {
 		return err
@@ -91,6 +97,18 @@ func run(o options) error {
 		}
 	}()
 	self, err := os.Executable()
+	if err != nil {
+		return err
+	}
+	if o.only == "heic" { // the HEIC section alone, printed
+		md, err := heicSection(o, self, tmp)
+		if err != nil {
+			return err
+		}
+		fmt.Print(md)
+		return nil
+	}
+	inputs, err := bench.Inputs(o.images)
 	if err != nil {
 		return err
 	}
@@ -144,6 +162,15 @@ func run(o options) error {
 	if err != nil {
 		return err
 	}
+	if o.wanted("formats") {
+		fmt.Fprintln(os.Stderr, "formats: JPEG, WebP and AVIF from the same pixels, quality sweeps, costs")
+		read := func(in bench.Input) ([]byte, error) { return os.ReadFile(in.Path) }
+		if rep.Formats, err = bench.Formats(inputs, bench.WebPQuality, bench.AVIFQuality, o.rounds, read, os.Stderr); err != nil {
+			return fmt.Errorf("formats: %w", err)
+		}
+	} else {
+		rep.Notes = append(rep.Notes, "thumbnail formats not compared (-only)")
+	}
 	rep.Header = append(rep.Header, "load average (1, 5, 15 min) at the start: "+load+"; at the end: "+loadAverage())
 	if _, err := os.Stat(filepath.FromSlash(bench.ProcessorPkg)); err == nil {
 		fmt.Fprintln(os.Stderr, "binary: building the processor, timing cold starts")
@@ -159,6 +186,14 @@ func run(o options) error {
 		rep.Notes = append(rep.Notes, "binary size and cold init not measured: "+bench.ProcessorPkg+" is absent")
 	}
 	md := rep.Markdown()
+	if o.wanted("heic") {
+		heic, err := heicSection(o, self, tmp)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "thumbbench: HEIC section skipped:", err)
+			heic = "\n## 12 MP HEIC\n\nNot measured: " + err.Error() + "\n"
+		}
+		md += heic
+	}
 	var js bytes.Buffer
 	if err := rep.JSON(&js); err != nil {
 		return err
@@ -175,6 +210,28 @@ func run(o options) error {
 		}
 	}
 	return nil
+}
+
+// heicSection measures the 12 MP grid HEIC (made once with the reference
+// tools of make reftools, IMGPIPE_REFTOOLS) against libvips's heifload.
+func heicSection(o options, self, tmp string) (string, error) {
+	ref := os.Getenv(reftools.EnvVar)
+	if ref == "" {
+		return "", fmt.Errorf("%s is unset (make bench installs the reference tools and sets it)", reftools.EnvVar)
+	}
+	file := filepath.Join(o.images, "phone-12mp.heic")
+	if _, err := os.Stat(file); err != nil {
+		fmt.Fprintln(os.Stderr, "heic: encoding the 12 MP grid HEIC with heif-enc (once)")
+		if err := bench.MakeGridHEIC(ref, filepath.Join(o.images, bench.PhoneName), file); err != nil {
+			return "", err
+		}
+	}
+	fmt.Fprintln(os.Stderr, "heic: imgpipe and libvips on", file)
+	s, err := bench.MeasureHEIC([]string{self}, ref, file, tmp, o.rounds)
+	if err != nil {
+		return "", err
+	}
+	return s.Markdown(), nil
 }
 
 // loadAverage is the first three fields of /proc/loadavg.

@@ -1,6 +1,7 @@
 package fastjpeg
 
 import (
+	"bytes"
 	"runtime"
 	"sync/atomic"
 	"time"
@@ -68,14 +69,9 @@ func (d *decoder) canSpeculate(sc *scan) bool {
 // unstuffedBits is the number of entropy-coded bits in data: 8 per byte,
 // less the zero bytes stuffed after each 0xFF.
 func unstuffedBits(data []byte) uint64 {
-	n := uint64(len(data))
-	for i := 0; i+1 < len(data); i++ {
-		if data[i] == 0xFF && data[i+1] == 0 {
-			n--
-			i++
-		}
-	}
-	return 8 * n
+	// Entropy-coded data has 0xFF only before a stuffed zero (or at the
+	// end, before a marker), so the pairs cannot overlap.
+	return 8 * uint64(len(data)-bytes.Count(data, []byte{0xFF, 0}))
 }
 
 // decodeBaselineSpec decodes the interleaved scan sc as described above. It

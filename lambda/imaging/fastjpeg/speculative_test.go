@@ -126,3 +126,18 @@ func FuzzSpeculativeMatchesSequential(f *testing.F) {
 		}
 	})
 }
+
+func TestUnstuffedBits(t *testing.T) {
+	for _, tc := range []struct {
+		data []byte
+		want uint64
+	}{
+		{nil, 0},
+		{[]byte{1, 2, 3}, 24},
+		{[]byte{0xFF, 0, 5}, 16},
+		{[]byte{0xFF, 0, 0xFF, 0}, 16},
+		{[]byte{7, 0xFF}, 16}, // a trailing 0xFF (the start of a marker) is counted as data here
+	} {
+		assert.Equal(t, tc.want, unstuffedBits(tc.data), "%x", tc.data)
+	}
+}

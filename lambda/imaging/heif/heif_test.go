@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"encoding/binary"
 	"fmt"
+	"os"
+	"path/filepath"
 	"runtime"
 	"testing"
 
@@ -427,4 +429,48 @@ func TestSequenceFirstFrame(t *testing.T) {
 	assert.Equal(t, [2]int{320, 240}, [2]int{im.Width, im.Height})
 	assert.Equal(t, frame0, im.Tiles[0].Data)
 	assert.Equal(t, heif.Corrupt, kindOf(t, build(len(data)+10)), "a first sample past the end")
+}
+
+// FuzzParse feeds arbitrary bytes to the container parser: it never
+// panics, errors have a kind, and every image it accepts has a sane shape
+// whose standalone pictures parse back to themselves.
+func FuzzParse(f *testing.F) {
+	for _, name := range []string{"heif-grid-irot.heic", "yellow-rose-alpha-10bit.avif", "truncated.heic"} {
+		if b, err := os.ReadFile(filepath.Join("..", "..", "..", "samples", "images", name)); err == nil {
+			f.Add(b)
+		}
+	}
+	f.Add(heiftest.Still(hevc(64, 48), heiftest.Irot(1), heiftest.Imir(0), heiftest.Clap(60, 1, 40, 1, 0, 1, 0, 1)).Bytes())
+	f.Add(heiftest.Grid([]heif.Tile{hevc(32, 32), hevc(32, 32)}, 2, 1, 60, 32).WithAlpha(hevc(60, 32)).WithExif([]byte("II*\x00\x08\x00\x00\x00")).Bytes())
+	f.Add(heiftest.Still(heiftest.AV1Tile(40, 30, 40, 30, []byte{0x32, 0}), heiftest.ColrNCLX(9, 16, 9, false), heiftest.Pixi(10)).Bytes())
+	f.Fuzz(func(t *testing.T, data []byte) {
+		file, err := heif.Parse(data)
+		if err != nil {
+			if k := heif.KindOf(err); k != heif.Corrupt && k != heif.Unsupported && k != heif.TooLarge {
+				t.Fatalf("error of no kind: %v", err)
+			}
+			return
+		}
+		_ = file.Exif()
+		im, err := file.Primary()
+		if err != nil {
+			return
+		}
+		if im.Width <= 0 || im.Height <= 0 || im.Crop.Dx() <= 0 || im.Crop.Dy() <= 0 || im.Crop.X1 > im.Width || im.Crop.Y1 > im.Height {
+			t.Fatalf("impossible shape %dx%d crop %+v", im.Width, im.Height, im.Crop)
+		}
+		if im.Orientation < 1 || im.Orientation > 8 || len(im.Tiles) != im.Rows*im.Cols {
+			t.Fatalf("orientation %d, %d tiles for %dx%d", im.Orientation, len(im.Tiles), im.Cols, im.Rows)
+		}
+		for _, tile := range im.Tiles[:min(len(im.Tiles), 4)] {
+			g, err := heif.Parse(tile.Standalone())
+			if err != nil {
+				t.Fatalf("standalone picture does not parse: %v", err)
+			}
+			back, err := g.Primary()
+			if err != nil || back.Tiles[0].Width != tile.Width || !bytes.Equal(back.Tiles[0].Data, tile.Data) {
+				t.Fatalf("standalone picture does not round-trip: %v", err)
+			}
+		}
+	})
 }

@@ -71,6 +71,18 @@ func run(out string) error {
 	if err != nil {
 		return err
 	}
+	roseAlphaWebP, err := os.ReadFile(filepath.Join(ximage, "testdata", "yellow_rose.lossy-with-alpha.webp"))
+	if err != nil {
+		return fmt.Errorf("read the x/image rose with alpha: %w", err)
+	}
+	roseAlpha, err := webp.Decode(bytes.NewReader(roseAlphaWebP))
+	if err != nil {
+		return fmt.Errorf("decode the x/image rose with alpha: %w", err)
+	}
+	heifFiles, err := heifSamples(uprightScene(), roseAlpha, roseJPEG)
+	if err != nil {
+		return err
+	}
 	var transparent bytes.Buffer
 	if err := png.Encode(&transparent, badge(480, 320)); err != nil {
 		return fmt.Errorf("encode the transparent PNG: %w", err)
@@ -86,6 +98,9 @@ func run(out string) error {
 		"truncated.jpg":                  roseJPEG[:len(roseJPEG)*2/5],
 		"empty.jpg":                      {},
 		"not-an-image.jpg":               []byte("This is a text file with a .jpg name: imgpipe sniffs formats from bytes, not names.\n"),
+	}
+	for name, data := range heifFiles {
+		files[name] = data
 	}
 	if err := os.MkdirAll(out, 0o755); err != nil {
 		return err
@@ -154,18 +169,8 @@ func badge(w, h int) *image.NRGBA {
 // tags the file with EXIF Orientation 6 ("rotate 90° clockwise to view"),
 // as a phone held upright writes it. Displayed correctly it is upright.
 func exifRotatedJPEG() ([]byte, error) {
-	const w, h = 360, 240
-	up := image.NewRGBA(image.Rect(0, 0, w, h))
-	draw.Draw(up, up.Bounds(), image.NewUniform(color.RGBA{235, 235, 225, 255}), image.Point{}, draw.Src)
-	draw.Draw(up, image.Rect(0, 0, w, 40), image.NewUniform(color.RGBA{210, 30, 30, 255}), image.Point{}, draw.Src)
-	draw.Draw(up, image.Rect(0, 40, 60, h), image.NewUniform(color.RGBA{30, 160, 60, 255}), image.Point{}, draw.Src)
-	dark := color.RGBA{20, 20, 20, 255}
-	// Arrow pointing up: a shaft and a triangular head.
-	draw.Draw(up, image.Rect(200, 110, 230, 220), image.NewUniform(dark), image.Point{}, draw.Src)
-	for y := 60; y < 110; y++ {
-		half := (y - 60) * 4 / 5
-		draw.Draw(up, image.Rect(215-half, y, 215+half+1, y+1), image.NewUniform(dark), image.Point{}, draw.Src)
-	}
+	up := uprightScene()
+	w, h := up.Bounds().Dx(), up.Bounds().Dy()
 	// Stored = upright rotated 90° counter-clockwise: stored(x, y) = up(w-1-y, x).
 	stored := image.NewRGBA(image.Rect(0, 0, h, w))
 	for y := 0; y < w; y++ {
@@ -178,6 +183,24 @@ func exifRotatedJPEG() ([]byte, error) {
 		return nil, err
 	}
 	return withExif(plain, exifSegment(6, "imgpipe", "gensamples", "2026:11:28 12:00:00")), nil
+}
+
+// uprightScene is the asymmetric 360×240 picture of the orientation
+// samples: red band at the top, green block at the left, arrow pointing up.
+func uprightScene() *image.RGBA {
+	const w, h = 360, 240
+	up := image.NewRGBA(image.Rect(0, 0, w, h))
+	draw.Draw(up, up.Bounds(), image.NewUniform(color.RGBA{235, 235, 225, 255}), image.Point{}, draw.Src)
+	draw.Draw(up, image.Rect(0, 0, w, 40), image.NewUniform(color.RGBA{210, 30, 30, 255}), image.Point{}, draw.Src)
+	draw.Draw(up, image.Rect(0, 40, 60, h), image.NewUniform(color.RGBA{30, 160, 60, 255}), image.Point{}, draw.Src)
+	dark := color.RGBA{20, 20, 20, 255}
+	// Arrow pointing up: a shaft and a triangular head.
+	draw.Draw(up, image.Rect(200, 110, 230, 220), image.NewUniform(dark), image.Point{}, draw.Src)
+	for y := 60; y < 110; y++ {
+		half := (y - 60) * 4 / 5
+		draw.Draw(up, image.Rect(215-half, y, 215+half+1, y+1), image.NewUniform(dark), image.Point{}, draw.Src)
+	}
+	return up
 }
 
 // withExif inserts the APP1 segment right after the JPEG's SOI marker.
