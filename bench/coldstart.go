@@ -90,7 +90,7 @@ func coldInit(bin string) (time.Duration, error) {
 			<-release // hold the poll open: no event comes
 		}
 		w.WriteHeader(http.StatusNotFound)
-	})}
+	}), ReadHeaderTimeout: 10 * time.Second}
 	go func() { _ = srv.Serve(ln) }()  // returns http.ErrServerClosed once srv.Close below runs
 	defer func() { _ = srv.Close() }() // only stops serving; there is nothing to flush
 	defer close(release)

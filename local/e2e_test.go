@@ -56,6 +56,9 @@ func TestMain(m *testing.M) {
 		defer stop()
 		var err error
 		st, err = stack.Start(ctx, stack.Config{
+			// Another test binary of the same go test run (local-up's own
+			// test) may hold the port for a while: one stack at a time.
+			PortWait:         10 * time.Minute,
 			Environment:      "e2e",
 			ProcessingInputs: map[string]any{"max_image_pixels": maxPixels},
 		})

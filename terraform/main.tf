@@ -35,44 +35,48 @@ module "storage" {
 module "processing" {
   source = "../modules/processing"
 
-  name_prefix                  = var.name_prefix
-  environment                  = var.environment
-  bucket_name                  = module.storage.bucket_name
-  bucket_arn                   = module.storage.bucket_arn
-  table_name                   = module.storage.table_name
-  table_arn                    = module.storage.table_arn
-  data_kms_key_arn             = var.kms_key_arn
-  lambda_package_path          = var.lambda_package_path
-  lambda_package_hash          = var.lambda_package_hash
-  memory_size                  = var.memory_size
-  timeout                      = var.timeout
-  reserved_concurrency         = var.reserved_concurrency
-  log_retention_days           = var.log_retention_days
-  log_kms_key_arn              = var.log_kms_key_arn
-  log_level                    = var.log_level
-  thumbnail_sizes              = var.thumbnail_sizes
-  jpeg_quality                 = var.jpeg_quality
-  max_image_bytes              = var.max_image_bytes
-  max_image_pixels             = var.max_image_pixels
-  record_concurrency           = var.record_concurrency
-  maximum_retry_attempts       = var.maximum_retry_attempts
-  maximum_event_age_seconds    = var.maximum_event_age_seconds
-  deleted_record_ttl_days      = var.deleted_record_ttl_days
+  name_prefix               = var.name_prefix
+  environment               = var.environment
+  bucket_name               = module.storage.bucket_name
+  bucket_arn                = module.storage.bucket_arn
+  table_name                = module.storage.table_name
+  table_arn                 = module.storage.table_arn
+  data_kms_key_arn          = var.kms_key_arn
+  lambda_package_path       = var.lambda_package_s3 == null ? var.lambda_package_path : null
+  lambda_package_s3         = var.lambda_package_s3
+  lambda_package_hash       = var.lambda_package_hash
+  permissions_boundary_arn  = var.permissions_boundary_arn
+  memory_size               = var.memory_size
+  timeout                   = var.timeout
+  reserved_concurrency      = var.reserved_concurrency
+  log_retention_days        = var.log_retention_days
+  log_kms_key_arn           = var.log_kms_key_arn
+  log_level                 = var.log_level
+  thumbnail_sizes           = var.thumbnail_sizes
+  jpeg_quality              = var.jpeg_quality
+  max_image_bytes           = var.max_image_bytes
+  max_image_pixels          = var.max_image_pixels
+  record_concurrency        = var.record_concurrency
+  maximum_retry_attempts    = var.maximum_retry_attempts
+  maximum_event_age_seconds = var.maximum_event_age_seconds
+  deleted_record_ttl_days   = var.deleted_record_ttl_days
+
   create_batch_operations_role = var.create_batch_operations_role
 }
 
 module "events" {
   source = "../modules/events"
 
-  name_prefix             = var.name_prefix
-  environment             = var.environment
-  table_stream_arn        = module.storage.table_stream_arn
-  table_kms_key_arn       = var.kms_key_arn
-  event_bus_arn           = var.event_bus_arn
-  enrichment_package_path = var.events_package_path
-  enrichment_package_hash = var.events_package_hash
-  log_retention_days      = var.log_retention_days
-  log_kms_key_arn         = var.log_kms_key_arn
+  name_prefix              = var.name_prefix
+  environment              = var.environment
+  table_stream_arn         = module.storage.table_stream_arn
+  table_kms_key_arn        = var.kms_key_arn
+  event_bus_arn            = var.event_bus_arn
+  enrichment_package_path  = var.events_package_path
+  enrichment_package_hash  = var.events_package_hash
+  permissions_boundary_arn = var.permissions_boundary_arn
+  log_retention_days       = var.log_retention_days
+  log_kms_key_arn          = var.log_kms_key_arn
 }
 
 module "monitoring" {

@@ -94,6 +94,22 @@ variable "lambda_package_path" {
   default     = "../dist/processor.zip"
 }
 
+variable "lambda_package_s3" {
+  description = "A released package in S3 instead of lambda_package_path (bucket, key, optional object_version; see the processing module). Null: the local zip."
+  type = object({
+    bucket         = string
+    key            = string
+    object_version = optional(string)
+  })
+  default = null
+}
+
+variable "permissions_boundary_arn" {
+  description = "Permissions boundary of every role the stack creates (the function's, the events pipe's and its enrichment's; a managed policy ARN). Null: none. The integration tests pass test/ci-boundary-policy.json's."
+  type        = string
+  default     = null
+}
+
 variable "lambda_package_hash" {
   description = "Base64 SHA-256 of the package. Null computes it from lambda_package_path."
   type        = string

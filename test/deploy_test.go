@@ -10,7 +10,10 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws/arn"
 	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/service/kms"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"github.com/gruntwork-io/terratest/modules/random"
 	"github.com/gruntwork-io/terratest/modules/terraform"
 	test_structure "github.com/gruntwork-io/terratest/modules/test-structure"
@@ -48,7 +51,10 @@ type fixture struct {
 	backendOverride bool
 	// needsPackage: the configuration deploys the Lambda package.
 	needsPackage bool
-	vars         func(in deployInput) map[string]any
+	// needsAlarmKey: the configuration encrypts an alarm topic, with the
+	// pre-created key itest.AlarmKeyAlias (the CI role may not make keys).
+	needsAlarmKey bool
+	vars          func(in deployInput) map[string]any
 }
 
 // deployInput is what a fixture's variables are made from.
@@ -57,6 +63,10 @@ type deployInput struct {
 	Region        string
 	Package       string // absolute path of dist/processor.zip, when needsPackage
 	EventsPackage string // absolute path of dist/events.zip, when needsPackage
+	// Boundary is the ARN of the permissions boundary every role the
+	// suites create carries (the CI role may create no other).
+	Boundary string
+	AlarmKey string // ARN of the key behind itest.AlarmKeyAlias, when needsAlarmKey
 }
 
 // deployment is what the validate stage gets: a deployed configuration
@@ -137,10 +147,14 @@ func runStages(t *testing.T, f fixture, validate func(t *testing.T, ctx context.
 		t.Logf("deploy: suite %s, run %s, environment %s, region %s (resources tagged %s=%s)",
 			f.suite, run.ID, run.Environment(), region, itest.TagRun, run.ID)
 
-		in := deployInput{Run: run, Region: region}
+		cfg := sdkConfig(t, ctx, region)
+		in := deployInput{Run: run, Region: region, Boundary: boundaryARN(t, ctx, cfg)}
 		if f.needsPackage {
 			in.Package = lambdaPackage(t, repo, "processor.zip")
 			in.EventsPackage = lambdaPackage(t, repo, "events.zip")
+		}
+		if f.needsAlarmKey {
+			in.AlarmKey = alarmKeyARN(t, ctx, cfg)
 		}
 		dir, tmp, err := itest.CopyConfig(repo, os.TempDir(), "imgpipe-"+f.suite+"-"+run.ID+"-", f.folder)
 		require.NoError(t, err)
@@ -206,6 +220,29 @@ func sdkConfig(t *testing.T, ctx context.Context, region string) aws.Config {
 	require.NoError(t, err, "load the AWS configuration")
 	require.NotEmpty(t, cfg.Region, "no AWS region: set AWS_REGION")
 	return cfg
+}
+
+// boundaryARN is the ARN of the boundary policy in the caller's account and
+// partition (from sts:GetCallerIdentity).
+func boundaryARN(t *testing.T, ctx context.Context, cfg aws.Config) string {
+	t.Helper()
+	id, err := sts.NewFromConfig(cfg).GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
+	require.NoError(t, err, "sts:GetCallerIdentity")
+	caller, err := arn.Parse(aws.ToString(id.Arn))
+	require.NoError(t, err, "parse the caller's ARN")
+	return itest.BoundaryARN(caller.Partition, aws.ToString(id.Account))
+}
+
+// alarmKeyARN resolves itest.AlarmKeyAlias, the key an administrator
+// created once for the suites (test/README.md, "The CI role").
+func alarmKeyARN(t *testing.T, ctx context.Context, cfg aws.Config) string {
+	t.Helper()
+	out, err := kms.NewFromConfig(cfg).DescribeKey(ctx, &kms.DescribeKeyInput{KeyId: aws.String(itest.AlarmKeyAlias)})
+	if err != nil {
+		t.Fatalf("the alarm topic key %s is missing or unreadable in %s: an administrator creates it once (test/README.md, \"The CI role\"): %v",
+			itest.AlarmKeyAlias, cfg.Region, err)
+	}
+	return aws.ToString(out.KeyMetadata.Arn)
 }
 
 // lambdaPackage is the absolute path of dist/<name> (processor.zip or

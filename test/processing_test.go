@@ -23,10 +23,11 @@ func TestProcessingModule(t *testing.T) {
 		needsPackage: true,
 		vars: func(in deployInput) map[string]any {
 			return map[string]any{
-				"environment":         in.Run.Environment(),
-				"aws_region":          in.Region,
-				"lambda_package_path": in.Package,
-				"tags":                in.Run.Tags("processing"),
+				"environment":              in.Run.Environment(),
+				"aws_region":               in.Region,
+				"lambda_package_path":      in.Package,
+				"permissions_boundary_arn": in.Boundary,
+				"tags":                     in.Run.Tags("processing"),
 			}
 		},
 	}, func(t *testing.T, ctx context.Context, d *deployment) {

@@ -171,7 +171,7 @@ func fromTerraform(top map[string]json.RawMessage) (Stack, error) {
 
 // Load reads the description at path.
 func Load(path string) (Stack, error) {
-	data, err := os.ReadFile(path)
+	data, err := os.ReadFile(path) // #nosec G304 -- the stack description the operator names
 	if err != nil {
 		return Stack{}, err
 	}
@@ -186,7 +186,7 @@ func Load(path string) (Stack, error) {
 // output. terraform is the binary (e.g. "terraform" or "tofu").
 func FromTerraformDir(ctx context.Context, terraform, dir string) (Stack, error) {
 	var stdout, stderr bytes.Buffer
-	cmd := exec.CommandContext(ctx, terraform, "-chdir="+dir, "output", "-json")
+	cmd := exec.CommandContext(ctx, terraform, "-chdir="+dir, "output", "-json") // #nosec G204 -- the operator's terraform binary and folder, as argv (no shell)
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	if err := cmd.Run(); err != nil {
 		return Stack{}, fmt.Errorf("%s -chdir=%s output -json: %w: %s", terraform, dir, err, strings.TrimSpace(stderr.String()))
@@ -211,7 +211,7 @@ func Write(path string, s Stack) error {
 	}
 	data = append(data, '\n')
 	dir := filepath.Dir(path)
-	if err := os.MkdirAll(dir, 0o755); err != nil {
+	if err := os.MkdirAll(dir, 0o755); err != nil { // #nosec G301 -- a folder of descriptions other tools of the same user read
 		return err
 	}
 	tmp, err := os.CreateTemp(dir, ".stack-*.json")

@@ -178,7 +178,7 @@ func writeUnder(dir, rel string, data []byte) error {
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return fmt.Errorf("write %s: %w", path, err)
 	}
-	if err := os.WriteFile(path, data, 0o644); err != nil {
+	if err := os.WriteFile(path, data, 0o644); err != nil { // #nosec G703 -- rel is checked by filepath.IsLocal above
 		return fmt.Errorf("write %s: %w", path, err)
 	}
 	return nil

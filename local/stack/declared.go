@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"path/filepath"
 	"slices"
+	"strconv"
+	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
@@ -15,6 +17,8 @@ import (
 	lambdatypes "github.com/aws/aws-sdk-go-v2/service/lambda/types"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
+	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
 	"github.com/zclconf/go-cty/cty"
 	ctyjson "github.com/zclconf/go-cty/cty/json"
 
@@ -35,6 +39,7 @@ const (
 	addrFunction     = "aws_lambda_function.processor"
 	addrPermission   = "aws_lambda_permission.s3_invoke"
 	addrNotification = "aws_s3_bucket_notification.uploads"
+	addrDLQ          = "aws_sqs_queue.dlq"
 )
 
 // environment is what the local stack provisions into, as a root stack
@@ -67,6 +72,7 @@ type declaration struct {
 	CreateFunction *lambda.CreateFunctionInput
 	Permission     *lambda.AddPermissionInput
 	Notification   *s3.PutBucketNotificationConfigurationInput
+	CreateQueue    *sqs.CreateQueueInput // the dead-letter queue
 }
 
 // Names are the resource names of one environment, as the modules derive
@@ -76,6 +82,7 @@ type Names struct {
 	Table    string
 	Function string
 	Role     string
+	DLQ      string // the dead-letter queue
 	EventBus string // modules/events' bus (set by Start, once the table's stream exists)
 }
 
@@ -310,11 +317,17 @@ func (d *declaration) declareStorage(e *tfmodule.Eval) error {
 
 	lc := &s3types.BucketLifecycleConfiguration{}
 	for _, rule := range r.blocks(r.resource(addrLifecycle), "rule", -1) {
-		r.only(rule, "noncurrent_version_expiration", "expiration", "abort_incomplete_multipart_upload")
+		r.only(rule, "filter", "noncurrent_version_expiration", "expiration", "abort_incomplete_multipart_upload")
 		out := s3types.LifecycleRule{
 			ID:     aws.String(r.str(rule, "id")),
 			Status: s3types.ExpirationStatus(r.str(rule, "status")),
-			Filter: &s3types.LifecycleRuleFilter{}, // no filter block: every object
+			Filter: &s3types.LifecycleRuleFilter{}, // no filter, or an empty one: every object
+		}
+		for _, f := range r.blocks(rule, "filter", -1) {
+			r.only(f)
+			if attrs := f.Attributes(); len(attrs) > 0 {
+				r.fail(fmt.Errorf("%s filters objects (%s), which the local stack does not provision: teach local/stack (declared.go) to", f.Path, strings.Join(attrs, ", ")))
+			}
 		}
 		for _, x := range r.blocks(rule, "noncurrent_version_expiration", -1) {
 			out.NoncurrentVersionExpiration = &s3types.NoncurrentVersionExpiration{NoncurrentDays: aws.Int32(r.int32(x, "noncurrent_days"))}
@@ -415,6 +428,13 @@ func (d *declaration) declareProcessing(e *tfmodule.Eval) error {
 		cf.Environment = &lambdatypes.Environment{Variables: vars}
 	}
 	d.CreateFunction = cf
+
+	q := r.resource(addrDLQ)
+	d.Names.DLQ = r.str(q, "name")
+	d.CreateQueue = &sqs.CreateQueueInput{QueueName: aws.String(d.Names.DLQ), Attributes: map[string]string{
+		string(sqstypes.QueueAttributeNameMessageRetentionPeriod): strconv.FormatInt(int64(r.int32(q, "message_retention_seconds")), 10),
+		string(sqstypes.QueueAttributeNameSqsManagedSseEnabled):   strconv.FormatBool(r.boolean(q, "sqs_managed_sse_enabled")),
+	}}
 
 	p := r.resource(addrPermission)
 	d.Permission = &lambda.AddPermissionInput{

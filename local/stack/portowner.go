@@ -2,18 +2,30 @@ package stack
 
 import (
 	"bufio"
+	"context"
 	"fmt"
 	"net"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
+	"time"
 )
 
-// listen binds addr and, when the port is taken, returns an error that says
-// so and names the process holding it when /proc can tell.
-func listen(addr string) (net.Listener, error) {
+// listen binds addr and, when the port is taken (still taken after wait,
+// when wait > 0), returns an error that says so and names the process
+// holding it when /proc can tell.
+func listen(ctx context.Context, addr string, wait time.Duration) (net.Listener, error) {
+	deadline := time.Now().Add(wait)
 	ln, err := net.Listen("tcp", addr)
+	for err != nil && time.Now().Before(deadline) {
+		select {
+		case <-ctx.Done():
+			return nil, fmt.Errorf("wait for %s: %w", addr, ctx.Err())
+		case <-time.After(250 * time.Millisecond):
+		}
+		ln, err = net.Listen("tcp", addr)
+	}
 	if err == nil {
 		return ln, nil
 	}

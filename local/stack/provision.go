@@ -11,6 +11,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
 	lambdatypes "github.com/aws/aws-sdk-go-v2/service/lambda/types"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
 )
 
 // clients are the AWS API clients the provisioner uses.
@@ -19,6 +20,7 @@ type clients struct {
 	ddb    *dynamodb.Client
 	lambda *lambda.Client
 	iam    *iam.Client
+	sqs    *sqs.Client
 }
 
 // step is one call of the provisioning, named for its error.
@@ -63,15 +65,33 @@ func provisionStorage(ctx context.Context, c clients, d *declaration) error {
 	})
 }
 
+// provisionQueue creates the dead-letter queue as modules/processing
+// declares it and returns its URL.
+func provisionQueue(ctx context.Context, c clients, d *declaration) (string, error) {
+	var url string
+	err := run(ctx, []step{{"create the dead-letter queue " + d.Names.DLQ, func(ctx context.Context) error {
+		out, err := c.sqs.CreateQueue(ctx, d.CreateQueue)
+		if err == nil && out.QueueUrl == nil {
+			err = errors.New("no queue URL in the response")
+		}
+		if err == nil {
+			url = *out.QueueUrl
+		}
+		return err
+	}}})
+	return url, err
+}
+
 // provisionFunction creates the execution role and the function (with the
 // deployment package and its environment), allows S3 to invoke it, and
 // subscribes it to the bucket's events, as modules/processing declares
 // them. It returns the function ARN.
 //
 // Not provisioned: the log group (the handler logs to handler.log), the
-// dead-letter queue and asynchronous-invocation settings, recursive-loop
-// detection, X-Ray tracing, reserved concurrency and the role's inline
-// policy (kumo does not enforce IAM).
+// asynchronous-invocation settings (kumo has none: the harness sends the
+// invocation records of the on-failure destination itself, destination.go),
+// recursive-loop detection, X-Ray tracing, reserved concurrency and the
+// role's inline policy (kumo does not enforce IAM).
 func provisionFunction(ctx context.Context, c clients, d *declaration, pkg []byte) (string, error) {
 	fn := *d.CreateFunction
 	fn.Code = &lambdatypes.FunctionCode{ZipFile: pkg}

@@ -58,13 +58,23 @@
 // asynchronous events sent before a handler polls are dropped, so Start
 // returns only once a synchronous Invoke has round-tripped; and dropped
 // events are counted from kumo's own log so they are reported, not waited
-// for. What kumo does not implement is not provisioned (see
-// provisionStorage and provisionFunction), or is emulated in the harness:
+// for. kumo has no on-failure destination, so the stack emulates it
+// (destination.go): an event kumo gives up after its retries becomes
+// Lambda's invocation record in the dead-letter queue. It also emulates
 // the outcome-events pipe (local/eventspipe reads the table's stream and
 // puts the events on the bus modules/events declares; an events queue
 // subscribed to all of them lets tests read them) and the ObjectRemoved
 // notifications kumo never sends (local/deletenotify, fed by the proxy);
-// see events.go.
+// see events.go. What kumo does not implement otherwise is not
+// provisioned (see provisionStorage and provisionFunction).
+//
+// # stack.json
+//
+// Description is what `make local-up` (local/cmd/localstack) writes to
+// out/local/stack.json: internal/stackfile's Stack, the one type the imgpipe
+// CLI reads for the local stack and, from `terraform output -json`, for
+// AWS. A new resource other tools need (a queue, a mode) is a field there,
+// filled in Description.
 package stack
 
 import (
@@ -98,6 +108,7 @@ import (
 	"github.com/sivchari/kumo"
 
 	"github.com/imgpipe/imgpipe/internal/contract"
+	"github.com/imgpipe/imgpipe/internal/stackfile"
 	"github.com/imgpipe/imgpipe/lambda/pack"
 	"github.com/imgpipe/imgpipe/local/deletenotify"
 	"github.com/imgpipe/imgpipe/local/eventspipe"
@@ -129,9 +140,14 @@ type Config struct {
 	// would set them (e.g. "max_image_pixels": 1000000); the rest take the
 	// module's defaults. They are checked by the module's validations.
 	ProcessingInputs map[string]any
-	LogDir           string        // handler.log and kumo.log; default: the work dir
-	ReadyTimeout     time.Duration // build excluded; DefaultReadyTimeout
-	Logger           *slog.Logger  // the harness's own progress; default: discard
+	LogDir           string // handler.log and kumo.log; default: the work dir
+	// PortWait is how long Start waits for Addr while another stack of
+	// the same network namespace holds it (kumo sends S3 notifications to
+	// port 4566 whatever Addr says, so one stack at a time); 0 fails at
+	// once, naming the holder. Test packages that each start a stack use it.
+	PortWait     time.Duration
+	ReadyTimeout time.Duration // build excluded; DefaultReadyTimeout
+	Logger       *slog.Logger  // the harness's own progress; default: discard
 }
 
 // FunctionSettings are the settings of the provisioned function, as the
@@ -154,8 +170,9 @@ type Stack struct {
 	S3       *s3.Client
 	DynamoDB *dynamodb.Client
 	Lambda   *lambda.Client
-	Events   *eventbridge.Client
 	SQS      *sqs.Client
+	Events   *eventbridge.Client
+	DLQURL   string // the dead-letter queue (the function's on-failure destination)
 	// EventsQueue is the URL of the queue every outcome event on the bus
 	// (Names.EventBus) reaches: a local-only subscription for tests and
 	// people (stack.json's eventsQueue).
@@ -175,6 +192,8 @@ type Stack struct {
 	dropped   atomic.Int64
 	prevSlog  *slog.Logger
 	kumoLog   *os.File
+	faults    faults
+	dest      atomic.Pointer[destination]
 	closeOnce sync.Once
 }
 
@@ -194,7 +213,7 @@ func Start(ctx context.Context, cfg Config) (_ *Stack, err error) {
 		}
 	}()
 
-	ln, err := listen(cfg.Addr)
+	ln, err := listen(ctx, cfg.Addr, cfg.PortWait)
 	if err != nil {
 		return nil, err
 	}
@@ -234,9 +253,9 @@ func Start(ctx context.Context, cfg Config) (_ *Stack, err error) {
 	if err = s.startKumo(ln); err != nil {
 		return nil, err
 	}
-	s.S3, s.DynamoDB, s.Lambda = clientsFor(s.Endpoint, s.Region)
+	s.S3, s.DynamoDB, s.Lambda, s.SQS = clientsFor(s.Endpoint, s.Region)
 	awsCfg := awsConfig(s.Endpoint, s.Region)
-	s.Events, s.SQS = eventbridge.NewFromConfig(awsCfg), sqs.NewFromConfig(awsCfg)
+	s.Events = eventbridge.NewFromConfig(awsCfg)
 	id, err := sts.NewFromConfig(awsCfg).GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
 	if err != nil {
 		return nil, fmt.Errorf("ask the local AWS for its account: %w", err)
@@ -255,13 +274,19 @@ func Start(ctx context.Context, cfg Config) (_ *Stack, err error) {
 	s.Names = d.Names
 
 	lg.Info("provisioning", "bucket", s.Names.Bucket, "table", s.Names.Table, "function", s.Names.Function)
-	c := clients{s3: s.S3, ddb: s.DynamoDB, lambda: s.Lambda, iam: iam.NewFromConfig(awsCfg)}
+	c := clients{s3: s.S3, ddb: s.DynamoDB, lambda: s.Lambda, iam: iam.NewFromConfig(awsCfg), sqs: s.SQS}
 	if err = provisionStorage(ctx, c, d); err != nil {
 		return nil, err
 	}
-	if _, err = provisionFunction(ctx, c, d, pkg); err != nil {
+	if s.DLQURL, err = provisionQueue(ctx, c, d); err != nil {
 		return nil, err
 	}
+	fnArn, err := provisionFunction(ctx, c, d, pkg)
+	if err != nil {
+		return nil, err
+	}
+	// Before the first event: the on-failure destination kumo lacks.
+	s.dest.Store(newDestination(s.Names.Function, fnArn, s.sendToDLQ, slog.New(slog.NewJSONHandler(s.kumoLog, nil))))
 	// kumo does not hand the function's environment to its runtime: read
 	// the function back, as Lambda would, and pass it ourselves.
 	if s.Function, err = s.readFunction(ctx); err != nil {
@@ -361,7 +386,7 @@ func (s *Stack) startKumo(ln net.Listener) error {
 	// kumo logs dropped async events through the process-wide default
 	// logger; capture them (restored on Close).
 	s.prevSlog = slog.Default()
-	slog.SetDefault(slog.New(kumoLog{next: slog.NewJSONHandler(f, nil), dropped: &s.dropped}))
+	slog.SetDefault(slog.New(kumoLog{next: slog.NewJSONHandler(f, nil), dropped: &s.dropped, onDrop: s.givenUp}))
 
 	s.kumo = kumo.NewServer()
 	target, err := url.Parse(s.kumo.URL)
@@ -387,7 +412,15 @@ func (s *Stack) startKumo(ln net.Listener) error {
 			return nil
 		},
 	}
-	s.proxy = &http.Server{Handler: rp, ReadHeaderTimeout: 10 * time.Second, ErrorLog: log.New(f, "proxy: ", log.LstdFlags)}
+	// Injected faults answer first; the destination emulation sees the rest.
+	handler := s.faults.wrap(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if d := s.dest.Load(); d != nil {
+			d.wrap(rp).ServeHTTP(w, r)
+			return
+		}
+		rp.ServeHTTP(w, r)
+	}))
+	s.proxy = &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second, ErrorLog: log.New(f, "proxy: ", log.LstdFlags)}
 	go func() { _ = s.proxy.Serve(ln) }()
 	return nil
 }
@@ -560,6 +593,9 @@ func (s *Stack) Close() {
 		if s.handler != nil {
 			s.handler.stop()
 		}
+		if d := s.dest.Load(); d != nil {
+			d.wait() // records being sent go through the proxy
+		}
 		if s.proxy != nil {
 			_ = s.proxy.Close()
 		}
@@ -590,9 +626,52 @@ func awsConfig(endpoint, region string) aws.Config {
 	}
 }
 
-func clientsFor(endpoint, region string) (*s3.Client, *dynamodb.Client, *lambda.Client) {
+func clientsFor(endpoint, region string) (*s3.Client, *dynamodb.Client, *lambda.Client, *sqs.Client) {
 	cfg := awsConfig(endpoint, region)
 	return s3.NewFromConfig(cfg, func(o *s3.Options) { o.UsePathStyle = true }),
 		dynamodb.NewFromConfig(cfg),
-		lambda.NewFromConfig(cfg)
+		lambda.NewFromConfig(cfg),
+		sqs.NewFromConfig(cfg)
+}
+
+// givenUp hears from kumo's log that an asynchronous event was given up.
+func (s *Stack) givenUp(function, condition string) {
+	if d := s.dest.Load(); d != nil && function == d.function {
+		d.givenUp(condition)
+	}
+}
+
+// sendToDLQ sends an invocation record to the dead-letter queue.
+func (s *Stack) sendToDLQ(ctx context.Context, body string) error {
+	_, err := s.SQS.SendMessage(ctx, &sqs.SendMessageInput{QueueUrl: aws.String(s.DLQURL), MessageBody: aws.String(body)})
+	return err
+}
+
+// DestinationRecords is how many invocation records the emulated
+// on-failure destination has sent to the dead-letter queue since Start.
+func (s *Stack) DestinationRecords() int {
+	if d := s.dest.Load(); d != nil {
+		return d.Sent()
+	}
+	return 0
+}
+
+// HandlerPID is the process id of the running handler (0 before Start).
+func (s *Stack) HandlerPID() int {
+	if s.handler == nil || s.handler.cmd.Process == nil {
+		return 0
+	}
+	return s.handler.cmd.Process.Pid
+}
+
+// Description is what stack.json says of the running stack
+// (internal/stackfile: what the imgpipe CLI and other tools read).
+func (s *Stack) Description() (stackfile.Stack, error) {
+	d := stackfile.Stack{
+		Endpoint: s.Endpoint, Region: s.Region,
+		Bucket: s.Names.Bucket, Table: s.Names.Table, Function: s.Names.Function, DLQ: s.DLQURL,
+		UploadsPrefix: s.Env[contract.EnvUploadsPrefix], ThumbnailsPrefix: s.Env[contract.EnvThumbnailsPrefix],
+		EventBus: s.Names.EventBus, EventsQueue: s.EventsQueue,
+	}
+	return d, d.Validate()
 }

@@ -1,6 +1,7 @@
 package stack
 
 import (
+	"context"
 	"encoding/json"
 	"net"
 	"os"
@@ -9,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/stretchr/testify/assert"
@@ -22,12 +24,39 @@ func TestListenNamesTheProcessHoldingThePort(t *testing.T) {
 	require.NoError(t, err)
 	defer func() { assert.NoError(t, held.Close()) }()
 
-	_, err = listen(held.Addr().String())
+	_, err = listen(context.Background(), held.Addr().String(), 0)
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "is taken by")
 	if _, statErr := os.Stat("/proc/net/tcp"); statErr == nil {
 		assert.Contains(t, err.Error(), "pid "+strconv.Itoa(os.Getpid()))
 	}
+}
+
+// With a wait, listen takes the port once its holder lets it go (without
+// the wait it would fail at once, as above).
+func TestListenWaitsForThePort(t *testing.T) {
+	held, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	addr := held.Addr().String()
+	got := make(chan error, 1)
+	go func() {
+		ln, err := listen(context.Background(), addr, time.Minute)
+		if err == nil {
+			err = ln.Close()
+		}
+		got <- err
+	}()
+	time.Sleep(300 * time.Millisecond) // listen meets the port taken first
+	require.NoError(t, held.Close())
+	require.NoError(t, <-got)
+
+	held2, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	defer func() { require.NoError(t, held2.Close()) }()
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	_, err = listen(ctx, held2.Addr().String(), time.Minute)
+	assert.ErrorIs(t, err, context.Canceled, "an interrupt ends the wait")
 }
 
 // modulesDir is the repository's modules/.
@@ -92,8 +121,10 @@ func TestDeclaration(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, Names{
 		Bucket: "imgpipe-unit-images-000000000000", Table: "imgpipe-unit-metadata",
-		Function: "imgpipe-unit-processor", Role: "imgpipe-unit-processor",
+		Function: "imgpipe-unit-processor", Role: "imgpipe-unit-processor", DLQ: "imgpipe-unit-processor-dlq",
 	}, d.Names)
+	assert.Equal(t, map[string]string{"MessageRetentionPeriod": "1209600", "SqsManagedSseEnabled": "true"}, d.CreateQueue.Attributes,
+		"the dead-letter queue as modules/processing declares it")
 
 	env := d.CreateFunction.Environment.Variables
 	assert.Equal(t, d.Names.Table, env[contract.EnvTableName])
@@ -231,4 +262,16 @@ func TestDeclarationRefusesWhatItCannotProvision(t *testing.T) {
     abort_incomplete_multipart_upload {`)
 	_, err := declare(dir, testEnv())
 	assert.ErrorContains(t, err, `"transition" block, which the local stack does not provision`)
+
+	// An empty filter means every object; a real one is refused.
+	dir = copyModules(t)
+	edit(t, filepath.Join(dir, "storage", "main.tf"), `    filter {}
+
+    abort_incomplete_multipart_upload {`, `    filter {
+      prefix = "logs/"
+    }
+
+    abort_incomplete_multipart_upload {`)
+	_, err = declare(dir, testEnv())
+	assert.ErrorContains(t, err, `filters objects (prefix), which the local stack does not provision`)
 }

@@ -79,10 +79,11 @@ data "aws_iam_policy_document" "enrichment_assume" {
 }
 
 resource "aws_iam_role" "enrichment" {
-  name               = local.enrichment_name
-  description        = "Execution role of ${local.enrichment_name} (the events pipe's enrichment)"
-  assume_role_policy = data.aws_iam_policy_document.enrichment_assume.json
-  tags               = var.tags
+  name                 = local.enrichment_name
+  description          = "Execution role of ${local.enrichment_name} (the events pipe's enrichment)"
+  assume_role_policy   = data.aws_iam_policy_document.enrichment_assume.json
+  permissions_boundary = var.permissions_boundary_arn
+  tags                 = var.tags
 }
 
 # The enrichment only transforms the records it is given: it reads and
@@ -159,10 +160,11 @@ data "aws_iam_policy_document" "pipe_assume" {
 }
 
 resource "aws_iam_role" "pipe" {
-  name               = local.pipe_name
-  description        = "Execution role of the ${local.pipe_name} pipe"
-  assume_role_policy = data.aws_iam_policy_document.pipe_assume.json
-  tags               = var.tags
+  name                 = local.pipe_name
+  description          = "Execution role of the ${local.pipe_name} pipe"
+  assume_role_policy   = data.aws_iam_policy_document.pipe_assume.json
+  permissions_boundary = var.permissions_boundary_arn
+  tags                 = var.tags
 }
 
 # Least privilege: read the one table stream, invoke the one enrichment,

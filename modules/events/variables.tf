@@ -73,6 +73,17 @@ variable "enrichment_package_hash" {
   }
 }
 
+variable "permissions_boundary_arn" {
+  description = "ARN of a managed policy set as the permissions boundary of the pipe's and the enrichment's roles, or null for none. Needed where roles may only be created with a boundary, as for the integration tests' CI role (test/ci-boundary-policy.json); the boundary must allow the roles' statements."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.permissions_boundary_arn == null || can(regex("^arn:aws[a-z-]*:iam::([0-9]{12}|aws):policy/[A-Za-z0-9+=,.@_/-]+$", var.permissions_boundary_arn))
+    error_message = "permissions_boundary_arn must be an IAM managed policy ARN (arn:<partition>:iam::<account>:policy/<name>), or null."
+  }
+}
+
 variable "maximum_retry_attempts" {
   description = "Retries of a stream batch the pipe could not deliver (enrichment or bus failure) before it goes to the dead-letter queue. Failing batches are halved (AUTOMATIC_BISECT) so one bad record does not hold the others."
   type        = number

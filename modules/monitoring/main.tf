@@ -44,6 +44,14 @@ data "aws_iam_policy_document" "alarm_key" {
       type        = "Service"
       identifiers = ["cloudwatch.amazonaws.com"]
     }
+
+    # Only for alarms of this account: CloudWatch acting for another
+    # account's alarms (confused deputy) may not use the key.
+    condition {
+      test     = "StringEquals"
+      variable = "aws:SourceAccount"
+      values   = [data.aws_caller_identity.current.account_id]
+    }
   }
 }
 

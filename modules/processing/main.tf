@@ -12,7 +12,10 @@ data "aws_region" "current" {}
 locals {
   name          = "${var.name_prefix}-${var.environment}"
   function_name = "${local.name}-processor"
-  package_hash  = var.lambda_package_hash != null ? var.lambda_package_hash : filebase64sha256(var.lambda_package_path)
+  # The code is a local zip (lambda_package_path) or a released zip in S3
+  # (lambda_package_s3), never both: the function's precondition says so.
+  package_hash = (var.lambda_package_hash != null ? var.lambda_package_hash :
+  var.lambda_package_path != null && var.lambda_package_s3 == null ? filebase64sha256(var.lambda_package_path) : null)
 }
 
 # ----------------------------------------------------------------- logging
@@ -60,10 +63,11 @@ data "aws_iam_policy_document" "assume" {
 }
 
 resource "aws_iam_role" "processor" {
-  name               = local.function_name
-  description        = "Execution role of ${local.function_name}"
-  assume_role_policy = data.aws_iam_policy_document.assume.json
-  tags               = var.tags
+  name                 = local.function_name
+  description          = "Execution role of ${local.function_name}"
+  assume_role_policy   = data.aws_iam_policy_document.assume.json
+  permissions_boundary = var.permissions_boundary_arn
+  tags                 = var.tags
 }
 
 # Least privilege: each statement names the one resource it needs.
@@ -207,6 +211,9 @@ resource "aws_lambda_function" "processor" {
   description                    = "imgpipe: thumbnails and metadata for images uploaded under ${module.contract.uploads_prefix}"
   role                           = aws_iam_role.processor.arn
   filename                       = var.lambda_package_path
+  s3_bucket                      = try(var.lambda_package_s3.bucket, null)
+  s3_key                         = try(var.lambda_package_s3.key, null)
+  s3_object_version              = try(var.lambda_package_s3.object_version, null)
   source_code_hash               = local.package_hash
   runtime                        = "provided.al2023"
   architectures                  = ["arm64"]
@@ -251,6 +258,13 @@ resource "aws_lambda_function" "processor" {
 
   # The role's permissions must exist before the first invocation.
   depends_on = [aws_iam_role_policy.processor]
+
+  lifecycle {
+    precondition {
+      condition     = (var.lambda_package_path == null) != (var.lambda_package_s3 == null)
+      error_message = "Set exactly one of lambda_package_path (a local zip, e.g. from `make package`) and lambda_package_s3 (a released zip in S3: bucket, key, optional object_version); ${var.lambda_package_path == null && var.lambda_package_s3 == null ? "neither is set" : "both are set"}."
+    }
+  }
 }
 
 resource "aws_lambda_function_recursion_config" "processor" {

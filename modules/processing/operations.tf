@@ -42,10 +42,11 @@ data "aws_iam_policy_document" "batch_operations_assume" {
 resource "aws_iam_role" "batch_operations" {
   count = var.create_batch_operations_role ? 1 : 0
 
-  name               = local.batch_role_name
-  description        = "Assumed by S3 Batch Operations to run imgpipe backfill jobs on ${local.function_name}"
-  assume_role_policy = data.aws_iam_policy_document.batch_operations_assume[0].json
-  tags               = var.tags
+  name                 = local.batch_role_name
+  description          = "Assumed by S3 Batch Operations to run imgpipe backfill jobs on ${local.function_name}"
+  assume_role_policy   = data.aws_iam_policy_document.batch_operations_assume[0].json
+  permissions_boundary = var.permissions_boundary_arn
+  tags                 = var.tags
 }
 
 # Least privilege: invoke this one function; read job manifests (the CLI's

@@ -38,6 +38,17 @@ output "function_timeout_seconds" {
   value       = aws_lambda_function.processor.timeout
 }
 
+output "role_permissions_boundary" {
+  description = "ARN of the permissions boundary of the function's role, or null."
+  value       = aws_iam_role.processor.permissions_boundary
+}
+
+output "code_source" {
+  description = "Where the function's code comes from: the local zip's path, or s3://<bucket>/<key>[?versionId=<version>]."
+  value = (var.lambda_package_s3 == null ? var.lambda_package_path :
+  "s3://${var.lambda_package_s3.bucket}/${var.lambda_package_s3.key}${var.lambda_package_s3.object_version == null ? "" : "?versionId=${var.lambda_package_s3.object_version}"}")
+}
+
 output "batch_operations_role_arn" {
   description = "ARN of the role S3 Batch Operations assumes for `imgpipe backfill --engine batch`, or null unless create_batch_operations_role."
   value       = var.create_batch_operations_role ? aws_iam_role.batch_operations[0].arn : null

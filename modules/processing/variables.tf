@@ -72,23 +72,58 @@ variable "data_kms_key_arn" {
 }
 
 variable "lambda_package_path" {
-  description = "Path of the Lambda deployment package (a zip holding the arm64 `bootstrap`), as built by `make package`."
+  description = "Path of the Lambda deployment package (a zip holding the arm64 `bootstrap`), as built by `make package`. Set this or lambda_package_s3, not both."
   type        = string
+  default     = null
 
   validation {
-    condition     = endswith(var.lambda_package_path, ".zip")
+    condition     = var.lambda_package_path == null || endswith(coalesce(var.lambda_package_path, "-"), ".zip")
     error_message = "lambda_package_path must name a .zip file."
   }
 }
 
+variable "lambda_package_s3" {
+  description = "A released deployment package in S3 (`imgpipe-processor-<version>-linux-arm64.zip` from the release assets, uploaded to a bucket in the function's region): bucket, key and, for a versioned bucket, object_version. Set this or lambda_package_path, not both. The identity running Terraform needs s3:GetObject (and s3:GetObjectVersion) on it; the function's role does not."
+  type = object({
+    bucket         = string
+    key            = string
+    object_version = optional(string)
+  })
+  default = null
+
+  validation {
+    condition     = var.lambda_package_s3 == null || can(regex("^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$", var.lambda_package_s3.bucket))
+    error_message = "lambda_package_s3.bucket must be a valid S3 bucket name (3 to 63 lowercase letters, digits, dots and hyphens)."
+  }
+  validation {
+    condition     = var.lambda_package_s3 == null || try(endswith(var.lambda_package_s3.key, ".zip") && length(var.lambda_package_s3.key) <= 1024 && !startswith(var.lambda_package_s3.key, "/"), false)
+    error_message = "lambda_package_s3.key must be the key of a .zip object (at most 1024 characters, no leading '/')."
+  }
+  validation {
+    condition     = var.lambda_package_s3 == null || try(length(var.lambda_package_s3.object_version), 1) > 0
+    error_message = "lambda_package_s3.object_version must be a non-empty version id, or null (the object's current version)."
+  }
+}
+
 variable "lambda_package_hash" {
-  description = "Base64-encoded SHA-256 of the package. Null computes it from lambda_package_path."
+  description = "Base64-encoded SHA-256 of the package (Terraform's source_code_hash: a change redeploys the code). Null computes it from lambda_package_path; with lambda_package_s3 null leaves it unset, so give object_version (or this hash) to redeploy when the object changes."
   type        = string
   default     = null
 
   validation {
     condition     = var.lambda_package_hash == null || can(regex("^[A-Za-z0-9+/]{43}=$", var.lambda_package_hash))
     error_message = "lambda_package_hash must be a base64-encoded SHA-256 (44 characters ending in '='), or null."
+  }
+}
+
+variable "permissions_boundary_arn" {
+  description = "ARN of a managed policy set as the permissions boundary of the function's role, or null for none. Needed where roles may only be created with a boundary, as for the integration tests' CI role (test/ci-boundary-policy.json); the boundary must allow the role's statements."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.permissions_boundary_arn == null || can(regex("^arn:aws[a-z-]*:iam::([0-9]{12}|aws):policy/[A-Za-z0-9+=,.@_/-]+$", var.permissions_boundary_arn))
+    error_message = "permissions_boundary_arn must be an IAM managed policy ARN (arn:<partition>:iam::<account>:policy/<name>), or null."
   }
 }
 

@@ -74,7 +74,10 @@ resource "aws_s3_bucket_lifecycle_configuration" "images" {
     id     = "expire-noncurrent-versions"
     status = "Enabled"
 
-    # No filter: the rule applies to every object (provider 6.x docs).
+    # An empty filter: every object. Provider 5.90+ and 6.x warn that a rule
+    # without filter or prefix will become an error.
+    filter {}
+
     noncurrent_version_expiration {
       noncurrent_days = var.noncurrent_version_expiration_days
     }
@@ -89,6 +92,8 @@ resource "aws_s3_bucket_lifecycle_configuration" "images" {
   rule {
     id     = "abort-incomplete-multipart-uploads"
     status = "Enabled"
+
+    filter {}
 
     abort_incomplete_multipart_upload {
       days_after_initiation = var.abort_incomplete_multipart_days

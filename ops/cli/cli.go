@@ -326,3 +326,24 @@ var (
 	_ SQSAPI               = (*sqs.Client)(nil)
 	_ status.CloudWatchAPI = (*cloudwatch.Client)(nil)
 )
+
+// CommandInfo describes one command for documentation.
+type CommandInfo struct {
+	Name, Args, Help string
+	Flags            []string // every flag it takes, without the dashes
+}
+
+// Commands lists the commands and their flags.
+func Commands() []CommandInfo {
+	var out []CommandInfo
+	for _, c := range commands {
+		fs := flag.NewFlagSet(c.name, flag.ContinueOnError)
+		var f common
+		f.register(fs, c.bounded)
+		c.flags(fs)
+		info := CommandInfo{Name: c.name, Args: c.args, Help: c.help}
+		fs.VisitAll(func(fl *flag.Flag) { info.Flags = append(info.Flags, fl.Name) })
+		out = append(out, info)
+	}
+	return out
+}

@@ -90,7 +90,7 @@ func printStatus(w *strings.Builder, a *app, rep status.Report) {
 	if len(rep.LastFailures) > 0 {
 		fmt.Fprintln(w, "latest failures:")
 		for _, f := range rep.LastFailures {
-			fmt.Fprintf(w, "  %s  %s  %s: %s\n", f.When.Format(time.RFC3339), f.Key, f.Reason, f.Message)
+			fmt.Fprintf(w, "  %s  %s  %s: %s\n", f.When.Format(time.RFC3339), f.Key, f.Reason, strings.TrimPrefix(f.Message, f.Reason+": "))
 		}
 	}
 	age := "unknown (no CloudWatch datapoint in the last 15 minutes)"

@@ -1,6 +1,7 @@
 // Package progress shows how far a long imgpipe command has got: a bar
 // (done/total, rate, ETA; github.com/schollz/progressbar) on a terminal,
-// plain lines otherwise (logs, CI), each tenth of the work.
+// plain lines otherwise (logs, CI), each tenth of the work (only the last
+// one for fewer than 10 items).
 package progress
 
 import (
@@ -38,7 +39,10 @@ func New(w io.Writer, terminal bool, total int, label string) Reporter {
 			progressbar.OptionOnCompletion(func() { _, _ = fmt.Fprintln(w) }), // progress only: a failed write must not stop the work
 		)}
 	}
-	step := max(total/10, 1)
+	step := total
+	if total >= 10 {
+		step = total / 10
+	}
 	return &lines{w: w, label: label, total: total, step: step, start: time.Now()}
 }
 

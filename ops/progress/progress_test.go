@@ -24,6 +24,16 @@ func TestLinesWithoutTerminal(t *testing.T) {
 	assert.Regexp(t, regexp.MustCompile(`^backfill: 20/20 \(100%\), [0-9.]+ items/s$`), lines[9])
 }
 
+func TestLinesForAFewItemsOnlyAtTheEnd(t *testing.T) {
+	var b bytes.Buffer
+	p := progress.New(&b, false, 4, "backfill")
+	for range 4 {
+		p.Add(1)
+	}
+	p.Finish()
+	assert.Regexp(t, regexp.MustCompile(`^backfill: 4/4 \(100%\), [0-9.]+ items/s\n$`), b.String())
+}
+
 func TestLinesFinishPrintsTheLastCount(t *testing.T) {
 	var b bytes.Buffer
 	p := progress.New(&b, false, 100, "audit")

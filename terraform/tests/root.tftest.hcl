@@ -101,6 +101,28 @@ run "deleted_records_kept_by_default" {
   }
 }
 
+run "boundary_and_released_code_reach_the_function" {
+  command = apply
+
+  variables {
+    permissions_boundary_arn = "arn:aws:iam::123456789012:policy/imgpipe-ci-boundary"
+    lambda_package_s3 = {
+      bucket         = "acme-artifacts-eu-west-1"
+      key            = "imgpipe/imgpipe-processor-0.2.0-linux-arm64.zip"
+      object_version = "3HL4kqtJlcpXroDTDmJ.rmSpXd3dIbrHY"
+    }
+  }
+
+  assert {
+    condition     = module.processing.role_permissions_boundary == var.permissions_boundary_arn
+    error_message = "The root stack must pass permissions_boundary_arn to the processing module."
+  }
+  assert {
+    condition     = module.processing.code_source == "s3://acme-artifacts-eu-west-1/imgpipe/imgpipe-processor-0.2.0-linux-arm64.zip?versionId=3HL4kqtJlcpXroDTDmJ.rmSpXd3dIbrHY"
+    error_message = "With lambda_package_s3 the root stack must deploy that object, not the local zip."
+  }
+}
+
 run "disposable_environment_can_be_destroyed" {
   command = plan
 

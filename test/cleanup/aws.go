@@ -12,7 +12,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
-	"github.com/aws/aws-sdk-go-v2/service/kms"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
 	"github.com/aws/aws-sdk-go-v2/service/pipes"
 	rgta "github.com/aws/aws-sdk-go-v2/service/resourcegroupstaggingapi"
@@ -64,8 +63,9 @@ func CheckRun(run string) error {
 }
 
 // Find lists the leftovers of run in cfg's region: everything tagged
-// imgpipe:test-run=<run> (any value for AllRuns), plus the IAM roles,
-// dashboards and KMS aliases named after it.
+// imgpipe:test-run=<run> (any value for AllRuns), plus the IAM roles and
+// dashboards named after it. The suites create no KMS keys or aliases
+// (they use the pre-created itest.AlarmKeyAlias), so none are searched.
 func Find(ctx context.Context, cfg aws.Config, run string) ([]Resource, error) {
 	if err := CheckRun(run); err != nil {
 		return nil, err
@@ -107,17 +107,6 @@ func Find(ctx context.Context, cfg aws.Config, run string) ([]Resource, error) {
 			}
 		}
 	}
-	for p := kms.NewListAliasesPaginator(kms.NewFromConfig(cfg), &kms.ListAliasesInput{}); p.HasMorePages(); {
-		page, err := p.NextPage(ctx)
-		if err != nil {
-			return nil, fmt.Errorf("cleanup: kms:ListAliases: %w", err)
-		}
-		for _, a := range page.Aliases {
-			if ownsName(run, strings.TrimPrefix(aws.ToString(a.AliasName), "alias/")) {
-				arns = append(arns, aws.ToString(a.AliasArn))
-			}
-		}
-	}
 	var out []Resource
 	for _, a := range arns {
 		r, err := Classify(a)
@@ -130,10 +119,14 @@ func Find(ctx context.Context, cfg aws.Config, run string) ([]Resource, error) {
 }
 
 // Delete deletes one leftover. Only resources whose name belongs to a test
-// run are deleted (KMS keys, which have no name, only when found by their
-// run tag); anything else is refused with an error.
+// run are deleted; anything else is refused with an error. KMS keys and
+// aliases are refused too: the CI role may not write KMS (they can only be
+// left by runs from before the suites stopped creating keys).
 func Delete(ctx context.Context, cfg aws.Config, run string, r Resource) error {
-	if r.Kind != KindKMSKey && !ownsName(run, strings.TrimPrefix(strings.TrimPrefix(r.Name, "/aws/lambda/"), "alias/")) {
+	if r.Kind == KindKMSKey || r.Kind == KindKMSAlias {
+		return fmt.Errorf("cleanup: not deleting %s: the CI role may not write KMS; an administrator schedules the key's deletion (aws kms schedule-key-deletion) or deletes the alias", r.ARN)
+	}
+	if !ownsName(run, strings.TrimPrefix(strings.TrimPrefix(r.Name, "/aws/lambda/"), "alias/")) {
 		return fmt.Errorf("cleanup: refusing to delete %s: its name is not one of run %q's", r.ARN, run)
 	}
 	var err error
@@ -165,11 +158,6 @@ func Delete(ctx context.Context, cfg aws.Config, run string, r Resource) error {
 		err = deleteBucket(ctx, s3.NewFromConfig(cfg), r.Name)
 	case KindRole:
 		err = deleteRole(ctx, iam.NewFromConfig(cfg), r.Name)
-	case KindKMSAlias:
-		_, err = kms.NewFromConfig(cfg).DeleteAlias(ctx, &kms.DeleteAliasInput{AliasName: aws.String(r.Name)})
-	case KindKMSKey:
-		// The shortest waiting period; a key pending deletion costs nothing.
-		_, err = kms.NewFromConfig(cfg).ScheduleKeyDeletion(ctx, &kms.ScheduleKeyDeletionInput{KeyId: aws.String(r.Name), PendingWindowInDays: aws.Int32(7)})
 	default:
 		return fmt.Errorf("cleanup: %s is a kind this tool does not delete; delete it by hand", r.ARN)
 	}

@@ -31,6 +31,25 @@ const EnvironmentPrefix = "it-"
 // NamePrefix is the name_prefix the suites pass (the modules' default).
 const NamePrefix = "imgpipe"
 
+// What an administrator creates once for the suites (test/README.md, "The
+// CI role"), named imgpipe-ci-* so that the CI role, which may change only
+// imgpipe-it-* roles, can never change them:
+const (
+	// BoundaryPolicyName is the customer-managed policy every role the
+	// suites create must carry as its permissions boundary
+	// (test/ci-boundary-policy.json).
+	BoundaryPolicyName = "imgpipe-ci-boundary"
+	// AlarmKeyAlias names the KMS key the suites encrypt alarm topics
+	// with: the CI role may not create or change keys.
+	AlarmKeyAlias = "alias/imgpipe-ci-alarms"
+)
+
+// BoundaryARN is the ARN of the boundary policy in account (partition
+// "aws", "aws-cn", ...).
+func BoundaryARN(partition, account string) string {
+	return "arn:" + partition + ":iam::" + account + ":policy/" + BoundaryPolicyName
+}
+
 var runIDPattern = regexp.MustCompile(`^[a-z0-9]{4,12}$`)
 
 // Run identifies one execution of a suite.

@@ -34,7 +34,7 @@ func WriteBackendOverride(dir string) error {
 		return fmt.Errorf("itest: backend override: %s is not a directory", dir)
 	}
 	path := filepath.Join(dir, BackendOverrideFile)
-	if err := os.WriteFile(path, []byte(BackendOverride), 0o644); err != nil {
+	if err := os.WriteFile(path, []byte(BackendOverride), 0o600); err != nil {
 		return fmt.Errorf("itest: backend override: %w", err)
 	}
 	return nil

@@ -74,6 +74,29 @@ cmd_work() {
 	if ! grep -q "$REAL_MIRROR" "$RC" 2>/dev/null; then
 		find "$WORK" -name .terraform.lock.hcl -delete
 	fi
+	localise_git_sources
+}
+
+# localise_git_sources: a consumer example sources a module of this
+# repository by git URL and release tag (examples/processing-from-release),
+# which an offline init cannot fetch. In the work copy only, such a source
+# becomes the local modules/<name> of this commit. The tag must be the
+# newest release in CHANGELOG.md, so the example never points at an old or
+# unreleased version.
+localise_git_sources() {
+	local git_re='git::https://github\.com/[A-Za-z0-9_.-]+/imgpipe\.git//modules/([a-z0-9-]+)\?ref=v([0-9A-Za-z.+-]+)'
+	local latest f dir rel ref
+	latest=$(sed -n 's/^## \[\([0-9][^]]*\)\] - .*/\1/p' "$ROOT/CHANGELOG.md" 2>/dev/null | head -n 1)
+	while IFS= read -r f; do
+		[ -n "$latest" ] || fail "tf-work: ${f#"$WORK"/} sources a release by git URL, but CHANGELOG.md names no release"
+		while IFS= read -r ref; do
+			[ "$ref" = "$latest" ] || fail "tf-work: ${f#"$WORK"/} pins ?ref=v$ref, but the newest release in CHANGELOG.md is $latest"
+		done < <(grep -oE "$git_re" "$f" | sed -E "s#.*\?ref=v##")
+		dir=$(dirname "$f")
+		rel=$(realpath --relative-to="$dir" "$WORK/modules")
+		sed -i -E "s#\"$git_re\"#\"$rel/\\1\"#" "$f"
+		! grep -qE "$git_re" "$f" || fail "tf-work: could not localise the git source in ${f#"$WORK"/}"
+	done < <(grep -rlE --include='*.tf' "$git_re" "$WORK" || true)
 }
 
 write_rc() { # write_rc MIRROR_DIR

@@ -228,6 +228,37 @@ run "a_given_bus_is_used_as_is" {
 
 # ------------------------------------------------------------ validations
 
+run "permissions_boundary_reaches_both_roles" {
+  command = apply
+
+  variables {
+    permissions_boundary_arn = "arn:aws:iam::123456789012:policy/imgpipe-ci-boundary"
+  }
+
+  assert {
+    condition = (aws_iam_role.pipe.permissions_boundary == "arn:aws:iam::123456789012:policy/imgpipe-ci-boundary" &&
+    aws_iam_role.enrichment.permissions_boundary == "arn:aws:iam::123456789012:policy/imgpipe-ci-boundary")
+    error_message = "permissions_boundary_arn must be the boundary of the pipe's and the enrichment's roles."
+  }
+}
+
+run "no_permissions_boundary_by_default" {
+  command = apply
+
+  assert {
+    condition     = aws_iam_role.pipe.permissions_boundary == null && aws_iam_role.enrichment.permissions_boundary == null
+    error_message = "Without permissions_boundary_arn the roles have no boundary."
+  }
+}
+
+run "rejects_a_bad_permissions_boundary_arn" {
+  command = plan
+  variables {
+    permissions_boundary_arn = "arn:aws:iam::123456789012:role/imgpipe-ci-boundary"
+  }
+  expect_failures = [var.permissions_boundary_arn]
+}
+
 run "rejects_a_table_arn_for_the_stream" {
   command = plan
   variables {

@@ -130,9 +130,10 @@ run "topic_is_encrypted_with_a_key_cloudwatch_may_use" {
     condition = length([
       for s in data.aws_iam_policy_document.alarm_key[0].statement : s
       if s.effect == "Allow" && toset(s.actions) == toset(["kms:Decrypt", "kms:GenerateDataKey*"]) &&
-      anytrue([for p in s.principals : p.type == "Service" && toset(p.identifiers) == toset(["cloudwatch.amazonaws.com"])])
+      anytrue([for p in s.principals : p.type == "Service" && toset(p.identifiers) == toset(["cloudwatch.amazonaws.com"])]) &&
+      anytrue([for c in s.condition : c.test == "StringEquals" && c.variable == "aws:SourceAccount" && c.values == tolist(["123456789012"])])
     ]) == 1
-    error_message = "The key policy must let CloudWatch encrypt messages for the topic."
+    error_message = "The key policy must let CloudWatch encrypt messages for the topic, only on behalf of this account (aws:SourceAccount)."
   }
   assert {
     condition     = toset([for s in aws_sns_topic_subscription.email : s.endpoint]) == toset(var.alarm_emails) && alltrue([for s in aws_sns_topic_subscription.email : s.protocol == "email"])

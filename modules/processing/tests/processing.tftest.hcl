@@ -608,6 +608,146 @@ run "rejects_fractional_deleted_record_ttl" {
   expect_failures = [var.deleted_record_ttl_days]
 }
 
+# ------------------------------------------------------ code and boundary
+
+run "code_from_a_released_zip_in_s3" {
+  command = apply
+
+  variables {
+    lambda_package_path = null
+    lambda_package_s3 = {
+      bucket         = "acme-artifacts-eu-west-1"
+      key            = "imgpipe/imgpipe-processor-0.2.0-linux-arm64.zip"
+      object_version = "3HL4kqtJlcpXroDTDmJ.rmSpXd3dIbrHY"
+    }
+  }
+
+  assert {
+    condition = (aws_lambda_function.processor.s3_bucket == "acme-artifacts-eu-west-1" &&
+      aws_lambda_function.processor.s3_key == "imgpipe/imgpipe-processor-0.2.0-linux-arm64.zip" &&
+      aws_lambda_function.processor.s3_object_version == "3HL4kqtJlcpXroDTDmJ.rmSpXd3dIbrHY" &&
+    aws_lambda_function.processor.filename == null)
+    error_message = "With lambda_package_s3 the function's code must be that S3 object version, and no local file."
+  }
+  assert {
+    condition     = aws_lambda_function.processor.source_code_hash == var.lambda_package_hash
+    error_message = "A given package hash must reach source_code_hash."
+  }
+}
+
+run "code_from_s3_without_version_or_hash" {
+  command = plan
+
+  variables {
+    lambda_package_path = null
+    lambda_package_hash = null
+    lambda_package_s3 = {
+      bucket = "acme-artifacts-eu-west-1"
+      key    = "imgpipe/imgpipe-processor-0.2.0-linux-arm64.zip"
+    }
+  }
+
+  assert {
+    condition     = output.code_source == "s3://acme-artifacts-eu-west-1/imgpipe/imgpipe-processor-0.2.0-linux-arm64.zip"
+    error_message = "Without object_version the function deploys the object's current version (and reads no local file)."
+  }
+}
+
+run "rejects_both_a_local_zip_and_an_s3_object" {
+  command = plan
+
+  variables {
+    lambda_package_s3 = {
+      bucket = "acme-artifacts-eu-west-1"
+      key    = "imgpipe/imgpipe-processor-0.2.0-linux-arm64.zip"
+    }
+  }
+
+  expect_failures = [aws_lambda_function.processor]
+}
+
+run "rejects_neither_a_local_zip_nor_an_s3_object" {
+  command = plan
+
+  variables {
+    lambda_package_path = null
+  }
+
+  expect_failures = [aws_lambda_function.processor]
+}
+
+run "rejects_s3_package_with_a_bad_bucket" {
+  command = plan
+  variables {
+    lambda_package_path = null
+    lambda_package_s3 = {
+      bucket = "Not_A_Bucket"
+      key    = "imgpipe.zip"
+    }
+  }
+  expect_failures = [var.lambda_package_s3]
+}
+
+run "rejects_s3_package_that_is_no_zip" {
+  command = plan
+  variables {
+    lambda_package_path = null
+    lambda_package_s3 = {
+      bucket = "acme-artifacts-eu-west-1"
+      key    = "imgpipe/bootstrap"
+    }
+  }
+  expect_failures = [var.lambda_package_s3]
+}
+
+run "rejects_s3_package_with_an_empty_version" {
+  command = plan
+  variables {
+    lambda_package_path = null
+    lambda_package_s3 = {
+      bucket         = "acme-artifacts-eu-west-1"
+      key            = "imgpipe/imgpipe-processor-0.2.0-linux-arm64.zip"
+      object_version = ""
+    }
+  }
+  expect_failures = [var.lambda_package_s3]
+}
+
+run "permissions_boundary_reaches_the_role" {
+  command = apply
+
+  variables {
+    permissions_boundary_arn     = "arn:aws:iam::123456789012:policy/imgpipe-ci-boundary"
+    create_batch_operations_role = true
+  }
+
+  assert {
+    condition     = aws_iam_role.processor.permissions_boundary == "arn:aws:iam::123456789012:policy/imgpipe-ci-boundary"
+    error_message = "permissions_boundary_arn must be the function role's permissions boundary."
+  }
+  assert {
+    condition     = aws_iam_role.batch_operations[0].permissions_boundary == "arn:aws:iam::123456789012:policy/imgpipe-ci-boundary"
+    error_message = "permissions_boundary_arn must be the S3 Batch Operations role's permissions boundary too."
+  }
+}
+
+run "no_permissions_boundary_by_default" {
+  command = plan
+
+  assert {
+    condition     = aws_iam_role.processor.permissions_boundary == null
+    error_message = "Without permissions_boundary_arn the role has no boundary."
+  }
+}
+
+run "rejects_bad_permissions_boundary_arn" {
+  command = plan
+  variables {
+    permissions_boundary_arn = "arn:aws:iam::123456789012:role/imgpipe-ci-boundary"
+  }
+  expect_failures = [var.permissions_boundary_arn]
+}
+
 run "no_batch_operations_role_by_default" {
   command = apply
 

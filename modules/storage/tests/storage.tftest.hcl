@@ -95,6 +95,10 @@ run "lifecycle_expires_noncurrent_versions_and_aborts_multipart_uploads" {
     ])
     error_message = "An enabled rule must abort incomplete multipart uploads after abort_incomplete_multipart_days."
   }
+  assert {
+    condition     = length(aws_s3_bucket_lifecycle_configuration.images.rule) == 2 && alltrue([for r in aws_s3_bucket_lifecycle_configuration.images.rule : length(r.filter) == 1])
+    error_message = "Every lifecycle rule must carry a filter (empty: every object); provider 5.90+ warns, and will fail, without one."
+  }
 }
 
 run "table_matches_the_contract" {

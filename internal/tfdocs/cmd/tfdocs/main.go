@@ -62,7 +62,7 @@ func process(dir string, check bool) (bool, error) {
 		fmt.Fprintf(os.Stderr, "tfdocs: %s is stale\n", path)
 		return true, nil
 	}
-	if err := os.WriteFile(path, updated, 0o644); err != nil {
+	if err := os.WriteFile(path, updated, 0o644); err != nil { // #nosec G703 -- the README of a folder the developer named; rewriting it is this tool's job
 		return false, fmt.Errorf("write %s: %w", path, err)
 	}
 	fmt.Println("tfdocs: wrote", path)
