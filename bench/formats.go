@@ -152,7 +152,7 @@ func Formats(inputs []Input, webpQ, avifQ, rounds int, read func(Input) ([]byte,
 		res.InitCPUms[string(f)] = ms(processCPU() - c)
 	}
 	for _, in := range inputs {
-		fmt.Fprintf(log, "bench formats: %s\n", in.Name)
+		_, _ = fmt.Fprintf(log, "bench formats: %s\n", in.Name) // progress for the person watching; a failed write must not stop the measurements
 		data, err := read(in)
 		if err != nil {
 			return nil, err
@@ -271,8 +271,9 @@ func pngBytes(img image.Image) []byte {
 	return b.Bytes()
 }
 
-// Markdown is the formats section.
-func (f *FormatsResult) Markdown(w io.Writer) {
+// Markdown appends the formats section to w (writes to a strings.Builder
+// cannot fail).
+func (f *FormatsResult) Markdown(w *strings.Builder) {
 	fmt.Fprintln(w, "## Thumbnail formats")
 	fmt.Fprintln(w)
 	fmt.Fprintf(w, "Every thumbnail made by `lambda/imaging` from the same resized pixels, scored like the table above (luma SSIM against the Lanczos3 reference). JPEG at q%d; WebP (libwebp, method 4) at the default `WEBP_QUALITY` %d; AVIF (libavif/libaom, speed 9) at the default `AVIF_QUALITY` %d. **Equal SSIM**: each format swept over qualities (WebP %s, AVIF %s) and interpolated to the quality and bytes that match the JPEG's SSIM.\n\n",

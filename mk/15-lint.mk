@@ -13,8 +13,11 @@ GOLANGCI_LINT         := $(TOOLS)/golangci-lint-v$(GOLANGCI_LINT_VERSION)/golang
 
 .PHONY: lint lint-fix
 
+# --allow-serial-runners: golangci-lint takes a lock in the system's temp
+# folder, shared by every checkout on the machine; another checkout's lint
+# then makes this one wait instead of fail.
 lint: $(GOLANGCI_LINT) ## golangci-lint (staticcheck, errcheck, unused, ineffassign, misspell, govet; .golangci.yml) on every package, the integration-tagged suites included
-	$(GOLANGCI_LINT) run ./...
+	$(GOLANGCI_LINT) run --allow-serial-runners ./...
 
 lint-fix: $(GOLANGCI_LINT) ## golangci-lint with --fix: apply the fixes the linters offer (review the diff)
 	$(GOLANGCI_LINT) run --fix ./...

@@ -109,3 +109,23 @@ func TestTerraformOutputsExistInTheRootStack(t *testing.T) {
 		assert.Contains(t, mod.Outputs, name, "terraform/outputs.tf declares %s", name)
 	}
 }
+
+// FromTerraformDir runs `<terraform> -chdir=DIR output -json` and reads
+// its output; a failing terraform is an error with its stderr.
+func TestFromTerraformDir(t *testing.T) {
+	bin := t.TempDir()
+	out := `{"bucket_name":{"value":"b"},"table_name":{"value":"t"},"function_name":{"value":"f"},` +
+		`"dlq_url":{"value":"https://sqs.eu-west-1.amazonaws.com/1/q"},"uploads_prefix":{"value":"uploads/"},"thumbnails_prefix":{"value":"thumbnails/"}}`
+	script := "#!/bin/sh\n" +
+		`[ "$1" = "-chdir=` + "/stacks/dev" + `" ] && [ "$2" = output ] && [ "$3" = -json ] || { echo "unexpected arguments: $*" >&2; exit 1; }` + "\n" +
+		"echo '" + out + "'\n"
+	tf := filepath.Join(bin, "terraform")
+	require.NoError(t, os.WriteFile(tf, []byte(script), 0o755))
+	st, err := stackfile.FromTerraformDir(t.Context(), tf, "/stacks/dev")
+	require.NoError(t, err)
+	assert.Equal(t, "b", st.Bucket)
+	assert.Equal(t, "https://sqs.eu-west-1.amazonaws.com/1/q", st.DLQ)
+
+	_, err = stackfile.FromTerraformDir(t.Context(), tf, "/stacks/other")
+	assert.ErrorContains(t, err, "unexpected arguments: -chdir=/stacks/other output -json")
+}

@@ -614,3 +614,31 @@ func TestProgressLinesOnStderr(t *testing.T) {
 	_, err := w.s3.HeadObject(context.Background(), &s3.HeadObjectInput{Bucket: aws.String(bucket), Key: aws.String(thumb("uploads/g0.png", 64))})
 	assert.NoError(t, err)
 }
+
+// --terraform-dir reads the stack from `terraform output -json` of the
+// root stack, with the binary Env.Terraform names.
+func TestTerraformDir(t *testing.T) {
+	w := newWorld(t)
+	w.upload(t, "uploads/a.png", pngOf(t, 1), true)
+	outputs := map[string]any{
+		"aws_region": map[string]any{"value": w.stack.Region}, "bucket_name": map[string]any{"value": bucket},
+		"table_name": map[string]any{"value": table}, "function_name": map[string]any{"value": function},
+		"dlq_url": map[string]any{"value": dlqURL}, "uploads_prefix": map[string]any{"value": "uploads/"},
+		"thumbnails_prefix": map[string]any{"value": "thumbnails/"}, "alarm_names": map[string]any{"value": []string{}},
+	}
+	js, err := json.Marshal(outputs)
+	require.NoError(t, err)
+	tf := filepath.Join(t.TempDir(), "tofu")
+	require.NoError(t, os.WriteFile(tf, []byte("#!/bin/sh\n[ \"$1\" = -chdir=stacks/dev ] || exit 3\necho '"+string(js)+"'\n"), 0o755))
+	var out, errOut bytes.Buffer
+	env := w.env(&out, &errOut)
+	env.Terraform = tf
+	require.Equal(t, cli.ExitOK, cli.Main(context.Background(), []string{"--terraform-dir", "stacks/dev", "--json", "status"}, env), errOut.String())
+	var st statusJSON
+	require.NoError(t, json.Unmarshal(out.Bytes(), &st))
+	assert.Equal(t, 1, st.Counts[contract.StatusProcessed])
+
+	errOut.Reset()
+	assert.Equal(t, cli.ExitUsage, cli.Main(context.Background(), []string{"--terraform-dir", "elsewhere", "status"}, env))
+	assert.Contains(t, errOut.String(), "-chdir=elsewhere output -json")
+}

@@ -297,7 +297,7 @@ func evalCondition(op, key string, values []string, ctx map[string]string) (bool
 	got, present := ctx[key]
 	if op == "Null" {
 		if len(values) != 1 || (values[0] != "true" && values[0] != "false") {
-			return false, fmt.Errorf("Null on %s needs \"true\" or \"false\"", key)
+			return false, fmt.Errorf("the Null condition on %s needs \"true\" or \"false\"", key)
 		}
 		return (values[0] == "true") == !present, nil
 	}
