@@ -57,11 +57,19 @@ func NewEvents(api QueueAPI, url string, timeout time.Duration) *Events {
 func (e *Events) Drain(ctx context.Context, wait time.Duration) error {
 	e.mu.Lock()
 	defer e.mu.Unlock()
+	// SQS long-polls 0 to 20 seconds.
+	secs := int64(wait / time.Second)
+	if secs > 20 {
+		secs = 20
+	}
+	if secs < 0 {
+		secs = 0
+	}
 	for {
 		out, err := e.api.ReceiveMessage(ctx, &sqs.ReceiveMessageInput{
 			QueueUrl:            aws.String(e.url),
 			MaxNumberOfMessages: 10,
-			WaitTimeSeconds:     int32(wait / time.Second),
+			WaitTimeSeconds:     int32(secs),
 		})
 		if err != nil {
 			return fmt.Errorf("verify: receive from %s: %w", e.url, err)
