@@ -91,27 +91,39 @@ func TestReportMarksTargets(t *testing.T) {
 	th := func(bytes int, ssim float64) []ThumbScore {
 		return []ThumbScore{{Score: Score{W: 256, H: 192, SSIM: ssim, PSNR: 40}, Bytes: bytes}}
 	}
+	cpu := func(v ...float64) []Usage {
+		var us []Usage
+		for _, c := range v {
+			us = append(us, Usage{CPUMS: c, UserMS: c, MinorFaults: 10, Voluntary: 3})
+		}
+		return us
+	}
+	swept := th(1100, 0.96)
+	swept[0].Sweep = []FormatPoint{{Quality: 74, Bytes: 800, SSIM: 0.94}, {Quality: 78, Bytes: 900, SSIM: 0.945}, {Quality: 82, Bytes: 1100, SSIM: 0.96}}
 	cells := []*Cell{
-		{Input: "a", Job: "256+1024", Pipeline: NameImgpipe, Cores: 1, Times: []time.Duration{70 * ms}, MaxRSS: 40 << 20, Thumbs: th(900, 0.95)},
-		{Input: "a", Job: "256+1024", Pipeline: NameSharp, Cores: 1, Times: []time.Duration{100 * ms}, MaxRSS: 100 << 20, Thumbs: th(1000, 0.95)},
-		{Input: "a", Job: "256+1024", Pipeline: NameImgpipe, Cores: 2, Times: []time.Duration{80 * ms}, MaxRSS: 60 << 20, Thumbs: th(900, 0.95)},
-		{Input: "a", Job: "256+1024", Pipeline: NameSharp, Cores: 2, Times: []time.Duration{100 * ms}, MaxRSS: 100 << 20, Thumbs: th(1000, 0.95)},
-		{Input: "b", Job: "256", Pipeline: NameImgpipe, Cores: 2, Times: []time.Duration{60 * ms}, Thumbs: th(1100, 0.96)},
+		{Input: "a", Job: "256+1024", Pipeline: NameImgpipe, Cores: 1, Times: []time.Duration{70 * ms}, Usage: cpu(50), MaxRSS: 40 << 20, Thumbs: th(900, 0.95)},
+		{Input: "a", Job: "256+1024", Pipeline: NameSharp, Cores: 1, Times: []time.Duration{100 * ms}, Usage: cpu(100), MaxRSS: 100 << 20, Thumbs: th(1000, 0.95)},
+		{Input: "a", Job: "256+1024", Pipeline: NameImgpipe, Cores: 2, Times: []time.Duration{80 * ms}, Usage: cpu(90, 70, 80), MaxRSS: 60 << 20, Thumbs: th(900, 0.95)},
+		{Input: "a", Job: "256+1024", Pipeline: NameSharp, Cores: 2, Times: []time.Duration{100 * ms}, Usage: cpu(100), MaxRSS: 100 << 20, Thumbs: th(1000, 0.95)},
+		{Input: "b", Job: "256", Pipeline: NameImgpipe, Cores: 2, Times: []time.Duration{60 * ms}, Thumbs: swept},
 		{Input: "b", Job: "256", Pipeline: NameSharp, Cores: 2, Times: []time.Duration{100 * ms}, Thumbs: th(1000, 0.95)},
 		{Input: "d", Job: "256+1024", Pipeline: NameImgpipe, Cores: 2, Err: errors.New("boom")},
 	}
-	r := &Report{Inputs: ins, Cores: []int{1, 2}, Cells: cells}
+	r := &Report{Inputs: ins, Cores: []int{1, 2}, Cells: cells, Loads: []string{"1.50, 2.00, 3.00", "0.75, 1.00, 2.00"}}
 	got := strings.Join(r.Targets(), "\n")
-	assert.Contains(t, got, "a, 256+1024, 1 core(s): 0.70× sharp's time (target ≤ 0.75×): met")
-	assert.Contains(t, got, "a, 256+1024, 2 core(s): 0.80× sharp's time (target ≤ 0.75×): **missed**")
-	assert.Contains(t, got, "b, 256, 2 core(s): 0.60× sharp's time (target ≤ 0.50×): **missed**")
+	assert.Contains(t, got, "a, 256+1024, 1 core(s): 0.70× sharp's wall time (target ≤ 0.75×): met; 0.50× its CPU time: met")
+	assert.Contains(t, got, "a, 256+1024, 2 core(s): 0.80× sharp's wall time (target ≤ 0.75×): **missed**; 0.80× its CPU time: **missed**")
+	assert.Contains(t, got, "b, 256, 2 core(s): 0.60× sharp's wall time (target ≤ 0.50×): **missed**\n", "no CPU times, no CPU ratio")
 	assert.Contains(t, got, "d, 256+1024, 2 core(s): not measured")
-	assert.Contains(t, got, "a, 256+1024, bytes ≤ sharp's at equal or better SSIM: 900 B at SSIM 0.9500 vs 1000 B at 0.9500: met")
-	assert.Contains(t, got, "b, 256, bytes ≤ sharp's at equal or better SSIM: 1100 B at SSIM 0.9600 vs 1000 B at 0.9500: **missed**")
+	assert.Contains(t, got, "a, 256+1024, bytes ≤ sharp's at equal or better SSIM: same quality setting: 900 B at SSIM 0.9500 vs 1000 B at 0.9500: met\n", "not swept: no equal-SSIM part")
+	assert.Contains(t, got, "b, 256, bytes ≤ sharp's at equal or better SSIM: same quality setting: 1100 B at SSIM 0.9600 vs 1000 B at 0.9500: **missed**; at sharp's SSIM: 967 B (q79.3) vs 1000 B: met")
 	assert.Contains(t, got, "a, peak RSS: at most 0.60× sharp's (worst: 256+1024, 2 core(s); target ≤ 0.5×): **missed**")
 	md := r.Markdown()
-	assert.Contains(t, md, "| a | 256+1024 | 1 | **imgpipe** | 70 | 0.70× | 40 | 900 | 0.9500 | 40.0 |")
+	assert.Contains(t, md, "| a | 256+1024 | 1 | **imgpipe** | 70 | 50 | 0.70× | 0.50× | 40 | 900 | 0.9500 | 40.0 |")
+	assert.Contains(t, md, "| b | 256 | 2 | **imgpipe** | 60 | – | 0.60× | – | – | 1100 | 0.9600 | 40.0 |")
 	assert.Contains(t, md, "| d | 256+1024 | 2 | imgpipe | failed: boom |")
+	assert.Contains(t, md, "load average (1 min) at the start of each timing round: 1.50, 0.75")
+	assert.Contains(t, md, "| b | 256 | 256x192 | 1000 | 0.9500 | 1100 (+10.0 %) | 0.9600 | q79.3: 967 B (-3.3 %) |")
 
 	var js bytes.Buffer
 	require.NoError(t, r.JSON(&js))
@@ -132,6 +144,14 @@ func TestReportMarksTargets(t *testing.T) {
 	assert.EqualValues(t, 40, first["peak_rss_mib"])
 	assert.EqualValues(t, 900, first["bytes"])
 	assert.InDelta(t, 0.95, first["ssim"], 1e-9)
+	assert.EqualValues(t, 50, first["median_cpu_ms"])
+	assert.Equal(t, []any{50.0}, first["runs_cpu_ms"])
+	assert.Equal(t, map[string]any{"cpu_ms": 50.0, "user_ms": 50.0, "sys_ms": 0.0, "minflt": 10.0, "nvcsw": 3.0, "nivcsw": 0.0}, first["median_usage"])
+	assert.EqualValues(t, 80, doc.Results[2]["median_cpu_ms"], "the median of 90, 70, 80")
+	assert.EqualValues(t, 0, doc.Results[4]["median_cpu_ms"], "not measured")
+	eq := doc.Results[4]["thumbnails"].([]any)[0].(map[string]any)
+	assert.Len(t, eq["sweep"], 3)
+	assert.Equal(t, map[string]any{"ssim": 0.95, "quality": 79.3, "bytes": 967.0}, eq["at_sharp_ssim"])
 	assert.Equal(t, "boom", doc.Results[6]["error"])
 }
 
@@ -256,4 +276,17 @@ func TestEqualInterpolatesTheSweep(t *testing.T) {
 	p, ok := At(sweep, 70)
 	assert.True(t, ok)
 	assert.Equal(t, 1400, p.Bytes)
+}
+
+func TestUsageArithmetic(t *testing.T) {
+	a := Usage{CPUMS: 10, UserMS: 8, SysMS: 2, MinorFaults: 5, Voluntary: 3, Involuntary: 1}
+	b := Usage{CPUMS: 25, UserMS: 20, SysMS: 5, MinorFaults: 9, Voluntary: 4, Involuntary: 7}
+	assert.Equal(t, Usage{CPUMS: 15, UserMS: 12, SysMS: 3, MinorFaults: 4, Voluntary: 1, Involuntary: 6}, b.Sub(a))
+	assert.Equal(t, Usage{CPUMS: 35, UserMS: 28, SysMS: 7, MinorFaults: 14, Voluntary: 7, Involuntary: 8}, a.Add(b))
+	c := Usage{CPUMS: 1, UserMS: 100, SysMS: 0, MinorFaults: 100, Voluntary: 0, Involuntary: 4}
+	assert.Equal(t, Usage{CPUMS: 10, UserMS: 20, SysMS: 2, MinorFaults: 9, Voluntary: 3, Involuntary: 4}, MedianUsage([]Usage{a, b, c}), "each field on its own")
+	assert.Equal(t, Usage{}, MedianUsage(nil))
+	now, err := usageNow()
+	require.NoError(t, err)
+	assert.Positive(t, now.CPUMS, "a running test has used some CPU")
 }

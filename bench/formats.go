@@ -28,15 +28,6 @@ import (
 // are checked against that. It also times, on one core in CPU time, the
 // whole job with each extra format and the placeholder and colours.
 
-// The WebP and AVIF qualities the section checks: the ones at which those
-// formats match the SSIM of JPEG at the default quality on the bench photos
-// (the defaults of WEBP_QUALITY and AVIF_QUALITY once those settings are
-// declared in internal/contract).
-const (
-	WebPQuality = 75
-	AVIFQuality = 58
-)
-
 // FormatSizes are the sizes compared: the default job's.
 var FormatSizes = []int{256, 1024}
 
@@ -189,12 +180,12 @@ func Formats(inputs []Input, webpQ, avifQ, rounds int, read func(Input) ([]byte,
 		if err := score([]imaging.Format{imaging.FormatJPEG}, webpQ, avifQ, func(i int, pt FormatPoint) { pt.Quality = Quality; rows[i].JPEG = pt }); err != nil {
 			return nil, fmt.Errorf("%s jpeg: %w", in.Name, err)
 		}
-		for _, q := range WebPSweep {
+		for _, q := range withDefault(WebPSweep, webpQ) {
 			if err := score([]imaging.Format{imaging.FormatWebP}, q, avifQ, func(i int, pt FormatPoint) { pt.Quality = q; rows[i].WebP = append(rows[i].WebP, pt) }); err != nil {
 				return nil, fmt.Errorf("%s webp q%d: %w", in.Name, q, err)
 			}
 		}
-		for _, q := range AVIFSweep {
+		for _, q := range withDefault(AVIFSweep, avifQ) {
 			if err := score([]imaging.Format{imaging.FormatAVIF}, webpQ, q, func(i int, pt FormatPoint) { pt.Quality = q; rows[i].AVIF = append(rows[i].AVIF, pt) }); err != nil {
 				return nil, fmt.Errorf("%s avif q%d: %w", in.Name, q, err)
 			}
@@ -249,18 +240,32 @@ func Formats(inputs []Input, webpQ, avifQ, rounds int, read func(Input) ([]byte,
 			pix[y] = make([]byte, 3*b.Dx())
 			rows3(y, pix[y])
 		}
+		// CPU clocks tick in milliseconds: time batches of runs.
+		const batch = 100
 		var times []time.Duration
-		for range 50 {
+		for range 5 {
 			c := threadCPU()
-			if _, err := preview.Of(b.Dx(), b.Dy(), func(y int, dst []byte) { copy(dst, pix[y]) }); err != nil {
-				return nil, err
+			for range batch {
+				if _, err := preview.Of(b.Dx(), b.Dy(), func(y int, dst []byte) { copy(dst, pix[y]) }); err != nil {
+					return nil, err
+				}
 			}
-			times = append(times, threadCPU()-c)
+			times = append(times, (threadCPU()-c)/batch)
 		}
 		cost.PreviewCPU = ms(Median(times))
 		res.Costs = append(res.Costs, cost)
 	}
 	return res, nil
+}
+
+// withDefault is sweep with q added in order (when missing).
+func withDefault(sweep []int, q int) []int {
+	if slices.Contains(sweep, q) {
+		return sweep
+	}
+	out := append(slices.Clone(sweep), q)
+	slices.Sort(out)
+	return out
 }
 
 func pngBytes(img image.Image) []byte {

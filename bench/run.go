@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"time"
 )
 
@@ -14,6 +15,11 @@ type Job struct {
 	Name  string
 	Sizes []int
 }
+
+// JPEGSweep are the qualities at which imgpipe's thumbnails are also
+// encoded, untimed, to read its bytes at sharp's SSIM (Quality is measured
+// anyway).
+var JPEGSweep = []int{74, 78, 80, 84, 86, 90}
 
 // Jobs are the project's default job and its smallest size alone.
 var Jobs = []Job{{"256+1024", []int{256, 1024}}, {"256", []int{256}}}
@@ -30,6 +36,10 @@ const (
 type ThumbScore struct {
 	Score
 	Bytes int
+	// Sweep is the same thumbnail encoded at other qualities (and at
+	// Quality), in quality order, for the comparison at equal SSIM; only
+	// for the pipeline and core count that Config.Sweep names.
+	Sweep []FormatPoint
 }
 
 // Cell is the measurement of one pipeline on one input, job and core count.
@@ -37,7 +47,8 @@ type Cell struct {
 	Input, Job, Pipeline string
 	Cores                int
 	Times                []time.Duration
-	MaxRSS               int64 // bytes
+	Usage                []Usage // per timed run, as Times: CPU time, faults, context switches
+	MaxRSS               int64   // bytes
 	Thumbs               []ThumbScore
 	Err                  error
 	files                []string // thumbnails of the last timed run
@@ -45,6 +56,15 @@ type Cell struct {
 
 // Median is the median of the cell's times.
 func (c *Cell) Median() time.Duration { return Median(c.Times) }
+
+// MedianCPU is the median of the cell's CPU times; zero when not measured.
+func (c *Cell) MedianCPU() time.Duration {
+	ds := make([]time.Duration, len(c.Usage))
+	for i, u := range c.Usage {
+		ds[i] = time.Duration(u.CPUMS * float64(time.Millisecond))
+	}
+	return Median(ds)
+}
 
 // Bytes is the total size of the cell's thumbnails.
 func (c *Cell) Bytes() int {
@@ -88,15 +108,27 @@ type Config struct {
 	Vips    *Vips        // nil: skip vipsthumbnail
 	Cores   []int        // core counts to measure: 1 and the machine's
 	Rounds  int
-	Self    []string // os.Args prefix to re-run this program as a spawner
-	TmpDir  string
-	Log     io.Writer // progress lines
+	// Sweep lists the qualities at which imgpipe, on the last core count,
+	// also encodes every thumbnail (untimed) so that its bytes can be read
+	// at sharp's SSIM; nil for none.
+	Sweep  []int
+	Self   []string // os.Args prefix to re-run this program as a spawner
+	TmpDir string
+	Log    io.Writer // progress lines
 }
 
 // logf writes a progress line. Progress is for the person watching: a
 // failed write must not stop the measurements, so its error is dropped.
 func (cfg Config) logf(format string, args ...any) {
 	_, _ = fmt.Fprintf(cfg.Log, format, args...)
+}
+
+// Measured is what Run measured.
+type Measured struct {
+	Cells []*Cell
+	// Loads is the load average (1, 5, 15 min) at the start of each timing
+	// round.
+	Loads []string
 }
 
 // Run measures every pipeline on every input, job and core count.
@@ -110,8 +142,9 @@ func (cfg Config) logf(format string, args ...any) {
 //  3. Peak RSS: a fresh worker process per pipeline, input, job and core
 //     count runs the job twice and reports its peak resident set
 //     (vipsthumbnail's comes from the timed runs, one process per size).
-//  4. Quality: the thumbnails of the last round against the reference.
-func Run(cfg Config) ([]*Cell, error) {
+//  4. Quality: the thumbnails of the last round against the reference,
+//     and imgpipe's thumbnails at the qualities of cfg.Sweep.
+func Run(cfg Config) (*Measured, error) {
 	var cells []*Cell
 	index := map[string]*Cell{}
 	cell := func(in, job, p string, cores int) *Cell {
@@ -155,6 +188,7 @@ func Run(cfg Config) ([]*Cell, error) {
 		out := filepath.Join(cfg.TmpDir, fmt.Sprintf("%s-%s-%s-%d", p, slug(in.Name), job.Name, cores))
 		if p == NameVips {
 			var total time.Duration
+			var use Usage
 			var files []string
 			for i, s := range job.Sizes {
 				f := fmt.Sprintf("%s-%d.jpg", out, i)
@@ -164,10 +198,11 @@ func Run(cfg Config) ([]*Cell, error) {
 					return
 				}
 				total += pr.Wall
+				use = use.Add(pr.Usage)
 				c.MaxRSS = max(c.MaxRSS, pr.MaxRSS)
 				files = append(files, f)
 			}
-			c.Times, c.files = append(c.Times, total), files
+			c.Times, c.Usage, c.files = append(c.Times, total), append(c.Usage, use), files
 			return
 		}
 		ans, err := workers[fmt.Sprint(p, cores)].Thumbs(in.Path, job.Sizes, Quality, out)
@@ -176,6 +211,7 @@ func Run(cfg Config) ([]*Cell, error) {
 			return
 		}
 		c.Times = append(c.Times, time.Duration(ans.MS*float64(time.Millisecond)))
+		c.Usage = append(c.Usage, ans.Usage)
 		c.files = ans.Files
 	}
 	cfg.logf("warm-up: every worker once on every input and job\n")
@@ -190,8 +226,10 @@ func Run(cfg Config) ([]*Cell, error) {
 			}
 		}
 	}
+	var loads []string
 	for r := 0; r < cfg.Rounds; r++ {
-		cfg.logf("timing: round %d/%d\n", r+1, cfg.Rounds)
+		loads = append(loads, LoadAverage())
+		cfg.logf("timing: round %d/%d (load average %s)\n", r+1, cfg.Rounds, loads[r])
 		for _, in := range cfg.Inputs {
 			for _, job := range Jobs {
 				for _, n := range cfg.Cores {
@@ -247,8 +285,72 @@ func Run(cfg Config) ([]*Cell, error) {
 				c.Thumbs = append(c.Thumbs, ThumbScore{Score: s, Bytes: len(jpg)})
 			}
 		}
+		if len(cfg.Sweep) > 0 && len(cfg.Cores) > 0 {
+			all := cfg.Cores[len(cfg.Cores)-1]
+			w := workers[fmt.Sprint(NameImgpipe, all)]
+			for _, job := range Jobs {
+				c := cell(in.Name, job.Name, NameImgpipe, all)
+				if w == nil || c.Err != nil {
+					continue
+				}
+				if c.Err = sweep(cfg, w, ref, in, job, c); c.Err != nil {
+					continue
+				}
+			}
+		}
 	}
-	return cells, nil
+	return &Measured{Cells: cells, Loads: loads}, nil
+}
+
+// sweep encodes the thumbnails of one input and job again at every quality
+// of cfg.Sweep and scores them; the cell's own thumbnails are the points at
+// Quality.
+func sweep(cfg Config, w *Worker, ref *Reference, in Input, job Job, c *Cell) error {
+	for i := range c.Thumbs {
+		c.Thumbs[i].Sweep = []FormatPoint{{Quality: Quality, Bytes: c.Thumbs[i].Bytes, SSIM: c.Thumbs[i].SSIM}}
+	}
+	for _, q := range cfg.Sweep {
+		if q == Quality {
+			continue
+		}
+		out := filepath.Join(cfg.TmpDir, fmt.Sprintf("sweep-%s-%s-q%d", slug(in.Name), job.Name, q))
+		ans, err := w.Thumbs(in.Path, job.Sizes, q, out)
+		if err != nil {
+			return fmt.Errorf("quality sweep at q%d: %w", q, err)
+		}
+		if len(ans.Files) != len(c.Thumbs) {
+			return fmt.Errorf("quality sweep at q%d: %d thumbnails, want %d", q, len(ans.Files), len(c.Thumbs))
+		}
+		for i, f := range ans.Files {
+			jpg, err := os.ReadFile(f)
+			if err != nil {
+				return err
+			}
+			s, err := ref.Score(jpg)
+			if err != nil {
+				return fmt.Errorf("%s: %w", f, err)
+			}
+			c.Thumbs[i].Sweep = append(c.Thumbs[i].Sweep, FormatPoint{Quality: q, Bytes: len(jpg), SSIM: s.SSIM})
+		}
+	}
+	for i := range c.Thumbs {
+		slices.SortFunc(c.Thumbs[i].Sweep, func(a, b FormatPoint) int { return a.Quality - b.Quality })
+	}
+	return nil
+}
+
+// LoadAverage is the first three fields of /proc/loadavg ("unknown" where
+// there is none).
+func LoadAverage() string {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return "unknown"
+	}
+	f := strings.Fields(string(b))
+	if len(f) < 3 {
+		return "unknown"
+	}
+	return strings.Join(f[:3], ", ")
 }
 
 // peakRSS runs one job twice in a fresh worker and returns the worker's

@@ -14,6 +14,7 @@ import (
 type ProcRun struct {
 	Wall   time.Duration `json:"wall"`
 	MaxRSS int64         `json:"max_rss"` // bytes
+	Usage  Usage         `json:"usage"`   // the process's CPU time, faults and context switches
 }
 
 // Why a spawner: Go starts children with vfork semantics, and Linux
@@ -38,6 +39,7 @@ func Spawn(argv []string) error {
 	pr := ProcRun{Wall: time.Since(start)}
 	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
 		pr.MaxRSS = int64(ru.Maxrss) * 1024 // Linux reports KiB
+		pr.Usage = usageOf(ru)
 	}
 	return json.NewEncoder(os.Stdout).Encode(pr)
 }

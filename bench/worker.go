@@ -33,6 +33,7 @@ type Request struct {
 // Answer is a worker's reply.
 type Answer struct {
 	MS     float64  `json:"ms"`    // wall time from input bytes to every encoded thumbnail
+	Usage  Usage    `json:"usage"` // what the process used over the same span
 	Files  []string `json:"files"` // one per size when Out was set
 	W      []int    `json:"w"`
 	H      []int    `json:"h"`
@@ -78,13 +79,21 @@ func serveOne(p Pipeline, inputs map[string][]byte, req Request) Answer {
 		inputs[req.Image] = data
 	}
 	runtime.GC()
-	start := time.Now()
-	thumbs, err := p.Run(data, req.Sizes, req.Quality)
-	d := time.Since(start)
+	u0, err := usageNow()
 	if err != nil {
 		return Answer{Error: err.Error()}
 	}
-	ans := Answer{MS: float64(d) / float64(time.Millisecond)}
+	start := time.Now()
+	thumbs, err := p.Run(data, req.Sizes, req.Quality)
+	d := time.Since(start)
+	u1, uerr := usageNow()
+	if err != nil {
+		return Answer{Error: err.Error()}
+	}
+	if uerr != nil {
+		return Answer{Error: uerr.Error()}
+	}
+	ans := Answer{MS: float64(d) / float64(time.Millisecond), Usage: u1.Sub(u0)}
 	for i, t := range thumbs {
 		ans.W, ans.H = append(ans.W, t.W), append(ans.H, t.H)
 		if req.Out != "" {

@@ -54,6 +54,14 @@ func envConstants(t *testing.T) map[string]string {
 	return out
 }
 
+func formatNames(fs []contract.ThumbnailFormat) string {
+	names := make([]string, len(fs))
+	for i, f := range fs {
+		names[i] = f.Name
+	}
+	return strings.Join(names, ",")
+}
+
 // lambdaDoc is docs/lambda.md, the Lambda's reference.
 func lambdaDoc(t *testing.T) string {
 	t.Helper()
@@ -93,19 +101,24 @@ func TestLambdaDocListsEveryEnvironmentVariable(t *testing.T) {
 		sizes[i] = strconv.Itoa(s)
 	}
 	want := map[string]string{
-		contract.EnvTableName:            "(required)",
-		contract.EnvEnvironment:          "(required)",
-		contract.EnvUploadsPrefix:        "`" + c.UploadsPrefix + "`",
-		contract.EnvThumbnailsPrefix:     "`" + c.ThumbnailsPrefix + "`",
-		contract.EnvThumbnailSizes:       "`" + strings.Join(sizes, ",") + "`",
-		contract.EnvJPEGQuality:          "`" + strconv.Itoa(c.JPEGQuality) + "`",
-		contract.EnvMaxImageBytes:        "`" + strconv.FormatInt(c.MaxImageBytes, 10) + "`",
-		contract.EnvMaxImagePixels:       "`" + strconv.FormatInt(c.MaxImagePixels, 10) + "`",
-		contract.EnvMetricNamespace:      "`" + c.MetricNamespace + "`",
-		contract.EnvRecordConcurrency:    "`" + strconv.Itoa(c.RecordConcurrency) + "`",
-		contract.EnvLogLevel:             "`" + c.LogLevel.String() + "`",
-		contract.EnvS3UsePathStyle:       "`" + strconv.FormatBool(c.S3UsePathStyle) + "`",
-		contract.EnvDeletedRecordTTLDays: "`" + strconv.Itoa(int(c.DeletedRecordTTL/(24*time.Hour))) + "`",
+		contract.EnvTableName:             "(required)",
+		contract.EnvEnvironment:           "(required)",
+		contract.EnvUploadsPrefix:         "`" + c.UploadsPrefix + "`",
+		contract.EnvThumbnailsPrefix:      "`" + c.ThumbnailsPrefix + "`",
+		contract.EnvThumbnailSizes:        "`" + strings.Join(sizes, ",") + "`",
+		contract.EnvJPEGQuality:           "`" + strconv.Itoa(c.JPEGQuality) + "`",
+		contract.EnvMaxImageBytes:         "`" + strconv.FormatInt(c.MaxImageBytes, 10) + "`",
+		contract.EnvMaxImagePixels:        "`" + strconv.FormatInt(c.MaxImagePixels, 10) + "`",
+		contract.EnvMetricNamespace:       "`" + c.MetricNamespace + "`",
+		contract.EnvRecordConcurrency:     "`" + strconv.Itoa(c.RecordConcurrency) + "`",
+		contract.EnvLogLevel:              "`" + c.LogLevel.String() + "`",
+		contract.EnvS3UsePathStyle:        "`" + strconv.FormatBool(c.S3UsePathStyle) + "`",
+		contract.EnvThumbnailFormats:      "`" + formatNames(c.ThumbnailFormats) + "`",
+		contract.EnvWebPQuality:           "`" + strconv.Itoa(c.WebPQuality) + "`",
+		contract.EnvAVIFQuality:           "`" + strconv.Itoa(c.AVIFQuality) + "`",
+		contract.EnvThumbnailCacheControl: "`" + c.ThumbnailCacheControl + "`",
+		contract.EnvColorOutput:           "`" + c.ColorOutput + "`",
+		contract.EnvDeletedRecordTTLDays:  "`" + strconv.Itoa(int(c.DeletedRecordTTL/(24*time.Hour))) + "`",
 	}
 	for _, v := range envConstants(t) {
 		w, ok := want[v]

@@ -8,10 +8,12 @@ import (
 	"image"
 	"image/color"
 	"image/png"
+	"maps"
 	"net/url"
 	"os"
 	"os/signal"
 	"path/filepath"
+	"slices"
 	"sync"
 	"syscall"
 	"testing"
@@ -55,12 +57,17 @@ func TestMain(m *testing.M) {
 	code := func() int {
 		defer stop()
 		var err error
+		// WebP besides JPEG, as `make run THUMBNAIL_FORMATS=jpeg,webp` does:
+		// the JPEG keys and record fields the shared checks read are those
+		// of the default configuration (TestDefaultRecordUnchanged in
+		// lambda/processor holds that), and TestEveryFormatOfTheSamples
+		// checks the WebP ones.
 		st, err = stack.Start(ctx, stack.Config{
 			// Another test binary of the same go test run (local-up's own
 			// test) may hold the port for a while: one stack at a time.
 			PortWait:         10 * time.Minute,
 			Environment:      "e2e",
-			ProcessingInputs: map[string]any{"max_image_pixels": maxPixels},
+			ProcessingInputs: map[string]any{"max_image_pixels": maxPixels, "thumbnail_formats": e2eFormats},
 		})
 		if err != nil {
 			fmt.Fprintf(os.Stderr, "e2e: cannot start the local stack: %v\n", err)
@@ -81,6 +88,58 @@ func TestMain(m *testing.M) {
 		return code
 	}()
 	os.Exit(code)
+}
+
+// e2eFormats are the thumbnail formats of the e2e stack.
+var e2eFormats = []string{"jpeg", "webp"}
+
+// TestEveryFormatOfTheSamples runs the samples as `make run
+// THUMBNAIL_FORMATS=jpeg,webp` does: every processed image has a JPEG and
+// a WebP thumbnail per size, of the record's dimensions, the WebP a RIFF
+// WEBP file with Content-Type image/webp, and its record a decodable
+// placeholder and #rrggbb colours.
+func TestEveryFormatOfTheSamples(t *testing.T) {
+	ctx := t.Context()
+	inputs, err := runner.Collect(filepath.Join("..", "samples", "images"), key(t, ""))
+	require.NoError(t, err)
+	results, err := runner.Run(ctx, tg, inputs, runner.Options{IdleTimeout: 60 * time.Second})
+	require.NoError(t, err)
+	processed := 0
+	for _, r := range results {
+		require.NotNilf(t, r.Record, "%s got no record", r.Name)
+		if r.Record.Status != contract.StatusProcessed {
+			continue
+		}
+		processed++
+		verify.AssertPreview(t, r.Record)
+		require.Lenf(t, r.Record.Thumbnails, len(tg.Sizes), "%s", r.Name)
+		for size, th := range r.Record.Thumbnails {
+			require.Lenf(t, th.Formats, len(e2eFormats), "%s %s px: formats %v", r.Name, size, th.Formats)
+			for _, name := range e2eFormats {
+				f, ok := th.Formats[name]
+				require.Truef(t, ok, "%s %s px has no %s", r.Name, size, name)
+				data := r.Files[f.Key]
+				require.NotEmptyf(t, data, "%s fetched", f.Key)
+				assert.EqualValues(t, len(data), f.Bytes, f.Key)
+				if name == "webp" {
+					require.Greater(t, len(data), 12)
+					assert.Equal(t, "RIFF", string(data[:4]), f.Key)
+					assert.Equal(t, "WEBP", string(data[8:12]), f.Key)
+				}
+				img, got, err := imaging.DecodeThumbnail(data)
+				require.NoErrorf(t, err, f.Key)
+				assert.Equal(t, name, string(got), f.Key)
+				assert.Equalf(t, image.Rect(0, 0, th.Width, th.Height), img.Bounds(), "%s decodes to the record's dimensions", f.Key)
+				// kumo returns no Cache-Control: the processor's tests check it
+				// is sent (TestFormatsAndCacheControl).
+				obj, err := tg.S3.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(tg.Bucket), Key: aws.String(f.Key)})
+				require.NoError(t, err)
+				_ = obj.Body.Close()
+				assert.Equal(t, f.ContentType, aws.ToString(obj.ContentType), f.Key)
+			}
+		}
+	}
+	assert.GreaterOrEqual(t, processed, 5, "the samples' images")
 }
 
 func sample(t *testing.T, name string) []byte {
@@ -498,7 +557,7 @@ func TestRunOnMixedFolder(t *testing.T) {
 		}
 		assert.Equalf(t, want[r.Name], got, "%s (%s)", r.Name, r.Record.FailureMessage)
 		if r.Record.Status == contract.StatusProcessed {
-			assert.Lenf(t, r.Thumbnails, len(tg.Sizes), "%s: thumbnails fetched", r.Name)
+			assert.Lenf(t, slices.Collect(maps.Keys(r.Files)), len(tg.Sizes)*len(e2eFormats), "%s: every size and format fetched", r.Name)
 		}
 	}
 

@@ -5,7 +5,7 @@
 // one JSON request per line on stdin, one JSON answer per line on stdout.
 //
 //   {"image": PATH, "sizes": [256, 1024], "quality": 82, "out": PREFIX}
-//     -> {"ms": 123.4, "files": [PREFIX-0.jpg, ...], "w": [...], "h": [...]}
+//     -> {"ms": 123.4, "usage": {"cpu_ms": ..., ...}, "files": [PREFIX-0.jpg, ...], "w": [...], "h": [...]}
 //   {"rss": true} -> {"max_rss": BYTES}   (this process's peak RSS so far)
 //
 // Usage: node worker.js CORES [SHARP_DIR]
@@ -56,12 +56,30 @@ function thumb(buf, size, quality) {
     .toBuffer({ resolveWithObject: true });
 }
 
+// usageSince is what the whole process (every thread: libvips' workers,
+// libuv's pool, V8's) used since the reading u0, in the Go worker's terms
+// (bench/usage.go).
+function usageSince(u0) {
+  const u = process.resourceUsage();
+  const user = (u.userCPUTime - u0.userCPUTime) / 1000;
+  const sys = (u.systemCPUTime - u0.systemCPUTime) / 1000;
+  return {
+    cpu_ms: user + sys,
+    user_ms: user,
+    sys_ms: sys,
+    minflt: u.minorPageFault - u0.minorPageFault,
+    nvcsw: u.voluntaryContextSwitches - u0.voluntaryContextSwitches,
+    nivcsw: u.involuntaryContextSwitches - u0.involuntaryContextSwitches,
+  };
+}
+
 async function handle(req) {
   if (req.rss) {
     return { max_rss: process.resourceUsage().maxRSS * 1024 };
   }
   const buf = input(req.image);
   if (global.gc) global.gc(); // as the Go worker runs runtime.GC() before each run
+  const u0 = process.resourceUsage();
   const start = process.hrtime.bigint();
   let outs;
   if (cores === 1) {
@@ -71,7 +89,7 @@ async function handle(req) {
     outs = await Promise.all(req.sizes.map((s) => thumb(buf, s, req.quality)));
   }
   const ms = Number(process.hrtime.bigint() - start) / 1e6;
-  const res = { ms, files: [], w: [], h: [] };
+  const res = { ms, usage: usageSince(u0), files: [], w: [], h: [] };
   outs.forEach((o, i) => {
     if (req.out) {
       const f = `${req.out}-${i}.jpg`;

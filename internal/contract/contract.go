@@ -118,6 +118,12 @@ const (
 	// EnvDeletedRecordTTLDays: days a DELETED record is kept before
 	// DynamoDB's TTL removes it (TableTTLAttribute); 0 keeps it forever.
 	EnvDeletedRecordTTLDays = "DELETED_RECORD_TTL_DAYS" // default DefaultDeletedRecordTTLDays
+	// Thumbnail formats and their settings (docs/formats.md).
+	EnvThumbnailFormats      = "THUMBNAIL_FORMATS"       // default DefaultThumbnailFormats
+	EnvWebPQuality           = "WEBP_QUALITY"            // default DefaultWebPQuality
+	EnvAVIFQuality           = "AVIF_QUALITY"            // default DefaultAVIFQuality
+	EnvThumbnailCacheControl = "THUMBNAIL_CACHE_CONTROL" // default DefaultThumbnailCacheControl
+	EnvColorOutput           = "COLOR_OUTPUT"            // default DefaultColorOutput (docs/colour.md)
 	// EnvS3UsePathStyle makes the S3 client use path-style addressing
 	// ("true"/"false", default false). Only S3-compatible endpoints without
 	// virtual-host DNS (the local stack) need it; Terraform never sets it.

@@ -125,6 +125,10 @@ func TestSettingsAreConsistent(t *testing.T) {
 			switch s.Kind {
 			case KindString:
 				assert.IsType(t, "", s.Default)
+				if s.Pattern != "" {
+					assert.Regexp(t, "^(?:"+s.Pattern+")$", s.Default, "the default matches the pattern")
+					assert.NotEmpty(t, s.PatternDoc, "a pattern needs its description")
+				}
 			case KindInt:
 				d, ok := s.Default.(int)
 				require.True(t, ok, "default %#v is no int", s.Default)
@@ -142,6 +146,14 @@ func TestSettingsAreConsistent(t *testing.T) {
 				}
 			case KindEnum:
 				assert.Contains(t, s.Values, s.Default)
+			case KindEnumList:
+				d, ok := s.Default.([]string)
+				require.True(t, ok, "default %#v is no []string", s.Default)
+				assert.True(t, s.Count.Contains(int64(len(d))), "%d defaults, allowed %v", len(d), s.Count)
+				assert.LessOrEqual(t, s.Count.Max, int64(len(s.Values)))
+				for _, v := range d {
+					assert.Contains(t, s.Values, v)
+				}
 			case KindBool:
 				assert.IsType(t, false, s.Default)
 			default:

@@ -16,7 +16,10 @@ const (
 	KindInt     Kind = "int"     // a whole number within Range, decimal in the environment; HCL number
 	KindIntList Kind = "intlist" // Count distinct whole numbers, each within Range, comma-separated in the environment; HCL list(number)
 	KindEnum    Kind = "enum"    // one of Values (case-insensitive in the environment); HCL string
-	KindBool    Kind = "bool"    // "true" or "false" (case-insensitive); HCL bool
+	// KindEnumList is Count distinct Values, comma-separated in the
+	// environment (case-insensitive); HCL list(string).
+	KindEnumList Kind = "enumlist"
+	KindBool     Kind = "bool" // "true" or "false" (case-insensitive); HCL bool
 )
 
 // Range is an inclusive range of whole numbers.
@@ -47,10 +50,16 @@ type Setting struct {
 	// Description describes the input variable (Input settings).
 	Description string
 	Required    bool     // no default: the Lambda refuses to start without it
-	Default     any      // string (KindString, KindEnum), int (KindInt), []int (KindIntList) or bool (KindBool)
+	Default     any      // string (KindString, KindEnum), int (KindInt), []int (KindIntList), []string (KindEnumList) or bool (KindBool)
 	Range       Range    // KindInt: of the value; KindIntList: of each element
-	Count       Range    // KindIntList: how many distinct elements
-	Values      []string // KindEnum: the accepted values, upper case
+	Count       Range    // KindIntList, KindEnumList: how many distinct elements
+	Values      []string // KindEnum, KindEnumList: the accepted values, as HCL spells them
+	// Pattern is, for a KindString setting, an RE2 expression the whole
+	// value must match (the Lambda's validation and the input variable's,
+	// with regex()); "" for any text.
+	Pattern string
+	// PatternDoc says what Pattern accepts, for error messages.
+	PatternDoc string
 	// Input: modules/processing has an input variable Name that sets it.
 	Input bool
 	// HCL is, for a setting that is not Input, the HCL expression the
@@ -69,6 +78,27 @@ const (
 	// DefaultDeletedRecordTTLDays keeps DELETED records forever.
 	DefaultDeletedRecordTTLDays = 0
 )
+
+// Defaults of the thumbnail format settings (docs/formats.md). The WebP and
+// AVIF qualities are the ones at which those formats match the SSIM of JPEG
+// at DefaultJPEGQuality on the bench photos (make bench, "Thumbnail
+// formats"). The Cache-Control lets browsers and CDNs keep a thumbnail for
+// a day, and no longer: reprocessing rewrites the same keys (a new quality,
+// format or colour fix), so "immutable" or a year would keep stale
+// thumbnails in caches long after.
+const (
+	DefaultWebPQuality           = 72
+	DefaultAVIFQuality           = 58
+	DefaultThumbnailCacheControl = "public, max-age=86400"
+	DefaultColorOutput           = "srgb"
+)
+
+// DefaultThumbnailFormats are the formats written when THUMBNAIL_FORMATS is
+// unset: JPEG only, as before formats were configurable. Do not modify.
+var DefaultThumbnailFormats = []string{FormatJPEG.Name}
+
+// ColorOutputs are the values COLOR_OUTPUT accepts (docs/colour.md).
+var ColorOutputs = []string{"srgb", "preserve"}
 
 // DefaultThumbnailSizes are the thumbnail sizes (longest edge, pixels) made
 // when THUMBNAIL_SIZES is unset. Do not modify.
@@ -135,6 +165,32 @@ var (
 		Description: "Days a DELETED record is kept before the table's TTL removes it (the function sets the record's " + TableTTLAttribute + " attribute; the storage module's ttl_enabled must be on); 0 keeps DELETED records.",
 		Range:       Range{0, 3650}, Input: true,
 	}
+	SettingThumbnailFormats = Setting{
+		Name: "thumbnail_formats", Env: EnvThumbnailFormats, Kind: KindEnumList, Default: DefaultThumbnailFormats,
+		Description: "Formats every thumbnail size is written in, each once from the same pixels: jpeg (key .jpg, as always), webp, avif.",
+		Values:      ThumbnailFormatNames(), Count: Range{1, int64(len(ThumbnailFormats))}, Input: true,
+	}
+	SettingWebPQuality = Setting{
+		Name: "webp_quality", Env: EnvWebPQuality, Kind: KindInt, Default: DefaultWebPQuality,
+		Description: "Quality of the WebP thumbnails (libwebp's scale); the default matches the JPEG default's SSIM.",
+		Range:       Range{1, 100}, Input: true,
+	}
+	SettingAVIFQuality = Setting{
+		Name: "avif_quality", Env: EnvAVIFQuality, Kind: KindInt, Default: DefaultAVIFQuality,
+		Description: "Quality of the AVIF thumbnails (libavif's scale); the default matches the JPEG default's SSIM.",
+		Range:       Range{1, 100}, Input: true,
+	}
+	SettingThumbnailCacheControl = Setting{
+		Name: "thumbnail_cache_control", Env: EnvThumbnailCacheControl, Kind: KindString, Default: DefaultThumbnailCacheControl,
+		Description: "Cache-Control header of every thumbnail object. Reprocessing rewrites the same keys, so keep max-age short enough for a fix to reach clients.",
+		Pattern:     `[ -~]{1,256}`, PatternDoc: "1 to 256 printable ASCII characters (a Cache-Control header value)",
+		Input: true,
+	}
+	SettingColorOutput = Setting{
+		Name: "color_output", Env: EnvColorOutput, Kind: KindEnum, Default: DefaultColorOutput, Values: ColorOutputs,
+		Description: "srgb converts every thumbnail to sRGB; preserve keeps the source's colours and embeds its ICC profile (JPEG, WebP; AVIF is always sRGB).",
+		Input:       true,
+	}
 	SettingS3UsePathStyle = Setting{
 		Name: "s3_use_path_style", Env: EnvS3UsePathStyle, Kind: KindBool, Default: false,
 	}
@@ -146,6 +202,7 @@ var Settings = []Setting{
 	SettingTableName, SettingEnvironment, SettingUploadsPrefix, SettingThumbnailsPrefix,
 	SettingThumbnailSizes, SettingJPEGQuality, SettingMaxImageBytes, SettingMaxImagePixels,
 	SettingMetricNamespace, SettingRecordConcurrency, SettingLogLevel, SettingDeletedRecordTTLDays,
+	SettingThumbnailFormats, SettingWebPQuality, SettingAVIFQuality, SettingThumbnailCacheControl, SettingColorOutput,
 	SettingS3UsePathStyle,
 }
 
@@ -160,8 +217,14 @@ func (s Setting) Accepted() string {
 			s.Count.Min, s.Count.Max, s.Range.Min, s.Range.Max, s.EnvDefault())
 	case KindEnum:
 		return orList(s.Values) + " (case-insensitive)"
+	case KindEnumList:
+		return fmt.Sprintf("a comma-separated list of %d to %d of %s (case-insensitive, each once), e.g. %q",
+			s.Count.Min, s.Count.Max, strings.Join(s.Values, ", "), strings.Join(s.Values[:min(2, len(s.Values))], ","))
 	case KindBool:
 		return "true or false"
+	}
+	if s.PatternDoc != "" {
+		return s.PatternDoc
 	}
 	return "any text"
 }
@@ -182,6 +245,8 @@ func (s Setting) EnvDefault() string {
 			parts[i] = strconv.Itoa(n)
 		}
 		return strings.Join(parts, ",")
+	case []string:
+		return strings.Join(d, ",")
 	}
 	return ""
 }

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -29,7 +30,14 @@ type Config struct {
 	MetricNamespace   string
 	RecordConcurrency int
 	LogLevel          slog.Level
-	S3UsePathStyle    bool
+	// ThumbnailFormats are the formats written per size, in canonical
+	// order (contract.ParseThumbnailFormats): jpeg alone by default.
+	ThumbnailFormats      []contract.ThumbnailFormat
+	WebPQuality           int
+	AVIFQuality           int
+	ThumbnailCacheControl string
+	ColorOutput           string // one of contract.ColorOutputs
+	S3UsePathStyle        bool
 	// DeletedRecordTTL is how long a DELETED record is kept before the
 	// table's TTL may remove it; 0 keeps it.
 	DeletedRecordTTL time.Duration
@@ -44,19 +52,24 @@ type LookupFunc func(name string) (string, bool)
 func Load(lookup LookupFunc) (Config, error) {
 	r := reader{lookup: lookup}
 	c := Config{
-		TableName:         r.required(contract.SettingTableName),
-		Environment:       r.required(contract.SettingEnvironment),
-		UploadsPrefix:     r.prefix(contract.SettingUploadsPrefix),
-		ThumbnailsPrefix:  r.prefix(contract.SettingThumbnailsPrefix),
-		ThumbnailSizes:    r.sizes(contract.SettingThumbnailSizes),
-		JPEGQuality:       int(r.integer(contract.SettingJPEGQuality)),
-		MaxImageBytes:     r.integer(contract.SettingMaxImageBytes),
-		MaxImagePixels:    r.integer(contract.SettingMaxImagePixels),
-		MetricNamespace:   r.namespace(contract.SettingMetricNamespace),
-		RecordConcurrency: int(r.integer(contract.SettingRecordConcurrency)),
-		LogLevel:          r.level(contract.SettingLogLevel),
-		S3UsePathStyle:    r.boolean(contract.SettingS3UsePathStyle),
-		DeletedRecordTTL:  time.Duration(r.integer(contract.SettingDeletedRecordTTLDays)) * 24 * time.Hour,
+		TableName:             r.required(contract.SettingTableName),
+		Environment:           r.required(contract.SettingEnvironment),
+		UploadsPrefix:         r.prefix(contract.SettingUploadsPrefix),
+		ThumbnailsPrefix:      r.prefix(contract.SettingThumbnailsPrefix),
+		ThumbnailSizes:        r.sizes(contract.SettingThumbnailSizes),
+		JPEGQuality:           int(r.integer(contract.SettingJPEGQuality)),
+		MaxImageBytes:         r.integer(contract.SettingMaxImageBytes),
+		MaxImagePixels:        r.integer(contract.SettingMaxImagePixels),
+		MetricNamespace:       r.namespace(contract.SettingMetricNamespace),
+		RecordConcurrency:     int(r.integer(contract.SettingRecordConcurrency)),
+		LogLevel:              r.level(contract.SettingLogLevel),
+		ThumbnailFormats:      r.formats(contract.SettingThumbnailFormats),
+		WebPQuality:           int(r.integer(contract.SettingWebPQuality)),
+		AVIFQuality:           int(r.integer(contract.SettingAVIFQuality)),
+		ThumbnailCacheControl: r.pattern(contract.SettingThumbnailCacheControl),
+		ColorOutput:           r.enum(contract.SettingColorOutput),
+		S3UsePathStyle:        r.boolean(contract.SettingS3UsePathStyle),
+		DeletedRecordTTL:      time.Duration(r.integer(contract.SettingDeletedRecordTTLDays)) * 24 * time.Hour,
 	}
 	if c.UploadsPrefix != "" && c.ThumbnailsPrefix != "" &&
 		(strings.HasPrefix(c.ThumbnailsPrefix, c.UploadsPrefix) || strings.HasPrefix(c.UploadsPrefix, c.ThumbnailsPrefix)) {
@@ -182,6 +195,42 @@ func (r *reader) level(s contract.Setting) slog.Level {
 		_ = l.UnmarshalText([]byte(s.EnvDefault()))
 	}
 	return l
+}
+
+// formats reads the KindEnumList THUMBNAIL_FORMATS.
+func (r *reader) formats(s contract.Setting) []contract.ThumbnailFormat {
+	v := r.value(s)
+	fs, err := contract.ParseThumbnailFormats(v)
+	if err == nil && !s.Count.Contains(int64(len(fs))) {
+		err = fmt.Errorf("%d formats, %d to %d allowed", len(fs), s.Count.Min, s.Count.Max)
+	}
+	if err != nil {
+		r.fail(s.Env, v, fmt.Sprintf("%s (%v)", s.Accepted(), err))
+		fs, _ = contract.ParseThumbnailFormats(s.EnvDefault())
+	}
+	return fs
+}
+
+// enum reads a KindEnum setting, case-insensitively, as its Values spell it.
+func (r *reader) enum(s contract.Setting) string {
+	v := r.value(s)
+	for _, want := range s.Values {
+		if strings.EqualFold(v, want) {
+			return want
+		}
+	}
+	r.fail(s.Env, v, s.Accepted())
+	return s.EnvDefault()
+}
+
+// pattern reads a KindString setting whose value must match s.Pattern.
+func (r *reader) pattern(s contract.Setting) string {
+	v := r.value(s)
+	if !regexp.MustCompile(`^(?:` + s.Pattern + `)$`).MatchString(v) {
+		r.fail(s.Env, v, s.Accepted())
+		return s.EnvDefault()
+	}
+	return v
 }
 
 func (r *reader) boolean(s contract.Setting) bool {

@@ -28,34 +28,44 @@ func TestLoadDefaults(t *testing.T) {
 	c, err := Load(env(base(nil)))
 	require.NoError(t, err)
 	assert.Equal(t, Config{
-		TableName:         "imgpipe-dev-metadata",
-		Environment:       "dev",
-		UploadsPrefix:     contract.UploadsPrefix,
-		ThumbnailsPrefix:  contract.ThumbnailsPrefix,
-		ThumbnailSizes:    []int{256, 1024},
-		JPEGQuality:       contract.DefaultJPEGQuality,
-		MaxImageBytes:     contract.DefaultMaxImageBytes,
-		MaxImagePixels:    contract.DefaultMaxImagePixels,
-		MetricNamespace:   contract.DefaultMetricNamespace,
-		RecordConcurrency: contract.DefaultRecordConcurrency,
-		LogLevel:          slog.LevelInfo,
-		S3UsePathStyle:    false,
+		TableName:             "imgpipe-dev-metadata",
+		Environment:           "dev",
+		UploadsPrefix:         contract.UploadsPrefix,
+		ThumbnailsPrefix:      contract.ThumbnailsPrefix,
+		ThumbnailSizes:        []int{256, 1024},
+		JPEGQuality:           contract.DefaultJPEGQuality,
+		MaxImageBytes:         contract.DefaultMaxImageBytes,
+		MaxImagePixels:        contract.DefaultMaxImagePixels,
+		MetricNamespace:       contract.DefaultMetricNamespace,
+		RecordConcurrency:     contract.DefaultRecordConcurrency,
+		LogLevel:              slog.LevelInfo,
+		ThumbnailFormats:      []contract.ThumbnailFormat{contract.FormatJPEG},
+		WebPQuality:           contract.DefaultWebPQuality,
+		AVIFQuality:           contract.DefaultAVIFQuality,
+		ThumbnailCacheControl: contract.DefaultThumbnailCacheControl,
+		ColorOutput:           "srgb",
+		S3UsePathStyle:        false,
 	}, c)
 }
 
 func TestLoadValues(t *testing.T) {
 	c, err := Load(env(base(map[string]string{
-		contract.EnvUploadsPrefix:        "in/",
-		contract.EnvThumbnailsPrefix:     "out/thumbs/",
-		contract.EnvThumbnailSizes:       " 512, 128,512 ,64",
-		contract.EnvJPEGQuality:          "100",
-		contract.EnvMaxImageBytes:        "1048576",
-		contract.EnvMaxImagePixels:       "1000000",
-		contract.EnvMetricNamespace:      "Team/Images",
-		contract.EnvRecordConcurrency:    "64",
-		contract.EnvLogLevel:             "debug",
-		contract.EnvS3UsePathStyle:       "TRUE",
-		contract.EnvDeletedRecordTTLDays: "30",
+		contract.EnvUploadsPrefix:         "in/",
+		contract.EnvThumbnailsPrefix:      "out/thumbs/",
+		contract.EnvThumbnailSizes:        " 512, 128,512 ,64",
+		contract.EnvJPEGQuality:           "100",
+		contract.EnvMaxImageBytes:         "1048576",
+		contract.EnvMaxImagePixels:        "1000000",
+		contract.EnvMetricNamespace:       "Team/Images",
+		contract.EnvRecordConcurrency:     "64",
+		contract.EnvLogLevel:              "debug",
+		contract.EnvS3UsePathStyle:        "TRUE",
+		contract.EnvThumbnailFormats:      "webp, JPEG",
+		contract.EnvWebPQuality:           "80",
+		contract.EnvAVIFQuality:           "40",
+		contract.EnvThumbnailCacheControl: "no-cache",
+		contract.EnvColorOutput:           "Preserve",
+		contract.EnvDeletedRecordTTLDays:  "30",
 	})))
 	require.NoError(t, err)
 	assert.Equal(t, "in/", c.UploadsPrefix)
@@ -69,6 +79,11 @@ func TestLoadValues(t *testing.T) {
 	assert.Equal(t, slog.LevelDebug, c.LogLevel)
 	assert.True(t, c.S3UsePathStyle)
 	assert.Equal(t, 30*24*time.Hour, c.DeletedRecordTTL)
+	assert.Equal(t, []contract.ThumbnailFormat{contract.FormatJPEG, contract.FormatWebP}, c.ThumbnailFormats, "canonical order")
+	assert.Equal(t, 80, c.WebPQuality)
+	assert.Equal(t, 40, c.AVIFQuality)
+	assert.Equal(t, "no-cache", c.ThumbnailCacheControl)
+	assert.Equal(t, "preserve", c.ColorOutput)
 }
 
 func TestLoadRejects(t *testing.T) {
@@ -98,6 +113,12 @@ func TestLoadRejects(t *testing.T) {
 		{"aws namespace", contract.EnvMetricNamespace, "AWS/Lambda", "CloudWatch namespace"},
 		{"deleted record TTL negative", contract.EnvDeletedRecordTTLDays, "-1", "from 0 to 3650"},
 		{"deleted record TTL too long", contract.EnvDeletedRecordTTLDays, "3651", "from 0 to 3650"},
+		{"unknown format", contract.EnvThumbnailFormats, "jpeg,gif", `"gif" is not a thumbnail format (jpeg, webp, avif)`},
+		{"format list empty item", contract.EnvThumbnailFormats, "jpeg,,webp", "1 to 3 of jpeg, webp, avif"},
+		{"webp quality", contract.EnvWebPQuality, "0", "from 1 to 100"},
+		{"avif quality", contract.EnvAVIFQuality, "101", "from 1 to 100"},
+		{"cache control not ASCII", contract.EnvThumbnailCacheControl, "max-age=60, ü", "printable ASCII"},
+		{"colour output", contract.EnvColorOutput, "p3", "srgb or preserve"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

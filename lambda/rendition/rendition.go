@@ -17,6 +17,7 @@ import (
 	"fmt"
 	"slices"
 
+	"github.com/imgpipe/imgpipe/internal/contract"
 	"github.com/imgpipe/imgpipe/lambda/config"
 )
 
@@ -28,9 +29,6 @@ import (
 // Version 3: lossy WebP uploads are decoded in full range (their thumbnails
 // were washed out), and records gain the placeholder and colours.
 const Version = 3
-
-// thumbnailFormat is the one encoding the imaging code writes today.
-const thumbnailFormat = "jpeg"
 
 // Settings are every input that decides the thumbnails of an image. Adding
 // a setting is one field here and one line in FromConfig. Give the field
@@ -56,12 +54,28 @@ type Settings struct {
 
 // FromConfig returns the settings of a processor configuration.
 func FromConfig(c config.Config) Settings {
-	return Settings{
-		Version: Version,
-		Sizes:   c.ThumbnailSizes,
-		Formats: []string{thumbnailFormat},
-		Quality: c.JPEGQuality,
+	s := Settings{
+		Version:      Version,
+		Sizes:        c.ThumbnailSizes,
+		Quality:      c.JPEGQuality,
+		CacheControl: c.ThumbnailCacheControl,
 	}
+	for _, f := range c.ThumbnailFormats {
+		s.Formats = append(s.Formats, f.Name)
+		switch f {
+		case contract.FormatWebP:
+			s.WebPQuality = c.WebPQuality
+		case contract.FormatAVIF:
+			s.AVIFQuality = c.AVIFQuality
+		}
+	}
+	if len(s.Formats) == 0 {
+		s.Formats = []string{contract.FormatJPEG.Name}
+	}
+	if c.ColorOutput != "" && c.ColorOutput != contract.DefaultColorOutput {
+		s.ColorOutput = c.ColorOutput
+	}
+	return s
 }
 
 // Fingerprint is a short stable digest of s: 32 hex digits of the SHA-256

@@ -7,6 +7,7 @@ import (
 
 	"github.com/stretchr/testify/assert"
 
+	"github.com/imgpipe/imgpipe/internal/contract"
 	"github.com/imgpipe/imgpipe/lambda/config"
 	"github.com/imgpipe/imgpipe/lambda/rendition"
 )
@@ -14,6 +15,15 @@ import (
 func TestFromConfig(t *testing.T) {
 	s := rendition.FromConfig(config.Config{ThumbnailSizes: []int{256, 1024}, JPEGQuality: 82})
 	assert.Equal(t, rendition.Settings{Version: rendition.Version, Sizes: []int{256, 1024}, Formats: []string{"jpeg"}, Quality: 82}, s)
+	s = rendition.FromConfig(config.Config{ThumbnailSizes: []int{256}, JPEGQuality: 82,
+		ThumbnailFormats: []contract.ThumbnailFormat{contract.FormatJPEG, contract.FormatWebP}, WebPQuality: 72, AVIFQuality: 58,
+		ThumbnailCacheControl: "public, max-age=86400", ColorOutput: "srgb"})
+	assert.Equal(t, rendition.Settings{Version: rendition.Version, Sizes: []int{256}, Formats: []string{"jpeg", "webp"}, Quality: 82,
+		WebPQuality: 72, CacheControl: "public, max-age=86400"}, s, "AVIF's quality only counts when AVIF is written; srgb is the default")
+	s = rendition.FromConfig(config.Config{ThumbnailSizes: []int{256}, JPEGQuality: 82,
+		ThumbnailFormats: []contract.ThumbnailFormat{contract.FormatAVIF}, WebPQuality: 72, AVIFQuality: 58, ColorOutput: "preserve"})
+	assert.Equal(t, rendition.Settings{Version: rendition.Version, Sizes: []int{256}, Formats: []string{"avif"}, Quality: 82,
+		AVIFQuality: 58, ColorOutput: "preserve"}, s)
 }
 
 // The canonical form is part of the stored data: changing it by accident

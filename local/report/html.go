@@ -1,13 +1,17 @@
 package report
 
 import (
+	"bytes"
+	"encoding/base64"
 	"html/template"
+	"image/png"
 	"io"
 	"net/url"
 	"strconv"
 	"strings"
 
 	"github.com/imgpipe/imgpipe/internal/contract"
+	"github.com/imgpipe/imgpipe/lambda/imaging/preview"
 	"github.com/imgpipe/imgpipe/lambda/metadata"
 )
 
@@ -36,6 +40,12 @@ var funcs = template.FuncMap{
 	"url":       relURL,
 	"bytes":     humanBytes,
 	"processed": func(s string) bool { return s == contract.StatusProcessed },
+	"css": func(c string) template.CSS {
+		if _, err := preview.ParseColor(c); err != nil {
+			return ""
+		}
+		return template.CSS("background:" + c) // #nosec G203 -- only a colour ParseColor accepted (#rrggbb) gets here
+	},
 	"short": func(s string) string {
 		if len(s) > 16 {
 			return s[:16] + "…"
@@ -48,12 +58,50 @@ var funcs = template.FuncMap{
 type card struct {
 	Entry
 	Rec *metadata.Record
+	// Placeholder is the record's BlurHash decoded as an app would, as a
+	// PNG data URI at the smallest thumbnail's aspect; PlaceholderW and
+	// PlaceholderH the size it is shown at. PlaceholderErr says why there
+	// is none.
+	Placeholder                template.URL
+	PlaceholderW, PlaceholderH int
+	PlaceholderErr             string
+}
+
+// placeholderOf renders rec's placeholder like the smallest thumbnail.
+func placeholderOf(rec *metadata.Record, thumbs []Thumb) (uri template.URL, w, h int, err error) {
+	if rec == nil || rec.Placeholder == "" {
+		return "", 0, 0, nil
+	}
+	w, h = 32, 32
+	if len(thumbs) > 0 {
+		w, h = thumbs[0].Width, thumbs[0].Height
+	}
+	// A BlurHash has a handful of frequencies: 32 pixels on the long edge
+	// are plenty; the browser scales it up smoothly.
+	pw, ph := 32, max(1, 32*h/max(w, 1))
+	if h > w {
+		pw, ph = max(1, 32*w/max(h, 1)), 32
+	}
+	img, err := preview.DecodePlaceholder(rec.Placeholder, pw, ph)
+	if err != nil {
+		return "", 0, 0, err
+	}
+	var buf bytes.Buffer
+	if err := png.Encode(&buf, img); err != nil {
+		return "", 0, 0, err
+	}
+	return template.URL("data:image/png;base64," + base64.StdEncoding.EncodeToString(buf.Bytes())), w, h, nil // #nosec G203 -- a PNG this function just encoded, base64 (no markup can get in)
 }
 
 func writeHTML(w io.Writer, rep Report) error {
 	cards := make([]card, len(rep.Entries))
 	for i, e := range rep.Entries {
 		cards[i] = card{Entry: e, Rec: e.rec}
+		uri, pw, ph, err := placeholderOf(e.rec, e.Thumbnails)
+		if err != nil {
+			cards[i].PlaceholderErr = err.Error()
+		}
+		cards[i].Placeholder, cards[i].PlaceholderW, cards[i].PlaceholderH = uri, pw, ph
 	}
 	return page.Execute(w, struct {
 		Report
@@ -95,6 +143,8 @@ var page = template.Must(template.New("index").Funcs(funcs).Parse(`<!doctype htm
   table.meta th { text-align: left; color: #5a6274; font-weight: 500; padding: 2px 10px 2px 0; vertical-align: top; white-space: nowrap; }
   table.meta td { padding: 2px 0; word-break: break-all; }
   code { font-size: 12px; }
+  .ph { image-rendering: auto; }
+  .sw { display: inline-block; width: 14px; height: 14px; border-radius: 3px; border: 1px solid #b8bcc6; vertical-align: -2px; margin-right: 6px; }
 </style>
 </head>
 <body>
@@ -116,10 +166,16 @@ var page = template.Must(template.New("index").Funcs(funcs).Parse(`<!doctype htm
       {{else}}<div class="noimg">{{if $r}}{{$r.FailureReason}}: not shown{{else}}no record{{end}}</div>{{end}}
       <figcaption>original · {{bytes .BytesIn}} · <a href="{{url .Original}}">open file</a></figcaption>
     </figure>
+    {{if .Placeholder}}
+    <figure>
+      <img class="img ph" src="{{.Placeholder}}" width="{{.PlaceholderW}}" height="{{.PlaceholderH}}" alt="placeholder of {{.File}}">
+      <figcaption>placeholder (decoded from the record)</figcaption>
+    </figure>{{else if .PlaceholderErr}}
+    <figure><div class="noimg">placeholder: {{.PlaceholderErr}}</div><figcaption>placeholder</figcaption></figure>{{end}}
     {{range .Thumbnails}}
     <figure>
-      <a href="{{url .File}}"><img class="img {{if gt .Size 300}}thumb-big{{end}}" src="{{url .File}}" alt="thumbnail {{.Size}}"></a>
-      <figcaption>{{.Size}} px · {{.Width}}×{{.Height}} · {{bytes .Bytes}}</figcaption>
+      <a href="{{url .File}}"><img class="img {{if gt .Size 300}}thumb-big{{end}}" src="{{url .File}}" alt="{{.Format}} thumbnail {{.Size}}"></a>
+      <figcaption>{{.Size}} px <b>{{.Format}}</b> · {{.Width}}×{{.Height}} · {{bytes .Bytes}}</figcaption>
     </figure>
     {{end}}
     </div>
@@ -131,6 +187,9 @@ var page = template.Must(template.New("index").Funcs(funcs).Parse(`<!doctype htm
       {{if .FailureReason}}<tr><th>reason</th><td class="reason">{{.FailureReason}}</td></tr>
       <tr><th>message</th><td>{{.FailureMessage}}</td></tr>{{end}}
       {{if .Format}}<tr><th>format</th><td>{{.Format}}</td></tr>{{end}}
+      {{if .DominantColor}}<tr><th>dominant colour</th><td><span class="sw" style="{{css .DominantColor}}"></span><code>{{.DominantColor}}</code></td></tr>{{end}}
+      {{if .AverageColor}}<tr><th>average colour</th><td><span class="sw" style="{{css .AverageColor}}"></span><code>{{.AverageColor}}</code></td></tr>{{end}}
+      {{if .Placeholder}}<tr><th>placeholder</th><td><code>{{.Placeholder}}</code></td></tr>{{end}}
       {{if .Width}}<tr><th>dimensions</th><td>{{.Width}}×{{.Height}} (upright)</td></tr>{{end}}
       {{if .Orientation}}<tr><th>EXIF orientation</th><td>{{.Orientation}}</td></tr>{{end}}
       {{with .Exif}}<tr><th>EXIF</th><td>{{.Make}} {{.Model}} {{.TakenAt}}</td></tr>{{end}}

@@ -68,11 +68,13 @@ type Entry struct {
 
 // Thumb is a fetched thumbnail.
 type Thumb struct {
-	Size   int    `json:"size"`
-	File   string `json:"file"` // relative to the output dir
-	Width  int    `json:"width"`
-	Height int    `json:"height"`
-	Bytes  int64  `json:"bytes"`
+	Size        int    `json:"size"`
+	Format      string `json:"format"` // jpeg, webp or avif
+	ContentType string `json:"contentType,omitempty"`
+	File        string `json:"file"` // relative to the output dir
+	Width       int    `json:"width"`
+	Height      int    `json:"height"`
+	Bytes       int64  `json:"bytes"`
 }
 
 // Meta describes the run.
@@ -118,12 +120,25 @@ func Build(results []runner.Result, m Meta) Report {
 		if r.Record != nil {
 			for sizeStr, th := range r.Record.Thumbnails {
 				size, _ := strconv.Atoi(sizeStr)
-				if _, ok := r.Thumbnails[size]; !ok {
-					continue
+				files := th.Formats
+				if len(files) == 0 { // a version 1 record: the JPEG only
+					files = map[string]metadata.FormatFile{contract.FormatJPEG.Name: {Key: th.Key, Bytes: th.Bytes, ContentType: contract.FormatJPEG.ContentType}}
 				}
-				e.Thumbnails = append(e.Thumbnails, Thumb{Size: size, File: th.Key, Width: th.Width, Height: th.Height, Bytes: th.Bytes})
+				for name, f := range files {
+					if _, ok := r.Files[f.Key]; !ok {
+						continue
+					}
+					e.Thumbnails = append(e.Thumbnails, Thumb{Size: size, Format: name, ContentType: f.ContentType, File: f.Key,
+						Width: th.Width, Height: th.Height, Bytes: f.Bytes})
+				}
 			}
-			sort.Slice(e.Thumbnails, func(i, j int) bool { return e.Thumbnails[i].Size < e.Thumbnails[j].Size })
+			sort.Slice(e.Thumbnails, func(i, j int) bool {
+				a, b := e.Thumbnails[i], e.Thumbnails[j]
+				if a.Size != b.Size {
+					return a.Size < b.Size
+				}
+				return formatRank(a.Format) < formatRank(b.Format)
+			})
 		}
 		rep.Entries = append(rep.Entries, e)
 	}
@@ -147,7 +162,7 @@ func Write(dir string, rep Report, results []runner.Result) error {
 			return err
 		}
 		for _, th := range rep.Entries[i].Thumbnails {
-			if err := writeUnder(dir, th.File, r.Thumbnails[th.Size]); err != nil {
+			if err := writeUnder(dir, th.File, r.Files[th.File]); err != nil {
 				return err
 			}
 		}
@@ -240,6 +255,16 @@ func sortedThumbs(m map[string]metadata.Thumbnail) []metadata.Thumbnail {
 		out = append(out, by[s])
 	}
 	return out
+}
+
+// formatRank orders formats as contract.ThumbnailFormats does.
+func formatRank(name string) int {
+	for i, f := range contract.ThumbnailFormats {
+		if f.Name == name {
+			return i
+		}
+	}
+	return len(contract.ThumbnailFormats)
 }
 
 // asItem renders rec as the DynamoDB item the function stores, as plain

@@ -27,14 +27,20 @@ func results(t *testing.T) []runner.Result {
 	}
 	okKey := contract.UploadsPrefix + "a photo #1 ü.png"
 	thumbKey := contract.ThumbnailKey(contract.ThumbnailsPrefix, contract.UploadsPrefix, okKey, 256)
+	webpKey := contract.FormatWebP.Key(contract.ThumbnailsPrefix, contract.UploadsPrefix, okKey, 256)
 	return []runner.Result{
 		{
 			Input:  runner.Input{Path: write("ok.png", []byte("png bytes")), Name: "a photo #1 ü.png", Key: okKey, Size: 9},
 			Object: verify.Object{Key: okKey, VersionID: "v1", ETag: `"e1"`},
 			Record: &metadata.Record{Key: okKey, Status: contract.StatusProcessed, Format: "png", Width: 400, Height: 300, DurationMs: 12,
-				Thumbnails: map[string]metadata.Thumbnail{"256": {Key: thumbKey, Width: 256, Height: 192, Bytes: 5}}},
-			Latency:    150 * time.Millisecond,
-			Thumbnails: map[int][]byte{256: []byte("jpeg!")},
+				Placeholder: "LEHV6nWB2yk8pyo0adR*.7kCMdnj", AverageColor: "#7f6a55", DominantColor: "#2b4a66",
+				Thumbnails: map[string]metadata.Thumbnail{"256": {Key: thumbKey, Width: 256, Height: 192, Bytes: 5,
+					Formats: map[string]metadata.FormatFile{
+						"jpeg": {Key: thumbKey, Bytes: 5, ContentType: "image/jpeg"},
+						"webp": {Key: webpKey, Bytes: 4, ContentType: "image/webp"},
+					}}}},
+			Latency: 150 * time.Millisecond,
+			Files:   map[string][]byte{thumbKey: []byte("jpeg!"), webpKey: []byte("webp")},
 		},
 		{
 			Input:  runner.Input{Path: write("bad.jpg", []byte("text")), Name: "bad.jpg", Key: contract.UploadsPrefix + "bad.jpg", Size: 4},
@@ -73,9 +79,15 @@ func TestWriteProducesSheetReportAndFiles(t *testing.T) {
 	assert.Nil(t, got.Entries[2].Record)
 	assert.Contains(t, got.Entries[2].Error, "no metadata record")
 
-	thumb, err := os.ReadFile(filepath.Join(out, filepath.FromSlash(rep.Entries[0].Thumbnails[0].File)))
-	require.NoError(t, err)
-	assert.Equal(t, "jpeg!", string(thumb))
+	require.Len(t, got.Entries[0].Thumbnails, 2, "report.json lists every thumbnail file with its format")
+	for i, want := range []struct{ format, body string }{{"jpeg", "jpeg!"}, {"webp", "webp"}} {
+		th := got.Entries[0].Thumbnails[i]
+		assert.Equal(t, want.format, th.Format)
+		assert.Equal(t, "image/"+want.format, th.ContentType)
+		thumb, err := os.ReadFile(filepath.Join(out, filepath.FromSlash(th.File)))
+		require.NoError(t, err)
+		assert.Equal(t, want.body, string(thumb))
+	}
 	orig, err := os.ReadFile(filepath.Join(out, filepath.FromSlash(rep.Entries[0].Original)))
 	require.NoError(t, err)
 	assert.Equal(t, "png bytes", string(orig))
@@ -86,6 +98,9 @@ func TestWriteProducesSheetReportAndFiles(t *testing.T) {
 	assert.Contains(t, page, `src="uploads/a%20photo%20%231%20%C3%BC.png"`, "links escape spaces, # and unicode")
 	assert.Contains(t, page, "unsupported_format")
 	assert.Contains(t, page, "NO RECORD")
+	assert.Contains(t, page, `src="data:image/png;base64,`, "the placeholder, decoded from the record")
+	assert.Contains(t, page, "256 px <b>webp</b>")
+	assert.Contains(t, page, `style="background:#2b4a66"`, "the dominant colour's swatch")
 }
 
 func TestTableShowsEveryInput(t *testing.T) {

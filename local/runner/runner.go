@@ -15,7 +15,6 @@ import (
 	"path"
 	"path/filepath"
 	"sort"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -86,12 +85,12 @@ func Collect(dir, uploadsPrefix string) ([]Input, error) {
 // Result is what happened to one input.
 type Result struct {
 	Input
-	Object     verify.Object    // the uploaded version
-	UploadErr  string           // set when the upload itself failed
-	Record     *metadata.Record // nil when no record arrived
-	Latency    time.Duration    // upload start to record seen (poll resolution)
-	Thumbnails map[int][]byte   // fetched thumbnail JPEGs by size
-	FetchErr   string           // set when a listed thumbnail could not be fetched
+	Object    verify.Object     // the uploaded version
+	UploadErr string            // set when the upload itself failed
+	Record    *metadata.Record  // nil when no record arrived
+	Latency   time.Duration     // upload start to record seen (poll resolution)
+	Files     map[string][]byte // fetched thumbnails (every format the record lists) by S3 key
+	FetchErr  string            // set when a listed thumbnail could not be fetched
 }
 
 // Progress is reported after every poll.
@@ -249,20 +248,17 @@ func fetchThumbnails(ctx context.Context, tg verify.Target, rs []Result, paralle
 		sem <- struct{}{}
 		go func() {
 			defer func() { <-sem; wg.Done() }()
-			rs[i].Thumbnails = map[int][]byte{}
+			rs[i].Files = map[string][]byte{}
 			var errs []error
-			for sizeStr, th := range rs[i].Record.Thumbnails {
-				size, err := strconv.Atoi(sizeStr)
-				if err != nil {
-					errs = append(errs, fmt.Errorf("thumbnail size %q is not a number", sizeStr))
-					continue
+			for _, th := range rs[i].Record.Thumbnails {
+				for _, key := range th.Keys() {
+					data, err := get(ctx, tg, key)
+					if err != nil {
+						errs = append(errs, err)
+						continue
+					}
+					rs[i].Files[key] = data
 				}
-				data, err := get(ctx, tg, th.Key)
-				if err != nil {
-					errs = append(errs, err)
-					continue
-				}
-				rs[i].Thumbnails[size] = data
 			}
 			if err := errors.Join(errs...); err != nil {
 				rs[i].FetchErr = err.Error()

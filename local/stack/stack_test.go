@@ -275,3 +275,40 @@ func TestDeclarationRefusesWhatItCannotProvision(t *testing.T) {
 	_, err = declare(dir, testEnv())
 	assert.ErrorContains(t, err, `filters objects (prefix), which the local stack does not provision`)
 }
+
+// TestInputsFromEnv: Lambda settings given as environment variables (make
+// run THUMBNAIL_FORMATS=jpeg,webp) become the module's inputs and reach the
+// function's environment as Terraform would set them; a bad value is
+// refused by the module's validation.
+func TestInputsFromEnv(t *testing.T) {
+	given := map[string]string{
+		contract.EnvThumbnailFormats: "JPEG, webp", contract.EnvWebPQuality: "80", contract.EnvThumbnailSizes: "128,64",
+		contract.EnvColorOutput: "Preserve", contract.EnvThumbnailCacheControl: "no-cache", contract.EnvLogLevel: "debug",
+		contract.EnvTableName: "not an input: ignored",
+	}
+	inputs, err := InputsFromEnv(func(k string) (string, bool) { v, ok := given[k]; return v, ok })
+	require.NoError(t, err)
+	assert.NotContains(t, inputs, "table_name")
+	env := testEnv()
+	env.ProcessingInputs = inputs
+	d, err := declare(modulesDir(t), env)
+	require.NoError(t, err)
+	vars := d.CreateFunction.Environment.Variables
+	assert.Equal(t, "jpeg,webp", vars[contract.EnvThumbnailFormats])
+	assert.Equal(t, "80", vars[contract.EnvWebPQuality])
+	assert.Equal(t, "128,64", vars[contract.EnvThumbnailSizes])
+	assert.Equal(t, "preserve", vars[contract.EnvColorOutput])
+	assert.Equal(t, "no-cache", vars[contract.EnvThumbnailCacheControl])
+	assert.Equal(t, "DEBUG", vars[contract.EnvLogLevel])
+
+	inputs, err = InputsFromEnv(func(k string) (string, bool) {
+		return map[string]string{contract.EnvThumbnailFormats: "jpeg,gif"}[k], k == contract.EnvThumbnailFormats
+	})
+	require.NoError(t, err)
+	env.ProcessingInputs = inputs
+	_, err = declare(modulesDir(t), env)
+	assert.ErrorContains(t, err, "thumbnail_formats must hold 1 to 3 of jpeg, webp, avif")
+
+	_, err = InputsFromEnv(func(k string) (string, bool) { return "many", k == contract.EnvWebPQuality })
+	assert.ErrorContains(t, err, `WEBP_QUALITY="many": want an integer`)
+}

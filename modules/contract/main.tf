@@ -37,6 +37,8 @@ locals {
     thumbnail_bytes    = "ThumbnailBytes"
   }
   env = {
+    avif_quality            = "AVIF_QUALITY"
+    color_output            = "COLOR_OUTPUT"
     deleted_record_ttl_days = "DELETED_RECORD_TTL_DAYS"
     environment             = "ENVIRONMENT"
     jpeg_quality            = "JPEG_QUALITY"
@@ -47,18 +49,26 @@ locals {
     record_concurrency      = "RECORD_CONCURRENCY"
     s3_use_path_style       = "S3_USE_PATH_STYLE"
     table_name              = "METADATA_TABLE"
+    thumbnail_cache_control = "THUMBNAIL_CACHE_CONTROL"
+    thumbnail_formats       = "THUMBNAIL_FORMATS"
     thumbnail_sizes         = "THUMBNAIL_SIZES"
     thumbnails_prefix       = "THUMBNAILS_PREFIX"
     uploads_prefix          = "UPLOADS_PREFIX"
+    webp_quality            = "WEBP_QUALITY"
   }
   defaults = {
+    avif_quality            = 58
+    color_output            = "srgb"
     deleted_record_ttl_days = 0
     jpeg_quality            = 82
     log_level               = "INFO"
     max_image_bytes         = 52428800
     max_image_pixels        = 50000000
     record_concurrency      = 4
+    thumbnail_cache_control = "public, max-age=86400"
+    thumbnail_formats       = ["jpeg"]
     thumbnail_sizes         = [256, 1024]
+    webp_quality            = 72
   }
   trigger_events = {
     created = "s3:ObjectCreated:*"

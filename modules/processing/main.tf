@@ -237,6 +237,11 @@ resource "aws_lambda_function" "processor" {
       (module.contract.env.record_concurrency)      = tostring(var.record_concurrency)
       (module.contract.env.log_level)               = var.log_level
       (module.contract.env.deleted_record_ttl_days) = tostring(var.deleted_record_ttl_days)
+      (module.contract.env.thumbnail_formats)       = join(",", var.thumbnail_formats)
+      (module.contract.env.webp_quality)            = tostring(var.webp_quality)
+      (module.contract.env.avif_quality)            = tostring(var.avif_quality)
+      (module.contract.env.thumbnail_cache_control) = var.thumbnail_cache_control
+      (module.contract.env.color_output)            = var.color_output
     }
   }
 

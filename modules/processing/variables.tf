@@ -325,3 +325,68 @@ variable "batch_operations_manifest_bucket_arns" {
     error_message = "batch_operations_manifest_bucket_arns must hold S3 bucket ARNs (arn:<partition>:s3:::<bucket>)."
   }
 }
+
+variable "thumbnail_formats" {
+  # Generated from internal/contract (setting thumbnail_formats) by `make generate`: edit it there.
+  description = "Formats every thumbnail size is written in, each once from the same pixels: jpeg (key .jpg, as always), webp, avif."
+  type        = list(string)
+  default     = ["jpeg"]
+  nullable    = false
+
+  validation {
+    condition     = length(var.thumbnail_formats) >= 1 && length(var.thumbnail_formats) <= 3 && length(distinct(var.thumbnail_formats)) == length(var.thumbnail_formats) && alltrue([for s in var.thumbnail_formats : contains(["jpeg", "webp", "avif"], s)])
+    error_message = "thumbnail_formats must hold 1 to 3 of jpeg, webp, avif, each at most once."
+  }
+}
+
+variable "webp_quality" {
+  # Generated from internal/contract (setting webp_quality) by `make generate`: edit it there.
+  description = "Quality of the WebP thumbnails (libwebp's scale); the default matches the JPEG default's SSIM."
+  type        = number
+  default     = 72
+  nullable    = false
+
+  validation {
+    condition     = var.webp_quality >= 1 && var.webp_quality <= 100 && floor(var.webp_quality) == var.webp_quality
+    error_message = "webp_quality must be a whole number from 1 to 100."
+  }
+}
+
+variable "avif_quality" {
+  # Generated from internal/contract (setting avif_quality) by `make generate`: edit it there.
+  description = "Quality of the AVIF thumbnails (libavif's scale); the default matches the JPEG default's SSIM."
+  type        = number
+  default     = 58
+  nullable    = false
+
+  validation {
+    condition     = var.avif_quality >= 1 && var.avif_quality <= 100 && floor(var.avif_quality) == var.avif_quality
+    error_message = "avif_quality must be a whole number from 1 to 100."
+  }
+}
+
+variable "thumbnail_cache_control" {
+  # Generated from internal/contract (setting thumbnail_cache_control) by `make generate`: edit it there.
+  description = "Cache-Control header of every thumbnail object. Reprocessing rewrites the same keys, so keep max-age short enough for a fix to reach clients."
+  type        = string
+  default     = "public, max-age=86400"
+  nullable    = false
+
+  validation {
+    condition     = can(regex("^(?:[ -~]{1,256})$", var.thumbnail_cache_control))
+    error_message = "thumbnail_cache_control must be 1 to 256 printable ASCII characters (a Cache-Control header value)."
+  }
+}
+
+variable "color_output" {
+  # Generated from internal/contract (setting color_output) by `make generate`: edit it there.
+  description = "srgb converts every thumbnail to sRGB; preserve keeps the source's colours and embeds its ICC profile (JPEG, WebP; AVIF is always sRGB)."
+  type        = string
+  default     = "srgb"
+  nullable    = false
+
+  validation {
+    condition     = contains(["srgb", "preserve"], var.color_output)
+    error_message = "color_output must be one of srgb, preserve."
+  }
+}

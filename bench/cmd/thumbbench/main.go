@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/imgpipe/imgpipe/bench"
+	"github.com/imgpipe/imgpipe/internal/contract"
 	"github.com/imgpipe/imgpipe/internal/reftools"
 )
 
@@ -124,7 +125,7 @@ func run(o options) error {
 		cores = append(cores, n)
 	}
 	rep := &bench.Report{Inputs: inputs, Cores: cores, Header: header()}
-	load := loadAverage()
+	load := bench.LoadAverage()
 	goWorker := func(name string) bench.WorkerSpec {
 		return bench.WorkerSpec{
 			Pipeline: name,
@@ -139,7 +140,7 @@ func run(o options) error {
 		},
 		Env: func(int) []string { return nil },
 	}
-	cfg := bench.Config{Inputs: inputs, Cores: cores, Rounds: o.rounds, Self: []string{self}, TmpDir: tmp, Log: os.Stderr}
+	cfg := bench.Config{Inputs: inputs, Cores: cores, Rounds: o.rounds, Self: []string{self}, TmpDir: tmp, Log: os.Stderr, Sweep: bench.JPEGSweep}
 	for _, w := range []bench.WorkerSpec{goWorker(bench.NameImgpipe), sharp, goWorker(bench.NameNfnt)} {
 		if o.wanted(w.Pipeline) {
 			cfg.Workers = append(cfg.Workers, w)
@@ -158,20 +159,21 @@ func run(o options) error {
 		rep.Header = append(rep.Header, fmt.Sprintf("sharp: %s (npm, bench/sharp/package-lock.json; its prebuilt libvips and libjpeg), Node %s", sharpVersion(sharpDir), strings.TrimSpace(string(v))))
 	}
 	rep.Header = append(rep.Header, fmt.Sprintf("one-core runs pinned to CPU %d; all cores = %d", bench.PinCPU(), cores[len(cores)-1]))
-	rep.Cells, err = bench.Run(cfg)
+	m, err := bench.Run(cfg)
 	if err != nil {
 		return err
 	}
+	rep.Cells, rep.Loads = m.Cells, m.Loads
 	if o.wanted("formats") {
 		fmt.Fprintln(os.Stderr, "formats: JPEG, WebP and AVIF from the same pixels, quality sweeps, costs")
 		read := func(in bench.Input) ([]byte, error) { return os.ReadFile(in.Path) }
-		if rep.Formats, err = bench.Formats(inputs, bench.WebPQuality, bench.AVIFQuality, o.rounds, read, os.Stderr); err != nil {
+		if rep.Formats, err = bench.Formats(inputs, contract.DefaultWebPQuality, contract.DefaultAVIFQuality, o.rounds, read, os.Stderr); err != nil {
 			return fmt.Errorf("formats: %w", err)
 		}
 	} else {
 		rep.Notes = append(rep.Notes, "thumbnail formats not compared (-only)")
 	}
-	rep.Header = append(rep.Header, "load average (1, 5, 15 min) at the start: "+load+"; at the end: "+loadAverage())
+	rep.Header = append(rep.Header, "load average (1, 5, 15 min) at the start: "+load+"; at the end: "+bench.LoadAverage())
 	if _, err := os.Stat(filepath.FromSlash(bench.ProcessorPkg)); err == nil {
 		fmt.Fprintln(os.Stderr, "binary: building the processor, timing cold starts")
 		goBin, err := exec.LookPath("go") // the go that make runs, first on PATH
@@ -232,19 +234,6 @@ func heicSection(o options, self, tmp string) (string, error) {
 		return "", err
 	}
 	return s.Markdown(), nil
-}
-
-// loadAverage is the first three fields of /proc/loadavg.
-func loadAverage() string {
-	b, err := os.ReadFile("/proc/loadavg")
-	if err != nil {
-		return "unknown"
-	}
-	f := strings.Fields(string(b))
-	if len(f) < 3 {
-		return "unknown"
-	}
-	return strings.Join(f[:3], ", ")
 }
 
 // sharpVersion reads the installed sharp's package.json.

@@ -207,6 +207,15 @@ func settingValue(st contract.Setting) (cty.Value, error) {
 			return cty.ListValEmpty(cty.Number), nil
 		}
 		return cty.ListVal(vals), nil
+	case []string:
+		if len(d) == 0 {
+			return cty.ListValEmpty(cty.String), nil
+		}
+		vals := make([]cty.Value, len(d))
+		for i, v := range d {
+			vals[i] = cty.StringVal(v)
+		}
+		return cty.ListVal(vals), nil
 	}
 	return cty.NilVal, fmt.Errorf("hclgen: setting %s: default %#v (%T) has no HCL form", st.Name, st.Default, st.Default)
 }

@@ -135,7 +135,21 @@ func inputRules(st contract.Setting) (typ, cond, msg string, err error) {
 		return "string",
 			fmt.Sprintf("contains([%s], %s)", strings.Join(quoted, ", "), v),
 			fmt.Sprintf("%s must be one of %s.", st.Name, strings.Join(st.Values, ", ")), nil
+	case contract.KindEnumList:
+		quoted := make([]string, len(st.Values))
+		for i, s := range st.Values {
+			quoted[i] = strconv.Quote(s)
+		}
+		return "list(string)",
+			fmt.Sprintf("length(%s) >= %d && length(%s) <= %d && length(distinct(%s)) == length(%s) && alltrue([for s in %s : contains([%s], s)])",
+				v, st.Count.Min, v, st.Count.Max, v, v, v, strings.Join(quoted, ", ")),
+			fmt.Sprintf("%s must hold %d to %d of %s, each at most once.", st.Name, st.Count.Min, st.Count.Max, strings.Join(st.Values, ", ")), nil
 	case contract.KindString:
+		if st.Pattern != "" {
+			return "string",
+				fmt.Sprintf("can(regex(%s, %s))", strconv.Quote("^(?:"+st.Pattern+")$"), v),
+				fmt.Sprintf("%s must be %s.", st.Name, st.PatternDoc), nil
+		}
 		return "string", "", "", nil
 	case contract.KindBool:
 		return "bool", "", "", nil
@@ -198,7 +212,7 @@ func envValue(st contract.Setting) (string, error) {
 		return v, nil
 	case contract.KindInt, contract.KindBool:
 		return "tostring(" + v + ")", nil
-	case contract.KindIntList:
+	case contract.KindIntList, contract.KindEnumList:
 		return `join(",", ` + v + `)`, nil
 	}
 	return "", fmt.Errorf("kind %q has no environment form", st.Kind)

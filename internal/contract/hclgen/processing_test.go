@@ -78,7 +78,7 @@ func TestRewriteEnvironment(t *testing.T) {
 }
 
 func TestInputRulesCoverEveryKind(t *testing.T) {
-	for _, k := range []contract.Kind{contract.KindString, contract.KindInt, contract.KindIntList, contract.KindEnum, contract.KindBool} {
+	for _, k := range []contract.Kind{contract.KindString, contract.KindInt, contract.KindIntList, contract.KindEnum, contract.KindEnumList, contract.KindBool} {
 		_, _, _, err := inputRules(contract.Setting{Name: "x", Kind: k, Values: []string{"A"}})
 		assert.NoError(t, err, k)
 		_, err = envValue(contract.Setting{Name: "x", Kind: k, Input: true})

@@ -50,7 +50,12 @@ func main() {
 		logger.Debug("Go memory limit set", "bytes", limit)
 	}
 
-	imager, err := imaging.New(imaging.Options{Sizes: cfg.ThumbnailSizes, Quality: cfg.JPEGQuality, MaxPixels: cfg.MaxImagePixels})
+	formats := make([]imaging.Format, len(cfg.ThumbnailFormats))
+	for i, f := range cfg.ThumbnailFormats {
+		formats[i] = imaging.Format(f.Name)
+	}
+	imager, err := imaging.New(imaging.Options{Sizes: cfg.ThumbnailSizes, Quality: cfg.JPEGQuality, MaxPixels: cfg.MaxImagePixels,
+		Formats: formats, WebPQuality: cfg.WebPQuality, AVIFQuality: cfg.AVIFQuality, ColorOutput: imaging.ColorOutput(cfg.ColorOutput)})
 	if err != nil {
 		fatal(exitConfig, "imaging options: %v", err)
 	}
@@ -71,6 +76,8 @@ func main() {
 			ThumbnailsPrefix: cfg.ThumbnailsPrefix,
 			MaxImageBytes:    cfg.MaxImageBytes,
 			ThumbnailSizes:   cfg.ThumbnailSizes,
+			ThumbnailFormats: cfg.ThumbnailFormats,
+			CacheControl:     cfg.ThumbnailCacheControl,
 			Rendition:        rendition.FromConfig(cfg).Fingerprint(),
 			Concurrency:      cfg.RecordConcurrency,
 			DeletedRecordTTL: cfg.DeletedRecordTTL,

@@ -110,47 +110,44 @@ func extend(v int32, s int) int32 {
 // feeds zero bits so that decoding loops stay bounded; past the end of the
 // data that counts as truncation.
 type bitReader struct {
-	data   []byte
-	pos    int    // next byte to load
-	acc    uint64 // valid bits are the top n
-	n      uint
-	marker bool   // pos is at a marker; feeding zeros
-	padEOF int    // zero bytes fed after the end of the data
-	loaded uint64 // bits put into acc so far: the next bit is at loaded - n
-	bad    bool   // an invalid Huffman code was seen
+	data    []byte
+	pos     int    // next byte to load
+	acc     uint64 // valid bits are the top n
+	n       uint
+	marker  bool // pos is at a marker; feeding zeros
+	padEOF  int  // zero bytes fed after the end of the data
+	start   int  // where the reader was reset
+	stuffed int  // stuffing bytes (the zero after a 0xFF) passed over
+	fed     int  // zero bytes fed at a marker or past the end
+	bad     bool // an invalid Huffman code was seen
 }
 
 func (b *bitReader) reset(data []byte, pos int) {
-	*b = bitReader{data: data, pos: pos}
+	*b = bitReader{data: data, pos: pos, start: pos}
 }
 
-// fill tops the buffer up to at least 57 bits.
+// fill tops the buffer up to at least 56 bits.
 func (b *bitReader) fill() {
 	acc, n := b.acc, b.n
-	if !b.marker && b.pos+8 <= len(b.data) {
-		v := binary.BigEndian.Uint64(b.data[b.pos:])
-		x := ^v // a zero byte in x is a 0xFF in v
-		if (x-0x0101010101010101)&^x&0x8080808080808080 == 0 {
-			k := (64 - n) >> 3
-			bits := k << 3
-			acc |= v >> n &^ (1<<(64-n-bits) - 1)
-			b.acc, b.n = acc, n+bits
-			b.loaded += uint64(bits)
-			b.pos += int(k)
-			return
-		}
+	var ok bool
+	if acc, n, ok = b.refillFast(acc, n); ok {
+		b.acc, b.n = acc, n
+		return
 	}
 	for n <= 56 {
 		var c byte
 		switch {
 		case b.marker:
+			b.fed++
 		case b.pos >= len(b.data):
 			b.padEOF++
+			b.fed++
 		default:
 			c = b.data[b.pos]
 			if c == 0xFF {
 				if b.pos+1 < len(b.data) && b.data[b.pos+1] == 0 {
 					b.pos += 2
+					b.stuffed++
 				} else if b.pos+1 >= len(b.data) {
 					b.pos = len(b.data)
 					c = 0
@@ -158,25 +155,50 @@ func (b *bitReader) fill() {
 				} else {
 					b.marker = true
 					c = 0
+					b.fed++
 				}
 			} else {
 				b.pos++
 			}
 		}
+		// Bits below n may hold this byte already (see refillFast): OR
+		// keeps them.
 		acc |= uint64(c) << (56 - n)
 		n += 8
-		b.loaded += 8
 	}
 	b.acc, b.n = acc, n
 }
 
 // bitPos is the position of the next bit in the scan's data with the
 // stuffing bytes removed, counted from where the reader was reset.
-func (b *bitReader) bitPos() uint64 { return b.loaded - uint64(b.n) }
+func (b *bitReader) bitPos() uint64 {
+	return uint64(8*(b.pos-b.start-b.stuffed+b.fed)) - uint64(b.n)
+}
+
+// refillFast is refill with the common case inline: eight bytes without a
+// 0xFF (no stuffing, no marker) are loaded at once. Only whole bytes are
+// counted as loaded; the bits of the next, partial byte that land in acc
+// are that byte's own, so loading it again later ORs in the same bits.
+// n must be below 56; on success it is 56 or more.
+func (b *bitReader) refillFast(acc uint64, n uint) (uint64, uint, bool) {
+	p := b.pos
+	if p+8 > len(b.data) {
+		return acc, n, false
+	}
+	v := binary.BigEndian.Uint64(b.data[p:])
+	if x := ^v; (x-0x0101010101010101)&^x&0x8080808080808080 != 0 {
+		return acc, n, false
+	}
+	b.pos = p + int((63-n)>>3)
+	return acc | v>>n, n | 56, true
+}
 
 // refill is fill for callers that keep the buffer in local variables: it
 // stores them, fills, and returns the new values.
 func (b *bitReader) refill(acc uint64, n uint) (uint64, uint) {
+	if acc, n, ok := b.refillFast(acc, n); ok {
+		return acc, n
+	}
 	b.acc, b.n = acc, n
 	b.fill()
 	return b.acc, b.n

@@ -366,8 +366,11 @@ func (e *emitter) close() {
 // variables for the duration, so that it stays in registers.
 func (d *decoder) decodeBlock(br *bitReader, dct, act *huffTable, pred *int32, q *[64]int32, blk *[64]int32) bool {
 	acc, n := br.acc, br.n
+	var ok bool
 	if n < 32 {
-		acc, n = br.refill(acc, n)
+		if acc, n, ok = br.refillFast(acc, n); !ok {
+			acc, n = br.refill(acc, n)
+		}
 	}
 	var s uint8
 	if e := dct.fast[acc>>(64-fastBits)]; e != 0 {
@@ -398,7 +401,9 @@ func (d *decoder) decodeBlock(br *bitReader, dct, act *huffTable, pred *int32, q
 	k := 1
 	for k < keep {
 		if n < 32 {
-			acc, n = br.refill(acc, n)
+			if acc, n, ok = br.refillFast(acc, n); !ok {
+				acc, n = br.refill(acc, n)
+			}
 		}
 		if f := act.ac[acc>>(64-fastBits)]; f != 0 {
 			k += int(f>>8) & 0xFF
@@ -454,7 +459,9 @@ func (d *decoder) decodeBlock(br *bitReader, dct, act *huffTable, pred *int32, q
 	// computing their values.
 	for k < 64 {
 		if n < 32 {
-			acc, n = br.refill(acc, n)
+			if acc, n, ok = br.refillFast(acc, n); !ok {
+				acc, n = br.refill(acc, n)
+			}
 		}
 		if e := act.skip[acc>>(64-fastBits)]; e != 0 {
 			l := uint(e & 0xFF)

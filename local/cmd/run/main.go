@@ -55,7 +55,13 @@ func run(ctx context.Context, images, out, handler string, idle time.Duration, s
 	if err := os.RemoveAll(logDir); err != nil {
 		return fail(fmt.Errorf("clear %s: %w", logDir, err))
 	}
-	st, err := stack.Start(ctx, stack.Config{LogDir: logDir, HandlerPackage: handler, Logger: lg})
+	// Every Lambda setting given to make (or in the environment) reaches the
+	// function through modules/processing's input, as on AWS.
+	moduleInputs, err := stack.InputsFromEnv(os.LookupEnv)
+	if err != nil {
+		return fail(err)
+	}
+	st, err := stack.Start(ctx, stack.Config{LogDir: logDir, HandlerPackage: handler, Logger: lg, ProcessingInputs: moduleInputs})
 	if err != nil {
 		return fail(err)
 	}

@@ -265,6 +265,11 @@ run "function_runtime_and_environment" {
       RECORD_CONCURRENCY      = "4"
       LOG_LEVEL               = "INFO"
       DELETED_RECORD_TTL_DAYS = "0"
+      THUMBNAIL_FORMATS       = "jpeg"
+      WEBP_QUALITY            = "72"
+      AVIF_QUALITY            = "58"
+      THUMBNAIL_CACHE_CONTROL = "public, max-age=86400"
+      COLOR_OUTPUT            = "srgb"
     })
     error_message = "The function's environment must carry the inputs under the contract's names."
   }
@@ -312,6 +317,100 @@ run "tuning_inputs_reach_the_function" {
     condition     = aws_cloudwatch_log_group.processor.retention_in_days == 90 && aws_cloudwatch_log_group.processor.kms_key_id == var.log_kms_key_arn
     error_message = "Log retention and KMS key must reach the log group."
   }
+}
+
+run "format_settings_reach_the_function_and_writes_stay_under_thumbnails" {
+  command = apply
+
+  variables {
+    thumbnail_formats       = ["jpeg", "webp", "avif"]
+    webp_quality            = 80
+    avif_quality            = 50
+    thumbnail_cache_control = "public, max-age=3600"
+    color_output            = "preserve"
+  }
+
+  assert {
+    condition = (one(aws_lambda_function.processor.environment).variables["THUMBNAIL_FORMATS"] == "jpeg,webp,avif" &&
+      one(aws_lambda_function.processor.environment).variables["WEBP_QUALITY"] == "80" &&
+      one(aws_lambda_function.processor.environment).variables["AVIF_QUALITY"] == "50" &&
+      one(aws_lambda_function.processor.environment).variables["THUMBNAIL_CACHE_CONTROL"] == "public, max-age=3600" &&
+    one(aws_lambda_function.processor.environment).variables["COLOR_OUTPUT"] == "preserve")
+    error_message = "The format settings must reach the function's environment."
+  }
+  assert {
+    condition = [for s in data.aws_iam_policy_document.processor.statement : toset(s.resources) if contains(s.actions, "s3:PutObject")] == [
+      toset(["arn:aws:s3:::imgpipe-test-images-123456789012/thumbnails/*"])
+    ]
+    error_message = "Whatever formats are written, the function may write objects only under the thumbnails prefix."
+  }
+}
+
+run "format_defaults_write_jpeg_only" {
+  command = plan
+
+  assert {
+    condition = (one(aws_lambda_function.processor.environment).variables["THUMBNAIL_FORMATS"] == "jpeg" &&
+      one(aws_lambda_function.processor.environment).variables["COLOR_OUTPUT"] == "srgb" &&
+    one(aws_lambda_function.processor.environment).variables["THUMBNAIL_CACHE_CONTROL"] == "public, max-age=86400")
+    error_message = "By default the function writes JPEG thumbnails only, in sRGB, cached for a day."
+  }
+}
+
+run "rejects_unknown_thumbnail_format" {
+  command = plan
+  variables {
+    thumbnail_formats = ["jpeg", "gif"]
+  }
+  expect_failures = [var.thumbnail_formats]
+}
+
+run "rejects_no_thumbnail_format" {
+  command = plan
+  variables {
+    thumbnail_formats = []
+  }
+  expect_failures = [var.thumbnail_formats]
+}
+
+run "rejects_a_format_twice" {
+  command = plan
+  variables {
+    thumbnail_formats = ["webp", "webp"]
+  }
+  expect_failures = [var.thumbnail_formats]
+}
+
+run "rejects_webp_quality_zero" {
+  command = plan
+  variables {
+    webp_quality = 0
+  }
+  expect_failures = [var.webp_quality]
+}
+
+run "rejects_avif_quality_over_100" {
+  command = plan
+  variables {
+    avif_quality = 101
+  }
+  expect_failures = [var.avif_quality]
+}
+
+run "rejects_cache_control_with_a_newline" {
+  command = plan
+  variables {
+    thumbnail_cache_control = "max-age=60\nX-Injected: 1"
+  }
+  expect_failures = [var.thumbnail_cache_control]
+}
+
+run "rejects_unknown_color_output" {
+  command = plan
+  variables {
+    color_output = "p3"
+  }
+  expect_failures = [var.color_output]
 }
 
 run "trigger_on_uploads_prefix_only" {
