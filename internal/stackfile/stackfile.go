@@ -40,10 +40,16 @@ type Stack struct {
 	// assumes for `backfill --engine batch` (modules/processing
 	// create_batch_operations_role); empty when not created.
 	BatchOperationsRole string `json:"batchOperationsRole,omitempty"`
+	// EventBus is the name of the bus the outcome events are put on
+	// (docs/events.md).
+	EventBus string `json:"eventBus,omitempty"`
+	// EventsQueue is the URL of a queue subscribed to every outcome event
+	// of the stack: the local stack's (on AWS, consumers bring their own
+	// queues, so the root stack has none).
+	EventsQueue string `json:"eventsQueue,omitempty"`
 
-	// Further engines and queues (an events queue, an ingestion mode and
-	// ingest queue) are fields here, with their Terraform output in
-	// terraformOutputs.
+	// Further engines and queues (an ingestion mode and ingest queue) are
+	// fields here, with their Terraform output in terraformOutputs.
 }
 
 // terraformOutputs maps root-stack output names (terraform/outputs.tf) to
@@ -62,6 +68,7 @@ var terraformOutputs = []struct {
 	{"thumbnails_prefix", true, str(func(s *Stack) *string { return &s.ThumbnailsPrefix })},
 	{"alarm_names", false, func(s *Stack, v json.RawMessage) error { return json.Unmarshal(v, &s.Alarms) }},
 	{"batch_operations_role_arn", false, str(func(s *Stack) *string { return &s.BatchOperationsRole })},
+	{"event_bus_name", false, str(func(s *Stack) *string { return &s.EventBus })},
 }
 
 // TerraformOutputNames lists the root-stack outputs a description is read

@@ -11,6 +11,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/imgpipe/imgpipe/internal/benchcpu"
 	"github.com/nfnt/resize"
 )
 
@@ -101,7 +102,7 @@ func BenchmarkRealPhotos(b *testing.B) {
 				if err != nil {
 					b.Fatal(err)
 				}
-				defer cpuTimer(b)()
+				defer benchcpu.Timer(b)()
 				for b.Loop() {
 					if _, err := p.Process(context.Background(), data); err != nil {
 						b.Fatal(err)

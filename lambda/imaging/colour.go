@@ -334,6 +334,14 @@ func convertPlanes(t *icc.Transform, p *planes, owner *planes) *planes {
 	}
 	out := &planes{subX: 1, subY: 1}
 	out.y, out.cb, out.cr = newPlane(w, h, owner), newPlane(w, h, owner), newPlane(w, h, owner)
+	if f := t.Fixed(); f != nil {
+		parallelRows(h, func(lo, hi int) {
+			for y := lo; y < hi; y++ {
+				convertYCbCrRow(f, out.y.row(y), out.cb.row(y), out.cr.row(y), p.y.row(y), p.cb.row(y), p.cr.row(y))
+			}
+		})
+		return out
+	}
 	parallelRows(h, func(lo, hi int) {
 		src, dst := make([]byte, 3*w), make([]byte, 3*w)
 		full := newChromaRows(p)
@@ -345,6 +353,29 @@ func convertPlanes(t *icc.Transform, p *planes, owner *planes) *planes {
 		}
 	})
 	return out
+}
+
+// convertYCbCrRow is ycbcrRowToRGB, a matrix/TRC transform and
+// rgbRowToYCbCr fused in one pass over a row (the same arithmetic, with
+// no intermediate rows): the colour stage's common case.
+func convertYCbCrRow(f *icc.FixedMatrix, dy, dcb, dcr, sy, scb, scr []byte) {
+	n := len(sy)
+	dy, dcb, dcr, scb, scr = dy[:n], dcb[:n], dcr[:n], scb[:n], scr[:n]
+	m := &f.M
+	lr, lg, lb := &f.Lin[0], &f.Lin[1], &f.Lin[2]
+	for x, yv := range sy {
+		yy := int32(yv) * 0x10101
+		cb, cr := int32(scb[x])-128, int32(scr[x])-128
+		lin0 := int(lr[clamp16(yy+91881*cr)])
+		lin1 := int(lg[clamp16(yy-22554*cb-46802*cr)])
+		lin2 := int(lb[clamp16(yy+116130*cb)])
+		r := int32(f.Encode(int(m[0])*lin0 + int(m[1])*lin1 + int(m[2])*lin2))
+		g := int32(f.Encode(int(m[3])*lin0 + int(m[4])*lin1 + int(m[5])*lin2))
+		b := int32(f.Encode(int(m[6])*lin0 + int(m[7])*lin1 + int(m[8])*lin2))
+		dy[x] = uint8((19595*r + 38470*g + 7471*b + 1<<15) >> 16)
+		dcb[x] = clamp8((-11056*r - 21712*g + 32768*b + 257<<15) >> 16)
+		dcr[x] = clamp8((32768*r - 27440*g - 5328*b + 257<<15) >> 16)
+	}
 }
 
 // ycbcrRowToRGB is JFIF's YCbCr to RGB, as image/color computes it.

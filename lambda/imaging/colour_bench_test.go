@@ -3,6 +3,7 @@ package imaging
 import (
 	"testing"
 
+	"github.com/imgpipe/imgpipe/internal/benchcpu"
 	"github.com/imgpipe/imgpipe/lambda/imaging/icc"
 )
 
@@ -48,6 +49,7 @@ func BenchmarkConvert1024(b *testing.B) {
 		b.Fatal(err)
 	}
 	b.Run("matrix-trc", func(b *testing.B) {
+		defer benchcpu.Timer(b)()
 		for b.Loop() {
 			var owner planes
 			convertPlanes(mt, src, &owner)

@@ -164,3 +164,34 @@ func decodeJPEGBytesErr(b []byte) (image.Image, error) {
 	img, _, err := image.Decode(bytes.NewReader(b))
 	return img, err
 }
+
+// The fused row conversion gives exactly what its three steps give one
+// after the other, on every Cb/Cr pair at several lumas.
+func TestConvertYCbCrRowMatchesTheSteps(t *testing.T) {
+	tr, err := icc.NewMatrixTRC(icc.PrimariesDisplayP3, icc.CurveSRGB)
+	require.NoError(t, err)
+	f := tr.Fixed()
+	require.NotNil(t, f, "a matrix/TRC transform has a fixed-point form")
+	const n = 256 * 256
+	for _, luma := range []byte{0, 17, 128, 200, 255} {
+		sy, scb, scr := make([]byte, n), make([]byte, n), make([]byte, n)
+		for i := range n {
+			sy[i], scb[i], scr[i] = luma, byte(i>>8), byte(i)
+		}
+		rgb, conv := make([]byte, 3*n), make([]byte, 3*n)
+		ycbcrRowToRGB(rgb, sy, scb, scr)
+		tr.Convert(conv, rgb)
+		wy, wcb, wcr := make([]byte, n), make([]byte, n), make([]byte, n)
+		rgbRowToYCbCr(wy, wcb, wcr, conv)
+		gy, gcb, gcr := make([]byte, n), make([]byte, n), make([]byte, n)
+		convertYCbCrRow(f, gy, gcb, gcr, sy, scb, scr)
+		require.Equal(t, wy, gy, "Y at luma %d", luma)
+		require.Equal(t, wcb, gcb, "Cb at luma %d", luma)
+		require.Equal(t, wcr, gcr, "Cr at luma %d", luma)
+	}
+	gp, err := icc.Parse(greyProfile(t))
+	require.NoError(t, err)
+	grey, err := icc.NewTransform(gp)
+	require.NoError(t, err)
+	assert.Nil(t, grey.Fixed(), "a grey transform has none")
+}

@@ -40,6 +40,9 @@ var funcs = template.FuncMap{
 	"url":       relURL,
 	"bytes":     humanBytes,
 	"processed": func(s string) bool { return s == contract.StatusProcessed },
+	// Browsers show neither HEIC nor TIFF: the sheet says so instead of a
+	// broken image.
+	"browserShows": func(format string) bool { return format != "heic" && format != "tiff" },
 	"css": func(c string) template.CSS {
 		if _, err := preview.ParseColor(c); err != nil {
 			return ""
@@ -65,6 +68,21 @@ type card struct {
 	Placeholder                template.URL
 	PlaceholderW, PlaceholderH int
 	PlaceholderErr             string
+	// Sizes are the thumbnails by size, in the entry's order: each size's
+	// formats are shown side by side on one line.
+	Sizes [][]Thumb
+}
+
+// bySize groups thumbs (ordered by size, then format) by size.
+func bySize(thumbs []Thumb) [][]Thumb {
+	var out [][]Thumb
+	for i, t := range thumbs {
+		if i == 0 || t.Size != thumbs[i-1].Size {
+			out = append(out, nil)
+		}
+		out[len(out)-1] = append(out[len(out)-1], t)
+	}
+	return out
 }
 
 // placeholderOf renders rec's placeholder like the smallest thumbnail.
@@ -96,7 +114,7 @@ func placeholderOf(rec *metadata.Record, thumbs []Thumb) (uri template.URL, w, h
 func writeHTML(w io.Writer, rep Report) error {
 	cards := make([]card, len(rep.Entries))
 	for i, e := range rep.Entries {
-		cards[i] = card{Entry: e, Rec: e.rec}
+		cards[i] = card{Entry: e, Rec: e.rec, Sizes: bySize(e.Thumbnails)}
 		uri, pw, ph, err := placeholderOf(e.rec, e.Thumbnails)
 		if err != nil {
 			cards[i].PlaceholderErr = err.Error()
@@ -132,6 +150,7 @@ var page = template.Must(template.New("index").Funcs(funcs).Parse(`<!doctype htm
   .reason { color: #c62828; font-weight: 600; }
   .row { display: grid; grid-template-columns: 1fr 340px; gap: 16px; align-items: start; margin-top: 10px; }
   .figs { display: flex; gap: 16px; align-items: flex-start; flex-wrap: wrap; }
+  .size { display: flex; gap: 16px; align-items: flex-start; flex-basis: 100%; }
   figure { margin: 0; text-align: center; }
   figcaption { font-size: 12px; color: #5a6274; margin-top: 4px; }
   .img { max-width: 260px; max-height: 260px; display: block;
@@ -162,7 +181,8 @@ var page = template.Must(template.New("index").Funcs(funcs).Parse(`<!doctype htm
   <div class="row">
     <div class="figs">
     <figure>
-      {{if and $r (processed $r.Status)}}<a href="{{url .Original}}"><img class="img" src="{{url .Original}}" alt="original {{.File}}"></a>
+      {{if and $r (processed $r.Status) (not (browserShows $r.Format))}}<div class="noimg">{{$r.Format}}: browsers do not display it</div>
+      {{else if and $r (processed $r.Status)}}<a href="{{url .Original}}"><img class="img" src="{{url .Original}}" alt="original {{.File}}"></a>
       {{else}}<div class="noimg">{{if $r}}{{$r.FailureReason}}: not shown{{else}}no record{{end}}</div>{{end}}
       <figcaption>original · {{bytes .BytesIn}} · <a href="{{url .Original}}">open file</a></figcaption>
     </figure>
@@ -172,11 +192,15 @@ var page = template.Must(template.New("index").Funcs(funcs).Parse(`<!doctype htm
       <figcaption>placeholder (decoded from the record)</figcaption>
     </figure>{{else if .PlaceholderErr}}
     <figure><div class="noimg">placeholder: {{.PlaceholderErr}}</div><figcaption>placeholder</figcaption></figure>{{end}}
-    {{range .Thumbnails}}
+    {{range .Sizes}}
+    <div class="size">
+    {{range .}}
     <figure>
       <a href="{{url .File}}"><img class="img {{if gt .Size 300}}thumb-big{{end}}" src="{{url .File}}" alt="{{.Format}} thumbnail {{.Size}}"></a>
       <figcaption>{{.Size}} px <b>{{.Format}}</b> · {{.Width}}×{{.Height}} · {{bytes .Bytes}}</figcaption>
     </figure>
+    {{end}}
+    </div>
     {{end}}
     </div>
     <table class="meta">

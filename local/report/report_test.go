@@ -100,7 +100,15 @@ func TestWriteProducesSheetReportAndFiles(t *testing.T) {
 	assert.Contains(t, page, "NO RECORD")
 	assert.Contains(t, page, `src="data:image/png;base64,`, "the placeholder, decoded from the record")
 	assert.Contains(t, page, "256 px <b>webp</b>")
+	assert.Regexp(t, `<div class="size">\s*<figure>[^$]*256 px <b>jpeg</b>[^$]*256 px <b>webp</b>[^$]*</figure>\s*</div>`, page, "a size's formats on one line")
 	assert.Contains(t, page, `style="background:#2b4a66"`, "the dominant colour's swatch")
+}
+
+func TestBySize(t *testing.T) {
+	th := func(size int, format string) Thumb { return Thumb{Size: size, Format: format} }
+	assert.Equal(t, [][]Thumb{{th(256, "jpeg"), th(256, "webp")}, {th(1024, "jpeg"), th(1024, "webp")}},
+		bySize([]Thumb{th(256, "jpeg"), th(256, "webp"), th(1024, "jpeg"), th(1024, "webp")}))
+	assert.Nil(t, bySize(nil))
 }
 
 func TestTableShowsEveryInput(t *testing.T) {

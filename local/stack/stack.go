@@ -60,9 +60,13 @@
 // events are counted from kumo's own log so they are reported, not waited
 // for. kumo has no on-failure destination, so the stack emulates it
 // (destination.go): an event kumo gives up after its retries becomes
-// Lambda's invocation record in the dead-letter queue. What kumo does not
-// implement otherwise is not provisioned (see provisionStorage and
-// provisionFunction).
+// Lambda's invocation record in the dead-letter queue. It also emulates
+// the outcome-events pipe (local/eventspipe reads the table's stream and
+// puts the events on the bus modules/events declares; an events queue
+// subscribed to all of them lets tests read them) and the ObjectRemoved
+// notifications kumo never sends (local/deletenotify, fed by the proxy);
+// see events.go. What kumo does not implement otherwise is not
+// provisioned (see provisionStorage and provisionFunction).
 //
 // # stack.json
 //
@@ -94,6 +98,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodbstreams"
+	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
@@ -104,6 +110,8 @@ import (
 	"github.com/imgpipe/imgpipe/internal/contract"
 	"github.com/imgpipe/imgpipe/internal/stackfile"
 	"github.com/imgpipe/imgpipe/lambda/pack"
+	"github.com/imgpipe/imgpipe/local/deletenotify"
+	"github.com/imgpipe/imgpipe/local/eventspipe"
 )
 
 // Defaults of Config.
@@ -156,23 +164,31 @@ type FunctionSettings struct {
 
 // Stack is a running local stack. Close it.
 type Stack struct {
-	Names     Names
-	Endpoint  string // http://<addr>
-	Region    string
-	S3        *s3.Client
-	DynamoDB  *dynamodb.Client
-	Lambda    *lambda.Client
-	SQS       *sqs.Client
-	DLQURL    string // the dead-letter queue (the function's on-failure destination)
-	Function  FunctionSettings
-	Env       map[string]string // the function's configured environment (Function.Environment)
-	LogDir    string
-	BuildTime time.Duration
+	Names    Names
+	Endpoint string // http://<addr>
+	Region   string
+	S3       *s3.Client
+	DynamoDB *dynamodb.Client
+	Lambda   *lambda.Client
+	SQS      *sqs.Client
+	Events   *eventbridge.Client
+	DLQURL   string // the dead-letter queue (the function's on-failure destination)
+	// EventsQueue is the URL of the queue every outcome event on the bus
+	// (Names.EventBus) reaches: a local-only subscription for tests and
+	// people (stack.json's eventsQueue).
+	EventsQueue string
+	Function    FunctionSettings
+	Env         map[string]string // the function's configured environment (Function.Environment)
+	LogDir      string
+	BuildTime   time.Duration
 
 	workDir   string
 	kumo      *kumo.Server
 	proxy     *http.Server
 	handler   *process
+	pipe      *eventspipe.Pipe
+	notifier  atomic.Pointer[deletenotify.Notifier]
+	eventsLog *os.File
 	dropped   atomic.Int64
 	prevSlog  *slog.Logger
 	kumoLog   *os.File
@@ -239,17 +255,19 @@ func Start(ctx context.Context, cfg Config) (_ *Stack, err error) {
 	}
 	s.S3, s.DynamoDB, s.Lambda, s.SQS = clientsFor(s.Endpoint, s.Region)
 	awsCfg := awsConfig(s.Endpoint, s.Region)
+	s.Events = eventbridge.NewFromConfig(awsCfg)
 	id, err := sts.NewFromConfig(awsCfg).GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
 	if err != nil {
 		return nil, fmt.Errorf("ask the local AWS for its account: %w", err)
 	}
 
 	lg.Info("evaluating the Terraform modules", "dir", cfg.ModulesDir)
-	d, err := declare(cfg.ModulesDir, environment{
+	env := environment{
 		NamePrefix: cfg.NamePrefix, Environment: cfg.Environment,
 		Account: aws.ToString(id.Account), Region: s.Region,
 		ProcessingInputs: cfg.ProcessingInputs, PackagePath: pkgPath,
-	})
+	}
+	d, err := declare(cfg.ModulesDir, env)
 	if err != nil {
 		return nil, fmt.Errorf("read what the modules declare: %w", err)
 	}
@@ -284,7 +302,52 @@ func Start(ctx context.Context, cfg Config) (_ *Stack, err error) {
 	if err = s.waitReady(ctx, cfg.ReadyTimeout); err != nil {
 		return nil, err
 	}
+	lg.Info("provisioning the outcome events", "log", s.EventsLogPath())
+	if err = s.startEvents(ctx, cfg.ModulesDir, env, d); err != nil {
+		return nil, err
+	}
 	return s, nil
+}
+
+// startEvents provisions what modules/events declares that kumo has (the
+// bus), the local events queue, and starts the emulated pipe and the
+// delete notifications.
+func (s *Stack) startEvents(ctx context.Context, modulesDir string, env environment, d *declaration) error {
+	f, err := os.OpenFile(s.EventsLogPath(), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+	if err != nil {
+		return fmt.Errorf("open events.log: %w", err)
+	}
+	s.eventsLog = f
+	lg := slog.New(slog.NewJSONHandler(f, nil))
+	stream, err := streamARN(ctx, s.DynamoDB, s.Names.Table)
+	if err != nil {
+		return err
+	}
+	ed, err := declareEvents(modulesDir, env, stream)
+	if err != nil {
+		return fmt.Errorf("read what modules/events declares: %w", err)
+	}
+	s.Names.EventBus = ed.Bus
+	awsCfg := awsConfig(s.Endpoint, s.Region)
+	if s.EventsQueue, err = provisionEvents(ctx, eventsClients{ddb: s.DynamoDB, events: s.Events, sqs: s.SQS}, ed); err != nil {
+		return err
+	}
+	s.pipe, err = eventspipe.Start(ctx, eventspipe.Config{
+		Streams: dynamodbstreams.NewFromConfig(awsCfg), Events: s.Events,
+		StreamARN: stream, Bus: ed.Bus, Region: s.Region, Logger: lg.With("part", "pipe"),
+	})
+	if err != nil {
+		return err
+	}
+	prefix, ok, err := removalNotification(d.Notification.NotificationConfiguration)
+	if err != nil || !ok {
+		return err
+	}
+	s.notifier.Store(deletenotify.New(deletenotify.Config{
+		Bucket: s.Names.Bucket, Prefix: prefix, Function: s.Names.Function, Region: s.Region,
+		Lambda: s.Lambda, Logger: lg.With("part", "deletenotify"),
+	}))
+	return nil
 }
 
 func withDefaults(cfg Config) Config {
@@ -340,6 +403,14 @@ func (s *Stack) startKumo(ln net.Listener) error {
 		Transport:     tr,
 		FlushInterval: -1,
 		ErrorLog:      log.New(f, "proxy: ", log.LstdFlags),
+		// The delete notifications kumo does not send, from the responses
+		// to the deletes it served (set once the function exists).
+		ModifyResponse: func(resp *http.Response) error {
+			if n := s.notifier.Load(); n != nil {
+				return n.Observe(resp)
+			}
+			return nil
+		},
 	}
 	// Injected faults answer first; the destination emulation sees the rest.
 	handler := s.faults.wrap(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -458,6 +529,40 @@ func (s *Stack) HandlerLogTail(n int) string { return tailFile(s.HandlerLogPath(
 // KumoLogPath is the file holding kumo's and the proxy's log lines.
 func (s *Stack) KumoLogPath() string { return filepath.Join(s.LogDir, "kumo.log") }
 
+// EventsLogPath is the file holding the emulated pipe's and the delete
+// notifications' log lines.
+func (s *Stack) EventsLogPath() string { return filepath.Join(s.LogDir, "events.log") }
+
+// SyncEvents waits until the emulated pipe has put on the bus the events
+// of every record written before the call, and returns the pipe's first
+// delivery error, if any.
+func (s *Stack) SyncEvents(ctx context.Context) error {
+	if s.pipe == nil {
+		return errors.New("the events pipe was never started")
+	}
+	if err := s.pipe.Sync(ctx); err != nil {
+		return err
+	}
+	return s.pipe.Err()
+}
+
+// EventsDelivered is how many events the emulated pipe has put on the bus.
+func (s *Stack) EventsDelivered() int {
+	if s.pipe == nil {
+		return 0
+	}
+	return s.pipe.Delivered()
+}
+
+// DeleteNotifications is how many delete notifications were sent, and how
+// many deletes could not be notified.
+func (s *Stack) DeleteNotifications() (sent, failed int64) {
+	if n := s.notifier.Load(); n != nil {
+		return n.Sent(), n.Failed()
+	}
+	return 0, 0
+}
+
 // DroppedEvents is how many asynchronous invocations kumo reported dropping
 // (queue full, retries exhausted, expired) since Start.
 func (s *Stack) DroppedEvents() int64 { return s.dropped.Load() }
@@ -478,6 +583,13 @@ func (s *Stack) HandlerErr() error {
 // and removes the work dir (the logs stay if LogDir was set).
 func (s *Stack) Close() {
 	s.closeOnce.Do(func() {
+		s.notifier.Store(nil)
+		if s.pipe != nil {
+			s.pipe.Close()
+		}
+		if s.eventsLog != nil {
+			_ = s.eventsLog.Close() // as kumoLog below
+		}
 		if s.handler != nil {
 			s.handler.stop()
 		}
@@ -559,6 +671,7 @@ func (s *Stack) Description() (stackfile.Stack, error) {
 		Endpoint: s.Endpoint, Region: s.Region,
 		Bucket: s.Names.Bucket, Table: s.Names.Table, Function: s.Names.Function, DLQ: s.DLQURL,
 		UploadsPrefix: s.Env[contract.EnvUploadsPrefix], ThumbnailsPrefix: s.Env[contract.EnvThumbnailsPrefix],
+		EventBus: s.Names.EventBus, EventsQueue: s.EventsQueue,
 	}
 	return d, d.Validate()
 }

@@ -8,6 +8,8 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/imgpipe/imgpipe/internal/benchcpu"
 )
 
 // benchFiles are real photos that `make bench` extracts; the benchmarks
@@ -37,7 +39,7 @@ func BenchmarkDecode(b *testing.B) {
 			b.Run(fmt.Sprintf("%s/scale%d", name, s), func(b *testing.B) {
 				data := benchData(b, name)
 				b.SetBytes(int64(len(data)))
-				defer cpuTimer(b)()
+				defer benchcpu.Timer(b)()
 				for b.Loop() {
 					if _, err := Decode(data, s); err != nil {
 						b.Fatal(err)

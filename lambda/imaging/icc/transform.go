@@ -12,10 +12,10 @@ type Transform struct {
 	in   int  // channels per input pixel: 1, 3 or 4
 	gray bool // one output channel (a grey input stays grey)
 
-	// matrix/TRC: per-channel decoding table and the matrix from the
-	// device's linear RGB to linear sRGB.
-	lin [3][256]float32
-	m   [9]float32
+	// matrix/TRC: the matrix from the device's linear RGB to linear sRGB
+	// (m), and in fixed point what Convert uses (fixed).
+	m     [9]float32
+	fixed *FixedMatrix
 
 	lut1 [256]uint8 // grey → grey
 
@@ -36,7 +36,13 @@ func (t *Transform) Out() int {
 // encodeSteps is the resolution of the table encoding linear light to
 // 8-bit sRGB: fine enough that the steepest part of the curve (near black)
 // loses under a quarter of a code value.
-const encodeSteps = 1 << 14
+const (
+	encodeBits  = 14
+	encodeSteps = 1 << encodeBits
+	linBits     = 16
+	matBits     = 14
+	sumShift    = linBits + matBits - encodeBits
+)
 
 var encodeTable = sync.OnceValue(func() *[encodeSteps + 1]uint8 {
 	var t [encodeSteps + 1]uint8
@@ -45,17 +51,6 @@ var encodeTable = sync.OnceValue(func() *[encodeSteps + 1]uint8 {
 	}
 	return &t
 })
-
-func encIndex(v float32) int {
-	f := v*encodeSteps + 0.5
-	switch {
-	case f >= encodeSteps:
-		return encodeSteps
-	case f > 0:
-		return int(f)
-	}
-	return 0 // also NaN
-}
 
 // Convert maps n = len(src)/In() pixels from src into dst, which holds
 // n·Out() bytes.
@@ -69,18 +64,44 @@ func (t *Transform) Convert(dst, src []byte) {
 			dst[i] = t.lut1[v]
 		}
 	default:
-		enc := encodeTable()
-		m := &t.m
+		f := t.fixed
+		m := &f.M
+		lr, lg, lb := &f.Lin[0], &f.Lin[1], &f.Lin[2]
 		for i := range n {
 			s := src[3*i : 3*i+3 : 3*i+3]
 			d := dst[3*i : 3*i+3 : 3*i+3]
-			r, g, b := t.lin[0][s[0]], t.lin[1][s[1]], t.lin[2][s[2]]
-			d[0] = enc[encIndex(m[0]*r+m[1]*g+m[2]*b)]
-			d[1] = enc[encIndex(m[3]*r+m[4]*g+m[5]*b)]
-			d[2] = enc[encIndex(m[6]*r+m[7]*g+m[8]*b)]
+			r, g, b := int(lr[s[0]]), int(lg[s[1]]), int(lb[s[2]])
+			d[0] = f.Encode(int(m[0])*r + int(m[1])*g + int(m[2])*b)
+			d[1] = f.Encode(int(m[3])*r + int(m[4])*g + int(m[5])*b)
+			d[2] = f.Encode(int(m[6])*r + int(m[7])*g + int(m[8])*b)
 		}
 	}
 }
+
+// FixedMatrix is a matrix/TRC transform in fixed point, for callers that
+// fuse it with their own pixel loop (see Convert for its use): Lin decodes
+// each channel's 8-bit value to linear light in units of 2^-16, M is the
+// matrix from those to linear sRGB (row-major) in units of 2^-14, and
+// Encode turns a row's sum of products into an 8-bit sRGB value.
+type FixedMatrix struct {
+	Lin [3][256]int32
+	M   [9]int32
+	enc *[encodeSteps + 1]uint8
+}
+
+// Encode is the 8-bit sRGB value of the linear light sum (one row of M
+// applied to three Lin values), rounded and clipped to [0, 1].
+func (f *FixedMatrix) Encode(sum int) uint8 {
+	v := (sum + 1<<(sumShift-1)) >> sumShift
+	if uint(v) > encodeSteps { // one branch, rarely taken: below 0 or above 1
+		v = encodeSteps &^ (v >> 63)
+	}
+	return f.enc[v&(encodeSteps*2-1)]
+}
+
+// Fixed returns the transform's fixed-point form when it is a 3-channel
+// matrix/TRC transform, else nil (grey, LUT and CMYK transforms).
+func (t *Transform) Fixed() *FixedMatrix { return t.fixed }
 
 // Curve is a transfer function from encoded values to linear light, both
 // in [0, 1] (values above 1 are clipped at the end of a conversion).
@@ -146,15 +167,22 @@ func NewMatrixTRC(p Primaries, c Curve) (*Transform, error) {
 }
 
 func matrixTransform(toD50 mat3, trc [3]curve) *Transform {
-	t := &Transform{in: 3}
+	t := &Transform{in: 3, fixed: &FixedMatrix{enc: encodeTable()}}
 	for c := range 3 {
 		for v := range 256 {
-			t.lin[c][v] = float32(trc[c].eval(float64(v) / 255))
+			l := trc[c].eval(float64(v) / 255)
+			// Curves give at most a few dozen (PQ's highlights, clipped
+			// at the end): far inside int32 at 16 fractional bits.
+			if math.IsNaN(l) {
+				l = 0
+			}
+			t.fixed.Lin[c][v] = int32(math.Round(math.Max(-1<<14, math.Min(l, 1<<14)) * (1 << linBits)))
 		}
 	}
 	m := srgbFromD50.mul(toD50)
 	for i := range m {
 		t.m[i] = float32(m[i])
+		t.fixed.M[i] = int32(math.Round(m[i] * (1 << matBits)))
 	}
 	return t
 }

@@ -132,9 +132,19 @@ run "iam_statements_are_exactly_least_privilege" {
         actions   = toset(["s3:DeleteObject"])
         resources = toset(["arn:aws:s3:::imgpipe-test-images-123456789012/thumbnails/*"])
       }
+      ListUploadVersions = {
+        effect    = "Allow"
+        actions   = toset(["s3:ListBucketVersions"])
+        resources = toset(["arn:aws:s3:::imgpipe-test-images-123456789012"])
+      }
       WriteMetadata = {
         effect    = "Allow"
         actions   = toset(["dynamodb:PutItem"])
+        resources = toset(["arn:aws:dynamodb:eu-west-1:123456789012:table/imgpipe-test-metadata"])
+      }
+      FindVersionRecords = {
+        effect    = "Allow"
+        actions   = toset(["dynamodb:Query"])
         resources = toset(["arn:aws:dynamodb:eu-west-1:123456789012:table/imgpipe-test-metadata"])
       }
       WriteLogs = {
@@ -154,6 +164,16 @@ run "iam_statements_are_exactly_least_privilege" {
       }
     }
     error_message = "The role's statements must be exactly the least-privilege set (sid, actions, resources)."
+  }
+  assert {
+    condition = {
+      for s in data.aws_iam_policy_document.processor.statement : s.sid => [
+        for c in s.condition : { test = c.test, variable = c.variable, values = toset(c.values) }
+      ] if length(s.condition) > 0
+      } == {
+      ListUploadVersions = [{ test = "StringLike", variable = "s3:prefix", values = toset(["uploads/*"]) }]
+    }
+    error_message = "Only the version listing has a condition: prefixes under uploads/ only."
   }
   assert {
     condition = alltrue(flatten([
@@ -244,6 +264,7 @@ run "function_runtime_and_environment" {
       METRIC_NAMESPACE        = "ImageProcessing"
       RECORD_CONCURRENCY      = "4"
       LOG_LEVEL               = "INFO"
+      DELETED_RECORD_TTL_DAYS = "0"
       THUMBNAIL_FORMATS       = "jpeg"
       WEBP_QUALITY            = "72"
       AVIF_QUALITY            = "58"
@@ -266,14 +287,15 @@ run "tuning_inputs_reach_the_function" {
   command = apply
 
   variables {
-    memory_size          = 2048
-    timeout              = 120
-    reserved_concurrency = 10
-    thumbnail_sizes      = [128, 512, 2048]
-    jpeg_quality         = 90
-    log_level            = "DEBUG"
-    log_retention_days   = 90
-    log_kms_key_arn      = "arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+    memory_size             = 2048
+    timeout                 = 120
+    reserved_concurrency    = 10
+    thumbnail_sizes         = [128, 512, 2048]
+    jpeg_quality            = 90
+    log_level               = "DEBUG"
+    log_retention_days      = 90
+    log_kms_key_arn         = "arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+    deleted_record_ttl_days = 30
   }
 
   assert {
@@ -283,7 +305,8 @@ run "tuning_inputs_reach_the_function" {
   assert {
     condition = (one(aws_lambda_function.processor.environment).variables["THUMBNAIL_SIZES"] == "128,512,2048" &&
       one(aws_lambda_function.processor.environment).variables["JPEG_QUALITY"] == "90" &&
-    one(aws_lambda_function.processor.environment).variables["LOG_LEVEL"] == "DEBUG")
+      one(aws_lambda_function.processor.environment).variables["LOG_LEVEL"] == "DEBUG" &&
+    one(aws_lambda_function.processor.environment).variables["DELETED_RECORD_TTL_DAYS"] == "30")
     error_message = "Tuning inputs must reach the function's environment."
   }
   assert {
@@ -399,9 +422,9 @@ run "trigger_on_uploads_prefix_only" {
   }
   assert {
     condition = (one(aws_s3_bucket_notification.uploads.lambda_function).filter_prefix == run.contract.uploads_prefix &&
-      one(aws_s3_bucket_notification.uploads.lambda_function).events == toset(["s3:ObjectCreated:*"]) &&
+      one(aws_s3_bucket_notification.uploads.lambda_function).events == toset(["s3:ObjectCreated:*", "s3:ObjectRemoved:*"]) &&
     one(aws_s3_bucket_notification.uploads.lambda_function).lambda_function_arn == aws_lambda_function.processor.arn)
-    error_message = "The notification must send every object created under the contract's uploads prefix to the function."
+    error_message = "The notification must send every object created or removed under the contract's uploads prefix to the function."
   }
   assert {
     condition     = one(aws_s3_bucket_notification.uploads.lambda_function).filter_suffix == null
@@ -666,6 +689,22 @@ run "rejects_bad_table_name" {
     table_name = "a"
   }
   expect_failures = [var.table_name]
+}
+
+run "rejects_negative_deleted_record_ttl" {
+  command = plan
+  variables {
+    deleted_record_ttl_days = -1
+  }
+  expect_failures = [var.deleted_record_ttl_days]
+}
+
+run "rejects_fractional_deleted_record_ttl" {
+  command = plan
+  variables {
+    deleted_record_ttl_days = 1.5
+  }
+  expect_failures = [var.deleted_record_ttl_days]
 }
 
 # ------------------------------------------------------ code and boundary
