@@ -336,8 +336,10 @@ func convertPlanes(t *icc.Transform, p *planes, owner *planes) *planes {
 	out.y, out.cb, out.cr = newPlane(w, h, owner), newPlane(w, h, owner), newPlane(w, h, owner)
 	if f := t.Fixed(); f != nil {
 		parallelRows(h, func(lo, hi int) {
+			full := newChromaRows(p)
 			for y := lo; y < hi; y++ {
-				convertYCbCrRow(f, out.y.row(y), out.cb.row(y), out.cr.row(y), p.y.row(y), p.cb.row(y), p.cr.row(y))
+				cb, cr := full.rows(p, y)
+				convertYCbCrRow(f, out.y.row(y), out.cb.row(y), out.cr.row(y), p.y.row(y), cb, cr)
 			}
 		})
 		return out

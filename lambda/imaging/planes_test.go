@@ -144,3 +144,34 @@ func TestThumbnailChromaResolution(t *testing.T) {
 		})
 	}
 }
+
+// TestConvertPlanesReadsSubsampledChroma: converting 4:2:0 planes gives
+// what converting them with each chroma sample repeated over its 2×2 luma
+// pixels gives (preserve mode converts 4:2:0 thumbnails for the preview).
+func TestConvertPlanesReadsSubsampledChroma(t *testing.T) {
+	src := toPlanes(photoLike(67, 45))
+	defer src.release()
+	var owner planes
+	defer owner.release()
+	sub := resizePlanes(src, 67, 45, 2, &owner)
+	require.Equal(t, [2]int{34, 23}, [2]int{sub.cb.w, sub.cb.h})
+	full := &planes{subX: 1, subY: 1, y: sub.y, cb: newPlane(67, 45, &owner), cr: newPlane(67, 45, &owner)}
+	for y := range 45 {
+		for x := range 67 {
+			full.cb.row(y)[x], full.cr.row(y)[x] = sub.cb.row(y / 2)[x/2], sub.cr.row(y / 2)[x/2]
+		}
+	}
+	mt, err := icc.NewMatrixTRC(icc.PrimariesDisplayP3, icc.CurveSRGB)
+	require.NoError(t, err)
+	got, want := convertPlanes(mt, sub, &owner), convertPlanes(mt, full, &owner)
+	for _, pl := range [][2]plane{{got.y, want.y}, {got.cb, want.cb}, {got.cr, want.cr}} {
+		for y := range 45 {
+			require.Equal(t, pl[1].row(y), pl[0].row(y), "row %d", y)
+		}
+	}
+	pg, err := previewOf(sub)
+	require.NoError(t, err)
+	pw, err := previewOf(full)
+	require.NoError(t, err)
+	assert.Equal(t, pw, pg)
+}
