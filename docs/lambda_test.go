@@ -13,6 +13,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -117,6 +118,7 @@ func TestLambdaDocListsEveryEnvironmentVariable(t *testing.T) {
 		contract.EnvAVIFQuality:           "`" + strconv.Itoa(c.AVIFQuality) + "`",
 		contract.EnvThumbnailCacheControl: "`" + c.ThumbnailCacheControl + "`",
 		contract.EnvColorOutput:           "`" + c.ColorOutput + "`",
+		contract.EnvDeletedRecordTTLDays:  "`" + strconv.Itoa(int(c.DeletedRecordTTL/(24*time.Hour))) + "`",
 	}
 	for _, v := range envConstants(t) {
 		w, ok := want[v]

@@ -22,6 +22,7 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
@@ -46,6 +47,9 @@ const maxPixels = 1_000_000
 var (
 	st *stack.Stack
 	tg verify.Target
+	// outcomes reads the local events queue (every outcome event of the
+	// stack); the tests share it, each waiting for its own keys.
+	outcomes *verify.Events
 )
 
 // TestMain starts one local stack for the whole suite (kumo's services are
@@ -77,10 +81,12 @@ func TestMain(m *testing.M) {
 			fmt.Fprintf(os.Stderr, "e2e: %v\n", err)
 			return 1
 		}
+		outcomes = verify.NewEvents(st.SQS, st.EventsQueue, 0)
 		code := m.Run()
 		if code != 0 {
-			fmt.Fprintf(os.Stderr, "e2e: kumo reported %d dropped events; handler alive: %v; last lines of %s:\n%s\n",
-				st.DroppedEvents(), st.HandlerErr() == nil, st.HandlerLogPath(), st.HandlerLogTail(40))
+			sent, failed := st.DeleteNotifications()
+			fmt.Fprintf(os.Stderr, "e2e: kumo reported %d dropped events; %d outcome events delivered, %d delete notifications sent, %d failed (%s); handler alive: %v; last lines of %s:\n%s\n",
+				st.DroppedEvents(), st.EventsDelivered(), sent, failed, st.EventsLogPath(), st.HandlerErr() == nil, st.HandlerLogPath(), st.HandlerLogTail(40))
 		}
 		return code
 	}()
@@ -325,6 +331,86 @@ func invokeS3Event(t *testing.T, ctx context.Context, k string, size int64, etag
 	require.Nilf(t, out.FunctionError, "duplicate event: function error %s", out.Payload)
 }
 
+// TestDeleteRemovesThumbnailsAndIsAnnounced is an image's whole life: an
+// upload is processed, the user deletes it (a delete marker), its
+// thumbnails go, its record becomes DELETED without EXIF, and the events
+// queue holds exactly one Image Processed and one Image Deleted event for
+// it, even after the delete is delivered again.
+func TestDeleteRemovesThumbnailsAndIsAnnounced(t *testing.T) {
+	ctx := t.Context()
+	k := key(t, "rotated.jpg")
+	obj := verify.MustUpload(t, ctx, tg, k, sample(t, verify.OrientationSample))
+	rec := verify.WaitForObject(t, ctx, tg, obj, contract.StatusProcessed)
+	require.NotNil(t, rec.Exif, "the sample has EXIF, so dropping it means something")
+	verify.AssertThumbnails(t, ctx, tg, k, 360, 240)
+
+	marker := verify.MustDelete(t, ctx, tg, k)
+	require.NotEmpty(t, marker, "a versioned bucket answers a delete with the marker's version id")
+	verify.WaitForNoThumbnails(t, ctx, tg, k)
+	del := verify.WaitForDeleted(t, ctx, tg, obj)
+	assert.Equal(t, obj.VersionID, del.VersionID, "the record of the version the marker hid")
+	assert.Equal(t, rec.ImageID, del.ImageID)
+	assert.Equal(t, [2]int{rec.Width, rec.Height}, [2]int{del.Width, del.Height}, "dimensions are kept")
+	assert.Equal(t, rec.Format, del.Format, "the format is kept")
+
+	want := map[string]int{contract.EventDetailTypeProcessed: 1, contract.EventDetailTypeDeleted: 1}
+	outcomes.WaitFor(t, ctx, k, want)
+
+	// The same notification again: nothing changes, nothing is announced.
+	invokeRemovedEvent(t, ctx, k, marker)
+	again := verify.WaitForDeleted(t, ctx, tg, obj)
+	assert.Equal(t, del.DeletedAt, again.DeletedAt, "a redelivered delete changes nothing")
+	require.NoError(t, st.SyncEvents(ctx), "the pipe has delivered every stream record so far")
+	require.NoError(t, outcomes.Drain(ctx, time.Second))
+
+	evs := outcomes.Of(k)
+	require.Len(t, evs, 2, "exactly one event per stored outcome: %+v", evs)
+	byType := map[string]verify.Event{}
+	for _, ev := range evs {
+		byType[ev.DetailType] = ev
+	}
+	processed, deleted := byType[contract.EventDetailTypeProcessed], byType[contract.EventDetailTypeDeleted]
+	for _, ev := range evs {
+		assert.Equal(t, contract.EventSource, ev.Source)
+		assert.Equal(t, contract.EventSchemaVersion, ev.Detail.SchemaVersion)
+		assert.Equal(t, obj.VersionID, ev.Detail.VersionID)
+		assert.Equal(t, rec.ImageID, ev.Detail.ImageID)
+		assert.Equal(t, tg.Bucket, ev.Detail.Bucket)
+	}
+	assert.Equal(t, contract.StatusProcessed, processed.Detail.Status)
+	assert.Len(t, processed.Detail.Thumbnails, len(tg.Sizes))
+	assert.Equal(t, contract.StatusDeleted, deleted.Detail.Status)
+	assert.Empty(t, deleted.Detail.Thumbnails)
+	assert.NotZero(t, deleted.Detail.DeletedAt)
+	assert.Equal(t, [2]int{rec.Width, rec.Height}, [2]int{deleted.Detail.Width, deleted.Detail.Height})
+	assert.NotEqual(t, processed.Detail.OutcomeID, deleted.Detail.OutcomeID)
+
+	// A re-upload after the delete is processed as any upload.
+	v2 := verify.MustUpload(t, ctx, tg, k, sample(t, "yellow-rose.jpg"))
+	verify.WaitForObject(t, ctx, tg, v2, contract.StatusProcessed)
+	verify.AssertThumbnails(t, ctx, tg, k, 400, 301)
+	outcomes.WaitFor(t, ctx, k, map[string]int{contract.EventDetailTypeProcessed: 2, contract.EventDetailTypeDeleted: 1})
+}
+
+// invokeRemovedEvent delivers, synchronously, the notification S3 sends
+// when a delete marker is created for key: a redelivery of it.
+func invokeRemovedEvent(t *testing.T, ctx context.Context, k, markerVersion string) {
+	t.Helper()
+	ev := events.S3Event{Records: []events.S3EventRecord{{
+		EventVersion: "2.1", EventSource: "aws:s3", AWSRegion: st.Region, EventName: "ObjectRemoved:DeleteMarkerCreated",
+		EventTime: time.Now().UTC(),
+		S3: events.S3Entity{
+			Bucket: events.S3Bucket{Name: tg.Bucket, Arn: "arn:aws:s3:::" + tg.Bucket},
+			Object: events.S3Object{Key: url.QueryEscape(k), VersionID: markerVersion},
+		},
+	}}}
+	payload, err := json.Marshal(ev)
+	require.NoError(t, err)
+	out, err := st.Lambda.Invoke(ctx, &lambda.InvokeInput{FunctionName: aws.String(st.Names.Function), Payload: payload})
+	require.NoError(t, err)
+	require.Nilf(t, out.FunctionError, "redelivered delete: function error %s", out.Payload)
+}
+
 // TestThumbnailsPrefixNeverProcessed writes under the thumbnails prefix,
 // both through S3 (the trigger's prefix filter) and by invoking the
 // function with such an event (its own recursion guard), then proves a
@@ -402,11 +488,12 @@ func TestStackIsProvisionedAsTheModulesDeclare(t *testing.T) {
 	nc, err := st.S3.GetBucketNotificationConfiguration(ctx, &s3.GetBucketNotificationConfigurationInput{Bucket: aws.String(tg.Bucket)})
 	require.NoError(t, err)
 	var filter *s3types.NotificationConfigurationFilter
+	var notified []s3types.Event
 	switch st.Ingestion {
 	case contract.IngestionDirect:
 		require.Len(t, nc.LambdaFunctionConfigurations, 1)
 		assert.Empty(t, nc.QueueConfigurations)
-		filter = nc.LambdaFunctionConfigurations[0].Filter
+		filter, notified = nc.LambdaFunctionConfigurations[0].Filter, nc.LambdaFunctionConfigurations[0].Events
 	case contract.IngestionSQS:
 		// The bucket notifies the ingest queue; an event source mapping
 		// (polled by the harness) reads it into the function.
@@ -418,7 +505,7 @@ func TestStackIsProvisionedAsTheModulesDeclare(t *testing.T) {
 		assert.Equal(t, qa.Attributes[string(sqstypes.QueueAttributeNameQueueArn)], aws.ToString(nc.QueueConfigurations[0].QueueArn))
 		assert.Equal(t, fmt.Sprint(6*e2eTimeout), qa.Attributes[string(sqstypes.QueueAttributeNameVisibilityTimeout)], "six times the function's timeout")
 		assert.Contains(t, qa.Attributes[string(sqstypes.QueueAttributeNameRedrivePolicy)], fmt.Sprintf(`"maxReceiveCount":%d`, e2eMaxReceiveCount))
-		filter = nc.QueueConfigurations[0].Filter
+		filter, notified = nc.QueueConfigurations[0].Filter, nc.QueueConfigurations[0].Events
 		ms, err := st.Lambda.ListEventSourceMappings(ctx, &lambda.ListEventSourceMappingsInput{FunctionName: aws.String(st.Names.Function)})
 		require.NoError(t, err)
 		require.Len(t, ms.EventSourceMappings, 1)
@@ -440,6 +527,16 @@ func TestStackIsProvisionedAsTheModulesDeclare(t *testing.T) {
 	assert.Equal(t, map[string]string{contract.TableHashKey: "HASH", contract.TableRangeKey: "RANGE"}, keys)
 	require.Len(t, td.Table.GlobalSecondaryIndexes, 1)
 	assert.Equal(t, contract.StatusIndexName, aws.ToString(td.Table.GlobalSecondaryIndexes[0].IndexName))
+	require.NotNil(t, td.Table.StreamSpecification, "the stream the events pipe reads")
+	assert.Equal(t, "NEW_AND_OLD_IMAGES", string(td.Table.StreamSpecification.StreamViewType))
+	var events []string
+	for _, ev := range notified {
+		events = append(events, string(ev))
+	}
+	assert.Equal(t, contract.TriggerEvents, events)
+	bus, err := st.Events.DescribeEventBus(ctx, &eventbridge.DescribeEventBusInput{Name: aws.String(st.Names.EventBus)})
+	require.NoError(t, err, "the bus modules/events declares")
+	assert.Equal(t, "imgpipe-e2e-events", aws.ToString(bus.Name))
 
 	fc, err := st.Lambda.GetFunctionConfiguration(ctx, &lambda.GetFunctionConfigurationInput{FunctionName: aws.String(st.Names.Function)})
 	require.NoError(t, err)

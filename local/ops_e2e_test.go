@@ -271,7 +271,7 @@ func TestCLIStatusAndBatchEngine(t *testing.T) {
 	imgpipeJSON(t, &s, "status")
 	recs, err := verify.Records(t.Context(), tg)
 	require.NoError(t, err)
-	want := map[string]int{contract.StatusProcessed: 0, contract.StatusFailed: 0}
+	want := map[string]int{contract.StatusProcessed: 0, contract.StatusFailed: 0, contract.StatusDeleted: 0}
 	for _, r := range recs {
 		want[r.Status]++
 	}

@@ -10,6 +10,11 @@ LAMBDA_PKG       := ./lambda/cmd/processor
 HOST_BOOTSTRAP   := $(DIST)/host/bootstrap
 LAMBDA_BOOTSTRAP := $(DIST)/lambda/bootstrap
 LAMBDA_ZIP       := $(DIST)/processor.zip
+# The outcome-events pipe's enrichment (modules/events): a second, small
+# binary, packaged the same way.
+EVENTS_PKG       := ./lambda/cmd/events
+EVENTS_BOOTSTRAP := $(DIST)/lambda-events/bootstrap
+EVENTS_ZIP       := $(DIST)/events.zip
 # Reproducible: no cgo, no paths, no VCS stamp, no build id. nodynamic: the
 # HEIC/AVIF decoders and the WebP/AVIF encoders (github.com/gen2brain/heic,
 # avif, webp) never look for a system libheif/libavif/libwebp to dlopen, and
@@ -33,12 +38,15 @@ build: ## Build the processor for this machine into dist/host/bootstrap (local r
 	CGO_ENABLED=0 $(GO) build $(GO_LAMBDA_FLAGS) -o $(HOST_BOOTSTRAP) $(LAMBDA_PKG)
 	@echo "built $(HOST_BOOTSTRAP)"
 
-build-lambda: ## Build the Lambda binary (linux/arm64, provided.al2023) into dist/lambda/bootstrap
+build-lambda: ## Build the Lambda binaries (linux/arm64, provided.al2023) into dist/lambda/bootstrap and dist/lambda-events/bootstrap
 	CGO_ENABLED=0 GOOS=linux GOARCH=arm64 $(GO) build $(GO_LAMBDA_FLAGS) -o $(LAMBDA_BOOTSTRAP) $(LAMBDA_PKG)
 	@echo "built $(LAMBDA_BOOTSTRAP)"
+	CGO_ENABLED=0 GOOS=linux GOARCH=arm64 $(GO) build $(GO_LAMBDA_FLAGS) -o $(EVENTS_BOOTSTRAP) $(EVENTS_PKG)
+	@echo "built $(EVENTS_BOOTSTRAP)"
 
-package: build-lambda ## Package dist/processor.zip reproducibly and print its sha256 (hex and base64)
+package: build-lambda ## Package dist/processor.zip and dist/events.zip reproducibly and print their sha256 (hex and base64)
 	$(GO) run ./lambda/cmd/zip -o $(LAMBDA_ZIP) $(LAMBDA_BOOTSTRAP)
+	$(GO) run ./lambda/cmd/zip -o $(EVENTS_ZIP) $(EVENTS_BOOTSTRAP)
 
 notices: ## Regenerate THIRD_PARTY_NOTICES.md: the licences of everything linked into bootstrap (a test fails when it is stale)
 	$(GO) run ./internal/notices/cmd/notices

@@ -28,7 +28,8 @@ module "storage" {
   abort_incomplete_multipart_days    = var.abort_incomplete_multipart_days
   # An environment whose data may be destroyed needs no deletion protection.
   deletion_protection = var.deletion_protection != null ? var.deletion_protection : !var.force_destroy
-  ttl_attribute       = var.ttl_attribute
+  # DELETED records expire only when a retention is given.
+  ttl_enabled = coalesce(var.deleted_record_ttl_days, 0) > 0
 }
 
 module "processing" {
@@ -58,6 +59,7 @@ module "processing" {
   record_concurrency        = var.record_concurrency
   maximum_retry_attempts    = var.maximum_retry_attempts
   maximum_event_age_seconds = var.maximum_event_age_seconds
+  deleted_record_ttl_days   = var.deleted_record_ttl_days
 
   ingestion                      = var.ingestion
   ingest_batch_size              = var.ingest_batch_size
@@ -68,6 +70,21 @@ module "processing" {
   create_batch_operations_role = var.create_batch_operations_role
 }
 
+module "events" {
+  source = "../modules/events"
+
+  name_prefix              = var.name_prefix
+  environment              = var.environment
+  table_stream_arn         = module.storage.table_stream_arn
+  table_kms_key_arn        = var.kms_key_arn
+  event_bus_arn            = var.event_bus_arn
+  enrichment_package_path  = var.events_package_path
+  enrichment_package_hash  = var.events_package_hash
+  permissions_boundary_arn = var.permissions_boundary_arn
+  log_retention_days       = var.log_retention_days
+  log_kms_key_arn          = var.log_kms_key_arn
+}
+
 module "monitoring" {
   source = "../modules/monitoring"
 
@@ -76,6 +93,8 @@ module "monitoring" {
   function_name            = module.processing.function_name
   function_timeout_seconds = module.processing.function_timeout_seconds
   dlq_name                 = module.processing.dlq_name
+  events_pipe_name         = module.events.pipe_name
+  events_dlq_name          = module.events.dlq_name
   ingest_queue_name        = module.processing.ingest_queue_name
   table_name               = module.storage.table_name
   bucket_name              = module.storage.bucket_name

@@ -83,13 +83,28 @@ output "ingest_queue_arn" {
   value       = module.processing.ingest_queue_arn
 }
 
+output "event_bus_name" {
+  description = "Name of the bus the outcome events (Image Processed, Image Failed, Image Deleted; source imgpipe) are put on."
+  value       = module.events.event_bus_name
+}
+
+output "event_bus_arn" {
+  description = "ARN of the outcome events' bus."
+  value       = module.events.event_bus_arn
+}
+
+output "events_dlq_name" {
+  description = "Name of the events pipe's dead-letter queue of undelivered stream batches."
+  value       = module.events.dlq_name
+}
+
 output "sns_topic_arn" {
   description = "ARN of the alarm topic."
   value       = module.monitoring.sns_topic_arn
 }
 
 output "alarm_names" {
-  description = "Names of the environment's alarms (those of modules/monitoring: eight, and two more of the ingest queue with ingestion \"sqs\")."
+  description = "Names of the environment's alarms (those of modules/monitoring: eight, two of the events pipe, and two of the ingest queue with ingestion \"sqs\")."
   value       = module.monitoring.alarm_names
 }
 

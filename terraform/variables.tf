@@ -64,8 +64,26 @@ variable "abort_incomplete_multipart_days" {
   default     = null
 }
 
-variable "ttl_attribute" {
-  description = "Numeric attribute (Unix seconds) of a metadata record after which DynamoDB deletes it. Null: records are kept."
+variable "deleted_record_ttl_days" {
+  description = "Days a DELETED record (of a deleted upload) is kept before DynamoDB's TTL removes it, 0 to 3650. Null: DELETED records are kept, and the table has no TTL."
+  type        = number
+  default     = null
+}
+
+variable "event_bus_arn" {
+  description = "Existing EventBridge bus (same account and region) for the outcome events. Null: the events module creates \"<name_prefix>-<environment>-events\"."
+  type        = string
+  default     = null
+}
+
+variable "events_package_path" {
+  description = "Path of the events enrichment package built by `make package`, relative to this folder."
+  type        = string
+  default     = "../dist/events.zip"
+}
+
+variable "events_package_hash" {
+  description = "Base64 SHA-256 of the events package. Null computes it from events_package_path."
   type        = string
   default     = null
 }
@@ -87,7 +105,7 @@ variable "lambda_package_s3" {
 }
 
 variable "permissions_boundary_arn" {
-  description = "Permissions boundary of the function's role (a managed policy ARN). Null: none. The integration tests pass test/ci-boundary-policy.json's."
+  description = "Permissions boundary of every role the stack creates (the function's, the events pipe's and its enrichment's; a managed policy ARN). Null: none. The integration tests pass test/ci-boundary-policy.json's."
   type        = string
   default     = null
 }

@@ -59,9 +59,10 @@ type fixture struct {
 
 // deployInput is what a fixture's variables are made from.
 type deployInput struct {
-	Run     itest.Run
-	Region  string
-	Package string // absolute path of dist/processor.zip, when needsPackage
+	Run           itest.Run
+	Region        string
+	Package       string // absolute path of dist/processor.zip, when needsPackage
+	EventsPackage string // absolute path of dist/events.zip, when needsPackage
 	// Boundary is the ARN of the permissions boundary every role the
 	// suites create carries (the CI role may create no other).
 	Boundary string
@@ -149,7 +150,8 @@ func runStages(t *testing.T, f fixture, validate func(t *testing.T, ctx context.
 		cfg := sdkConfig(t, ctx, region)
 		in := deployInput{Run: run, Region: region, Boundary: boundaryARN(t, ctx, cfg)}
 		if f.needsPackage {
-			in.Package = lambdaPackage(t, repo)
+			in.Package = lambdaPackage(t, repo, "processor.zip")
+			in.EventsPackage = lambdaPackage(t, repo, "events.zip")
 		}
 		if f.needsAlarmKey {
 			in.AlarmKey = alarmKeyARN(t, ctx, cfg)
@@ -243,11 +245,12 @@ func alarmKeyARN(t *testing.T, ctx context.Context, cfg aws.Config) string {
 	return aws.ToString(out.KeyMetadata.Arn)
 }
 
-// lambdaPackage is the absolute path of dist/processor.zip, built by `make
-// package` (which `make test-integration` runs first).
-func lambdaPackage(t *testing.T, repo string) string {
+// lambdaPackage is the absolute path of dist/<name> (processor.zip or
+// events.zip), built by `make package` (which `make test-integration` runs
+// first).
+func lambdaPackage(t *testing.T, repo, name string) string {
 	t.Helper()
-	p := filepath.Join(repo, "dist", "processor.zip")
+	p := filepath.Join(repo, "dist", name)
 	_, err := os.Stat(p)
 	require.NoError(t, err, "the Lambda package %s is missing: run `make package` first (make test-integration does)", p)
 	return p

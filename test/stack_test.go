@@ -47,6 +47,7 @@ func TestStack(t *testing.T) {
 				"name_prefix":              itest.NamePrefix,
 				"force_destroy":            true,
 				"lambda_package_path":      in.Package,
+				"events_package_path":      in.EventsPackage,
 				"permissions_boundary_arn": in.Boundary,
 				"alarm_kms_key_arn":        in.AlarmKey,
 				"thumbnail_sizes":          stackSizes,
@@ -69,6 +70,11 @@ func validateStack(t *testing.T, ctx context.Context, d *deployment) {
 	t.Run("bucket is versioned, encrypted and private", func(t *testing.T) {
 		assertBucketHardened(t, ctx, s3c, bucket)
 	})
+
+	// A test queue subscribed to this run's Image Deleted events, before
+	// anything is deleted.
+	deletedEvents, unsubscribe := subscribeDeleted(t, ctx, d, tg)
+	defer unsubscribe()
 
 	// Notifications of a new bucket can lag: wait until a canary (under
 	// canaryPrefix, which no assertion below counts) is processed.
@@ -110,8 +116,9 @@ func validateStack(t *testing.T, ctx context.Context, d *deployment) {
 	// The same bytes again: S3 makes a new version, which gets its own
 	// record; then the new version's event is delivered a second time (S3
 	// delivers at least once): still one record per version.
+	var again verify.Object
 	t.Run("re-uploading the same bytes duplicates no record", func(t *testing.T) {
-		again := verify.MustUpload(t, ctx, tg, photo.Key, sample(t, "yellow-rose.jpg"))
+		again = verify.MustUpload(t, ctx, tg, photo.Key, sample(t, "yellow-rose.jpg"))
 		rec := verify.WaitForObject(t, ctx, tg, again, contract.StatusProcessed)
 		verify.AssertRecordThumbnails(t, tg, rec, 400, 301)
 		redeliver(t, ctx, d, tg, again)
@@ -121,11 +128,39 @@ func validateStack(t *testing.T, ctx context.Context, d *deployment) {
 		assert.Equal(t, 2, counts[photo.Key], "one record per version of %s", photo.Key)
 	})
 
+	// The photo is deleted as a user would: a delete marker over its
+	// current version (the re-upload). Its thumbnails go, that version's
+	// record becomes DELETED without content-derived fields, and an Image
+	// Deleted event reaches the subscribed queue. (The batch backfill below
+	// works on the badge and the rotated JPEG, which stay.)
+	t.Run("a deleted upload loses its thumbnails, its record is DELETED and announced", func(t *testing.T) {
+		require.NotEmpty(t, again.VersionID, "the re-upload ran")
+		verify.MustDelete(t, ctx, tg, photo.Key)
+		verify.WaitForNoThumbnails(t, ctx, tg, photo.Key)
+		rec := verify.WaitForDeleted(t, ctx, tg, again)
+		assert.Equal(t, 400, rec.Width, "a DELETED record keeps the dimensions")
+		evs := deletedEvents.WaitFor(t, ctx, photo.Key, map[string]int{contract.EventDetailTypeDeleted: 1})
+		ev := evs[0]
+		assert.Equal(t, contract.EventSource, ev.Source)
+		assert.Equal(t, contract.StatusDeleted, ev.Detail.Status)
+		assert.Equal(t, again.VersionID, ev.Detail.VersionID)
+		assert.Equal(t, contract.EventSchemaVersion, ev.Detail.SchemaVersion)
+		assert.NotEmpty(t, ev.Detail.DeletedAt)
+		assert.Empty(t, ev.Detail.Thumbnails)
+	})
+
 	t.Run("EMF metrics reach CloudWatch", func(t *testing.T) {
 		env := map[string]string{contract.MetricDimensionEnvironment: d.run.Environment()}
 		// photo (two versions), badge and rotated were processed.
 		waitForMetric(t, ctx, cw, contract.DefaultMetricNamespace, contract.MetricImagesProcessed, env, 4)
 		waitForMetric(t, ctx, cw, contract.DefaultMetricNamespace, contract.MetricProcessingErrors, env, 1)
+		waitForMetric(t, ctx, cw, contract.DefaultMetricNamespace, contract.MetricImagesDeleted, env, 1)
+	})
+
+	t.Run("events dead-letter queue is empty", func(t *testing.T) {
+		q, err := sqs.NewFromConfig(d.cfg).GetQueueUrl(ctx, &sqs.GetQueueUrlInput{QueueName: aws.String(d.output(t, ctx, "events_dlq_name"))})
+		require.NoError(t, err)
+		assertQueueEmpty(t, ctx, sqs.NewFromConfig(d.cfg), aws.ToString(q.QueueUrl))
 	})
 
 	t.Run("dead-letter queue is empty", func(t *testing.T) {

@@ -13,7 +13,7 @@ module "storage" {
   environment         = var.environment
   force_destroy       = var.disposable
   deletion_protection = !var.disposable
-  ttl_attribute       = "expiresAt"
+  ttl_enabled         = true
 
   tags = {
     Example = "storage-only"

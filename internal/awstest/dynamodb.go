@@ -26,10 +26,14 @@ type DynamoDB struct {
 	// FailPut, when set, is called before each PutItem; a non-nil error is
 	// returned instead of writing.
 	FailPut func(item map[string]types.AttributeValue) error
+	// FailQuery, when set, is called before each Query; a non-nil error is
+	// returned instead of the items.
+	FailQuery func(in *dynamodb.QueryInput) error
 
-	mu    sync.Mutex
-	items map[string]map[string]types.AttributeValue
-	puts  int
+	mu      sync.Mutex
+	items   map[string]map[string]types.AttributeValue
+	changes []Change
+	puts    int
 }
 
 // NewDynamoDB returns an empty table named table.
@@ -87,6 +91,11 @@ func (d *DynamoDB) PutItem(ctx context.Context, in *dynamodb.PutItemInput, _ ...
 	if in.ReturnValues == types.ReturnValueAllOld && d.items[k] != nil {
 		out.Attributes = maps.Clone(d.items[k])
 	}
+	ch := Change{EventName: "INSERT", New: maps.Clone(in.Item)}
+	if old, ok := d.items[k]; ok {
+		ch.EventName, ch.Old = "MODIFY", old
+	}
+	d.changes = append(d.changes, ch)
 	d.items[k] = maps.Clone(in.Item)
 	return out, nil
 }
@@ -107,4 +116,23 @@ func (d *DynamoDB) Puts() int {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	return d.puts
+}
+
+// Change is one write the table applied, as its stream would record it
+// (NEW_AND_OLD_IMAGES): EventName is "INSERT" or "MODIFY"; Old is nil for
+// an INSERT.
+type Change struct {
+	EventName string
+	Old, New  map[string]types.AttributeValue
+}
+
+// Changes returns the writes applied so far, oldest first.
+func (d *DynamoDB) Changes() []Change {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	out := make([]Change, len(d.changes))
+	for i, c := range d.changes {
+		out[i] = Change{EventName: c.EventName, Old: maps.Clone(c.Old), New: maps.Clone(c.New)}
+	}
+	return out
 }

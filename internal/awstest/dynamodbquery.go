@@ -32,6 +32,11 @@ func (d *DynamoDB) Query(ctx context.Context, in *dynamodb.QueryInput, _ ...func
 	if aws.ToString(in.TableName) != d.Table {
 		return nil, &types.ResourceNotFoundException{Message: aws.String("table not found: " + aws.ToString(in.TableName))}
 	}
+	if d.FailQuery != nil {
+		if err := d.FailQuery(in); err != nil {
+			return nil, err
+		}
+	}
 	if in.FilterExpression != nil {
 		return nil, fmt.Errorf("awstest: FilterExpression is not emulated")
 	}

@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"io"
+	"slices"
 	"sync"
 	"time"
 
@@ -25,6 +26,7 @@ type Object struct {
 	CacheControl string
 	Metadata     map[string]string
 	LastModified time.Time
+	DeleteMarker bool // a delete marker: no body; the key has no current version while it is the newest
 }
 
 // S3 is an in-memory, optionally versioned, object store for one or more
@@ -34,22 +36,21 @@ type S3 struct {
 	// HeadOmitsVersion makes HeadObject return no VersionId, as kumo does.
 	HeadOmitsVersion bool
 	// Fail, when set, is called before each operation ("GetObject",
-	// "HeadObject", "PutObject", "DeleteObject") on key; a non-nil error is
-	// returned instead.
+	// "HeadObject", "PutObject", "DeleteObject", "ListObjectVersions") on
+	// key (the prefix for a listing); a non-nil error is returned instead.
 	Fail func(op, key string) error
 	// Now stamps LastModified (second precision, like S3's HTTP dates).
 	Now func() time.Time
 
 	mu        sync.Mutex
 	objects   map[string][]Object
-	deleted   map[string]bool // versioned keys whose current version is a delete marker
 	seq       int
 	bytesRead int64
 }
 
 // NewS3 returns an empty store.
 func NewS3(versioned bool) *S3 {
-	return &S3{Versioned: versioned, objects: map[string][]Object{}, deleted: map[string]bool{}, Now: time.Now}
+	return &S3{Versioned: versioned, objects: map[string][]Object{}, Now: time.Now}
 }
 
 func path(bucket, key string) string { return bucket + "/" + key }
@@ -66,7 +67,6 @@ func (f *S3) Put(bucket, key string, body []byte, contentType string) Object {
 		ContentType:  contentType,
 		LastModified: f.Now().UTC().Truncate(time.Second),
 	}
-	delete(f.deleted, path(bucket, key))
 	if f.Versioned {
 		o.VersionID = fmt.Sprintf("ver%06d", f.seq)
 		f.objects[path(bucket, key)] = append(f.objects[path(bucket, key)], o)
@@ -76,7 +76,32 @@ func (f *S3) Put(bucket, key string, body []byte, contentType string) Object {
 	return o
 }
 
-// DeleteVersion removes one version permanently (all when versionID is "").
+// Delete deletes bucket/key as DeleteObject without a version id does: in a
+// versioned bucket it adds a delete marker (returned), else it removes the
+// object.
+func (f *S3) Delete(bucket, key string) Object {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if !f.Versioned {
+		delete(f.objects, path(bucket, key))
+		return Object{}
+	}
+	f.seq++
+	m := Object{VersionID: fmt.Sprintf("ver%06d", f.seq), DeleteMarker: true, LastModified: f.Now().UTC().Truncate(time.Second)}
+	f.objects[path(bucket, key)] = append(f.objects[path(bucket, key)], m)
+	return m
+}
+
+// Versions returns every version of bucket/key, delete markers included,
+// oldest first.
+func (f *S3) Versions(bucket, key string) []Object {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return slices.Clone(f.objects[path(bucket, key)])
+}
+
+// DeleteVersion removes one version (or delete marker) permanently (all
+// when versionID is "").
 func (f *S3) DeleteVersion(bucket, key, versionID string) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
@@ -89,12 +114,13 @@ func (f *S3) DeleteVersion(bucket, key, versionID string) {
 	f.objects[path(bucket, key)] = keep
 }
 
-// Current returns the current version of bucket/key.
+// Current returns the current version of bucket/key; false when it has
+// none (no version, or a delete marker is the newest).
 func (f *S3) Current(bucket, key string) (Object, bool) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	vs := f.objects[path(bucket, key)]
-	if len(vs) == 0 || f.deleted[path(bucket, key)] {
+	if len(vs) == 0 || vs[len(vs)-1].DeleteMarker {
 		return Object{}, false
 	}
 	return vs[len(vs)-1], true
@@ -106,7 +132,7 @@ func (f *S3) Keys(bucket string) []string {
 	defer f.mu.Unlock()
 	var keys []string
 	for p, vs := range f.objects {
-		if len(vs) > 0 && !f.deleted[p] && len(p) > len(bucket) && p[:len(bucket)+1] == bucket+"/" {
+		if len(vs) > 0 && !vs[len(vs)-1].DeleteMarker && len(p) > len(bucket) && p[:len(bucket)+1] == bucket+"/" {
 			keys = append(keys, p[len(bucket)+1:])
 		}
 	}
@@ -131,6 +157,9 @@ func (f *S3) find(op, bucket, key, versionID string) (Object, error) {
 	vs := f.objects[path(bucket, key)]
 	if versionID != "" {
 		for _, o := range vs {
+			if o.VersionID == versionID && o.DeleteMarker {
+				return Object{}, &smithy.GenericAPIError{Code: "MethodNotAllowed", Message: "The specified method is not allowed against this resource."}
+			}
 			if o.VersionID == versionID {
 				return o, nil
 			}
@@ -140,7 +169,7 @@ func (f *S3) find(op, bucket, key, versionID string) (Object, error) {
 		}
 		return Object{}, &smithy.GenericAPIError{Code: "NoSuchVersion", Message: "The specified version does not exist."}
 	}
-	if len(vs) == 0 || f.deleted[path(bucket, key)] {
+	if len(vs) == 0 || vs[len(vs)-1].DeleteMarker {
 		if op == "HeadObject" {
 			return Object{}, &s3types.NotFound{Message: aws.String("Not Found")}
 		}
@@ -235,32 +264,26 @@ func (f *S3) PutObject(ctx context.Context, in *s3.PutObjectInput, _ ...func(*s3
 	return &s3.PutObjectOutput{ETag: aws.String(o.ETag), VersionId: optString(o.VersionID)}, nil
 }
 
-// DeleteObject deletes bucket/key as S3 does without a version id: in an
-// unversioned bucket the object goes; in a versioned one its versions stay
-// readable by id but the key has no current version (a delete marker).
-// Deleting a missing key succeeds.
+// DeleteObject deletes a version permanently when in.VersionId is set, else
+// adds a delete marker (versioned bucket) or removes the object.
 func (f *S3) DeleteObject(ctx context.Context, in *s3.DeleteObjectInput, _ ...func(*s3.Options)) (*s3.DeleteObjectOutput, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
+	b, k := aws.ToString(in.Bucket), aws.ToString(in.Key)
 	if f.Fail != nil {
-		if err := f.Fail("DeleteObject", aws.ToString(in.Key)); err != nil {
+		if err := f.Fail("DeleteObject", k); err != nil {
 			return nil, err
 		}
 	}
 	if v := aws.ToString(in.VersionId); v != "" {
-		f.DeleteVersion(aws.ToString(in.Bucket), aws.ToString(in.Key), v)
-		return &s3.DeleteObjectOutput{VersionId: in.VersionId}, nil
+		f.DeleteVersion(b, k, v)
+		return &s3.DeleteObjectOutput{VersionId: aws.String(v)}, nil
 	}
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	p := path(aws.ToString(in.Bucket), aws.ToString(in.Key))
-	if !f.Versioned {
-		delete(f.objects, p)
-		return &s3.DeleteObjectOutput{}, nil
+	m := f.Delete(b, k)
+	out := &s3.DeleteObjectOutput{VersionId: optString(m.VersionID)}
+	if m.DeleteMarker {
+		out.DeleteMarker = aws.Bool(true)
 	}
-	if len(f.objects[p]) > 0 {
-		f.deleted[p] = true
-	}
-	return &s3.DeleteObjectOutput{DeleteMarker: aws.Bool(true)}, nil
+	return out, nil
 }

@@ -15,7 +15,7 @@ type listEntry struct {
 	key    string
 	obj    Object
 	latest bool
-	marker bool // a delete marker (the key's current state after a delete)
+	marker bool // a delete marker
 }
 
 // entries returns every version and delete marker of bucket under prefix,
@@ -33,11 +33,8 @@ func (f *S3) entries(bucket, prefix string) []listEntry {
 	var out []listEntry
 	for _, k := range keys {
 		vs := f.objects[path(bucket, k)]
-		if f.deleted[path(bucket, k)] {
-			out = append(out, listEntry{key: k, obj: Object{VersionID: "marker-" + k}, latest: true, marker: true})
-		}
 		for i := len(vs) - 1; i >= 0; i-- {
-			out = append(out, listEntry{key: k, obj: vs[i], latest: i == len(vs)-1 && !f.deleted[path(bucket, k)]})
+			out = append(out, listEntry{key: k, obj: vs[i], latest: i == len(vs)-1, marker: vs[i].DeleteMarker})
 		}
 	}
 	return out
@@ -104,7 +101,8 @@ func (f *S3) ListObjectVersions(ctx context.Context, in *s3.ListObjectVersionsIn
 		rows++
 		if e.marker {
 			out.DeleteMarkers = append(out.DeleteMarkers, s3types.DeleteMarkerEntry{
-				Key: aws.String(e.key), VersionId: aws.String(e.obj.VersionID), IsLatest: aws.Bool(true),
+				Key: aws.String(e.key), VersionId: aws.String(e.obj.VersionID), IsLatest: aws.Bool(e.latest),
+				LastModified: aws.Time(e.obj.LastModified),
 			})
 			continue
 		}

@@ -74,6 +74,10 @@ const (
 const (
 	StatusProcessed = "PROCESSED"
 	StatusFailed    = "FAILED"
+	// StatusDeleted: the version was deleted (or hidden by a delete marker
+	// while it was current); its thumbnails are gone and the record keeps
+	// no content-derived field but its dimensions and format.
+	StatusDeleted = "DELETED"
 )
 
 // Reason names why an image failed permanently. It is stored in the FAILED
@@ -109,6 +113,7 @@ const (
 	MetricProcessingLatency = "ProcessingLatency"
 	MetricBytesIn           = "BytesIn"
 	MetricThumbnailBytes    = "ThumbnailBytes"
+	MetricImagesDeleted     = "ImagesDeleted"
 )
 
 // Environment variables read by the Lambda (lambda/cmd/processor).
@@ -124,6 +129,9 @@ const (
 	EnvMetricNamespace   = "METRIC_NAMESPACE"   // default DefaultMetricNamespace
 	EnvRecordConcurrency = "RECORD_CONCURRENCY" // default DefaultRecordConcurrency
 	EnvLogLevel          = "LOG_LEVEL"          // default DefaultLogLevel
+	// EnvDeletedRecordTTLDays: days a DELETED record is kept before
+	// DynamoDB's TTL removes it (TableTTLAttribute); 0 keeps it forever.
+	EnvDeletedRecordTTLDays = "DELETED_RECORD_TTL_DAYS" // default DefaultDeletedRecordTTLDays
 	// Thumbnail formats and their settings (docs/formats.md).
 	EnvThumbnailFormats      = "THUMBNAIL_FORMATS"       // default DefaultThumbnailFormats
 	EnvWebPQuality           = "WEBP_QUALITY"            // default DefaultWebPQuality

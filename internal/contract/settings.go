@@ -75,6 +75,8 @@ const (
 	DefaultMaxImagePixels    = 50_000_000 // 50 MP
 	DefaultRecordConcurrency = 4
 	DefaultLogLevel          = "INFO"
+	// DefaultDeletedRecordTTLDays keeps DELETED records forever.
+	DefaultDeletedRecordTTLDays = 0
 )
 
 // Defaults of the thumbnail format settings (docs/formats.md). The WebP and
@@ -158,6 +160,11 @@ var (
 		Description: "Lowest level the function logs (its LOG_LEVEL): DEBUG, INFO, WARN or ERROR. EMF metric lines are always kept.",
 		Input:       true,
 	}
+	SettingDeletedRecordTTLDays = Setting{
+		Name: "deleted_record_ttl_days", Env: EnvDeletedRecordTTLDays, Kind: KindInt, Default: DefaultDeletedRecordTTLDays,
+		Description: "Days a DELETED record is kept before the table's TTL removes it (the function sets the record's " + TableTTLAttribute + " attribute; the storage module's ttl_enabled must be on); 0 keeps DELETED records.",
+		Range:       Range{0, 3650}, Input: true,
+	}
 	SettingThumbnailFormats = Setting{
 		Name: "thumbnail_formats", Env: EnvThumbnailFormats, Kind: KindEnumList, Default: DefaultThumbnailFormats,
 		Description: "Formats every thumbnail size is written in, each once from the same pixels: jpeg (key .jpg, as always), webp, avif.",
@@ -194,7 +201,7 @@ var (
 var Settings = []Setting{
 	SettingTableName, SettingEnvironment, SettingUploadsPrefix, SettingThumbnailsPrefix,
 	SettingThumbnailSizes, SettingJPEGQuality, SettingMaxImageBytes, SettingMaxImagePixels,
-	SettingMetricNamespace, SettingRecordConcurrency, SettingLogLevel,
+	SettingMetricNamespace, SettingRecordConcurrency, SettingLogLevel, SettingDeletedRecordTTLDays,
 	SettingThumbnailFormats, SettingWebPQuality, SettingAVIFQuality, SettingThumbnailCacheControl, SettingColorOutput,
 	SettingS3UsePathStyle,
 }

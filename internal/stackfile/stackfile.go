@@ -43,6 +43,13 @@ type Stack struct {
 	// assumes for `backfill --engine batch` (modules/processing
 	// create_batch_operations_role); empty when not created.
 	BatchOperationsRole string `json:"batchOperationsRole,omitempty"`
+	// EventBus is the name of the bus the outcome events are put on
+	// (docs/events.md).
+	EventBus string `json:"eventBus,omitempty"`
+	// EventsQueue is the URL of a queue subscribed to every outcome event
+	// of the stack: the local stack's (on AWS, consumers bring their own
+	// queues, so the root stack has none).
+	EventsQueue string `json:"eventsQueue,omitempty"`
 	// Ingestion is how uploads reach the function, one of
 	// contract.IngestionModes; empty means "direct" (a description from
 	// before the mode existed).
@@ -57,9 +64,8 @@ type Stack struct {
 	// task).
 	MessageMove string `json:"messageMove,omitempty"`
 
-	// Further engines and queues (an events queue, an ingestion mode and
-	// ingest queue) are fields here, with their Terraform output in
-	// terraformOutputs.
+	// Further engines and queues (an ingestion mode and ingest queue) are
+	// fields here, with their Terraform output in terraformOutputs.
 }
 
 // MessageMoveManual is Stack.MessageMove of a stack without SQS's message
@@ -90,6 +96,7 @@ var terraformOutputs = []struct {
 	{"thumbnails_prefix", true, str(func(s *Stack) *string { return &s.ThumbnailsPrefix })},
 	{"alarm_names", false, func(s *Stack, v json.RawMessage) error { return json.Unmarshal(v, &s.Alarms) }},
 	{"batch_operations_role_arn", false, str(func(s *Stack) *string { return &s.BatchOperationsRole })},
+	{"event_bus_name", false, str(func(s *Stack) *string { return &s.EventBus })},
 	{"ingestion", false, str(func(s *Stack) *string { return &s.Ingestion })},
 	{"ingest_queue_url", false, str(func(s *Stack) *string { return &s.IngestQueue })},
 }

@@ -12,6 +12,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/imgpipe/imgpipe/internal/contract"
 )
@@ -37,6 +38,9 @@ type Config struct {
 	ThumbnailCacheControl string
 	ColorOutput           string // one of contract.ColorOutputs
 	S3UsePathStyle        bool
+	// DeletedRecordTTL is how long a DELETED record is kept before the
+	// table's TTL may remove it; 0 keeps it.
+	DeletedRecordTTL time.Duration
 }
 
 // LookupFunc reads one environment variable, like os.LookupEnv.
@@ -65,6 +69,7 @@ func Load(lookup LookupFunc) (Config, error) {
 		ThumbnailCacheControl: r.pattern(contract.SettingThumbnailCacheControl),
 		ColorOutput:           r.enum(contract.SettingColorOutput),
 		S3UsePathStyle:        r.boolean(contract.SettingS3UsePathStyle),
+		DeletedRecordTTL:      time.Duration(r.integer(contract.SettingDeletedRecordTTLDays)) * 24 * time.Hour,
 	}
 	if c.UploadsPrefix != "" && c.ThumbnailsPrefix != "" &&
 		(strings.HasPrefix(c.ThumbnailsPrefix, c.UploadsPrefix) || strings.HasPrefix(c.UploadsPrefix, c.ThumbnailsPrefix)) {

@@ -4,6 +4,7 @@ import (
 	"log/slog"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -64,6 +65,7 @@ func TestLoadValues(t *testing.T) {
 		contract.EnvAVIFQuality:           "40",
 		contract.EnvThumbnailCacheControl: "no-cache",
 		contract.EnvColorOutput:           "Preserve",
+		contract.EnvDeletedRecordTTLDays:  "30",
 	})))
 	require.NoError(t, err)
 	assert.Equal(t, "in/", c.UploadsPrefix)
@@ -76,6 +78,7 @@ func TestLoadValues(t *testing.T) {
 	assert.Equal(t, 64, c.RecordConcurrency)
 	assert.Equal(t, slog.LevelDebug, c.LogLevel)
 	assert.True(t, c.S3UsePathStyle)
+	assert.Equal(t, 30*24*time.Hour, c.DeletedRecordTTL)
 	assert.Equal(t, []contract.ThumbnailFormat{contract.FormatJPEG, contract.FormatWebP}, c.ThumbnailFormats, "canonical order")
 	assert.Equal(t, 80, c.WebPQuality)
 	assert.Equal(t, 40, c.AVIFQuality)
@@ -108,6 +111,8 @@ func TestLoadRejects(t *testing.T) {
 		{"thumbnails nested in uploads", contract.EnvThumbnailsPrefix, "uploads/thumbs/", "does not nest"},
 		{"uploads nested in thumbnails", contract.EnvUploadsPrefix, "thumbnails/in/", "does not nest"},
 		{"aws namespace", contract.EnvMetricNamespace, "AWS/Lambda", "CloudWatch namespace"},
+		{"deleted record TTL negative", contract.EnvDeletedRecordTTLDays, "-1", "from 0 to 3650"},
+		{"deleted record TTL too long", contract.EnvDeletedRecordTTLDays, "3651", "from 0 to 3650"},
 		{"unknown format", contract.EnvThumbnailFormats, "jpeg,gif", `"gif" is not a thumbnail format (jpeg, webp, avif)`},
 		{"format list empty item", contract.EnvThumbnailFormats, "jpeg,,webp", "1 to 3 of jpeg, webp, avif"},
 		{"webp quality", contract.EnvWebPQuality, "0", "from 1 to 100"},

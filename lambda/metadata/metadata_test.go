@@ -3,6 +3,7 @@ package metadata_test
 import (
 	"context"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
@@ -91,6 +92,7 @@ func TestPutRule(t *testing.T) {
 		r.Status = status
 		return r
 	}
+	deleted := func(at int64) metadata.Record { return metadata.Deleted(sample(), time.UnixMilli(at), 0) }
 	tests := []struct {
 		name            string
 		first, then     metadata.Record
@@ -109,6 +111,12 @@ func TestPutRule(t *testing.T) {
 		{"older failure never overwrites a newer one", failed(20), failed(10), false, false},
 		{"success never replaces a record of another status", other("DELETED"), processed(20, "r2"), false, false},
 		{"failure never replaces a record of another status", other("DELETED"), failed(20), false, false},
+		{"delete replaces success", processed(10, "r1"), deleted(20), true, false},
+		{"delete replaces failure", failed(10), deleted(20), true, false},
+		{"delete before create: success never replaces the DELETED record", deleted(10), processed(20, "r2"), false, false},
+		{"failure never replaces a DELETED record", deleted(10), failed(20), false, false},
+		{"redelivered delete changes nothing", deleted(10), deleted(20), false, false},
+		{"an older delete changes nothing either", deleted(20), deleted(10), false, false},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -142,12 +150,65 @@ func TestPutRule(t *testing.T) {
 	}
 }
 
-func TestPutFirstWriteHasNoPrevious(t *testing.T) {
-	res, err := metadata.NewStore(awstest.NewDynamoDB("tbl"), "tbl").Put(context.Background(), sample())
+func TestDeletedKeepsOnlyIdentityDimensionsAndFormat(t *testing.T) {
+	at := time.Date(2026, 12, 1, 12, 0, 0, 0, time.UTC)
+	src := sample()
+	src.Superseded = true
+	src.FailureReason, src.FailureMessage = "corrupt", "detail"
+	src.RecordVersion = 1 // written by older code: the DELETED record is of this code's schema
+	src.Placeholder, src.AverageColor, src.DominantColor = "LEHV6nWB2yk8pyo0adR*.7kCMdnj", "#a0b0c0", "#102030"
+	src.Thumbnails = map[string]metadata.Thumbnail{"256": {Key: "thumbnails/256/a b.jpg", Width: 256, Height: 192, Bytes: 10,
+		Formats: map[string]metadata.FormatFile{"webp": {Key: "thumbnails/256/a b.jpg.webp", Bytes: 8, ContentType: "image/webp"}}}}
+	got := metadata.Deleted(src, at, 7*24*time.Hour)
+	assert.Equal(t, metadata.Record{
+		RecordVersion: metadata.RecordVersion,
+		ImageID:       src.ImageID, UploadTimestamp: src.UploadTimestamp, Status: contract.StatusDeleted,
+		Bucket: src.Bucket, Key: src.Key, VersionID: src.VersionID, Size: src.Size, ContentType: src.ContentType,
+		Format: src.Format, Width: src.Width, Height: src.Height,
+		ProcessedAt: at.UnixMilli(), DeletedAt: at.UnixMilli(), ExpiresAt: at.Add(7 * 24 * time.Hour).Unix(),
+	}, got)
+
+	item, err := attributevalue.MarshalMap(got)
 	require.NoError(t, err)
-	assert.True(t, res.Written)
-	assert.Nil(t, res.Previous)
-	assert.False(t, res.Reprocessed())
+	for _, gone := range []string{"exif", "sha256", "etag", "orientation", "thumbnails", "superseded", "failureReason", "failureMessage"} {
+		assert.NotContains(t, item, gone)
+	}
+	assert.IsType(t, &types.AttributeValueMemberN{}, item[contract.TableTTLAttribute], "the TTL attribute is a number (Unix seconds)")
+	assert.Contains(t, item, "deletedAt")
+	assert.NotContains(t, metadataItem(t, metadata.Deleted(src, at, 0)), contract.TableTTLAttribute, "no TTL: no expiry")
+}
+
+func metadataItem(t *testing.T, r metadata.Record) map[string]types.AttributeValue {
+	t.Helper()
+	item, err := attributevalue.MarshalMap(r)
+	require.NoError(t, err)
+	return item
+}
+
+func TestVersionsQueriesOneVersion(t *testing.T) {
+	db := awstest.NewDynamoDB("tbl")
+	s := metadata.NewStore(db, "tbl")
+	ctx := context.Background()
+	a, b, other := sample(), sample(), sample()
+	b.UploadTimestamp++ // a second item of the same version (keyed by an event time)
+	b.Status = contract.StatusFailed
+	other.ImageID = metadata.ImageID("b", other.Key, "v9", "")
+	for _, r := range []metadata.Record{b, other, a} {
+		_, err := s.Put(ctx, r)
+		require.NoError(t, err)
+	}
+	got, err := s.Versions(ctx, a.ImageID)
+	require.NoError(t, err)
+	assert.Equal(t, []metadata.Record{a, b}, got, "oldest first, only this version")
+
+	none, err := s.Versions(ctx, metadata.ImageID("b", "uploads/none.jpg", "v1", ""))
+	require.NoError(t, err)
+	assert.Empty(t, none)
+
+	db.FailQuery = func(*dynamodb.QueryInput) error { return &types.ProvisionedThroughputExceededException{} }
+	_, err = s.Versions(ctx, a.ImageID)
+	var te *fault.TransientError
+	assert.ErrorAs(t, err, &te)
 }
 
 func TestPutVersionsNeverShareAnItem(t *testing.T) {

@@ -9,6 +9,9 @@ import (
 	"maps"
 	"slices"
 	"strings"
+	"time"
+
+	"github.com/imgpipe/imgpipe/internal/contract"
 )
 
 // Record is the DynamoDB item describing one object version. Attribute
@@ -28,7 +31,7 @@ type Record struct {
 	// object could not be read) in Unix milliseconds.
 	UploadTimestamp int64 `dynamodbav:"uploadTimestamp"`
 
-	Status         string `dynamodbav:"status"`                   // contract.StatusProcessed or contract.StatusFailed
+	Status         string `dynamodbav:"status"`                   // contract.StatusProcessed, StatusFailed or StatusDeleted
 	FailureReason  string `dynamodbav:"failureReason,omitempty"`  // a contract.Reason, FAILED only
 	FailureMessage string `dynamodbav:"failureMessage,omitempty"` // human-readable detail, FAILED only
 
@@ -78,6 +81,43 @@ type Record struct {
 
 	ProcessedAt int64 `dynamodbav:"processedAt"` // Unix milliseconds when this attempt produced the record
 	DurationMs  int64 `dynamodbav:"durationMs"`  // processing time of this attempt
+
+	// DeletedAt is when the version was found deleted (Unix ms), DELETED only.
+	DeletedAt int64 `dynamodbav:"deletedAt,omitempty"`
+	// ExpiresAt is when DynamoDB's TTL may remove the DELETED record (Unix
+	// seconds; attribute contract.TableTTLAttribute), when a TTL is set.
+	ExpiresAt int64 `dynamodbav:"expiresAt,omitempty"`
+}
+
+// Deleted is the DELETED record of the version rec describes, found deleted
+// at at, in the schema version this code writes. It keeps the version's
+// identity (bucket, key, versionId, size, content type, upload time), its
+// dimensions and format, and nothing else: the EXIF summary, orientation,
+// digest, ETag, thumbnails, placeholder, colours, failure details and
+// every other field derived from the image's content are dropped (an
+// allowlist, so a field added to Record later is dropped too unless added
+// here). keepFor > 0 sets ExpiresAt that long after at.
+func Deleted(rec Record, at time.Time, keepFor time.Duration) Record {
+	d := Record{
+		RecordVersion:   RecordVersion,
+		ImageID:         rec.ImageID,
+		UploadTimestamp: rec.UploadTimestamp,
+		Status:          contract.StatusDeleted,
+		Bucket:          rec.Bucket,
+		Key:             rec.Key,
+		VersionID:       rec.VersionID,
+		Size:            rec.Size,
+		ContentType:     rec.ContentType,
+		Format:          rec.Format,
+		Width:           rec.Width,
+		Height:          rec.Height,
+		ProcessedAt:     at.UnixMilli(),
+		DeletedAt:       at.UnixMilli(),
+	}
+	if keepFor > 0 {
+		d.ExpiresAt = at.Add(keepFor).Unix()
+	}
+	return d
 }
 
 // Exif is the EXIF summary of the original, when it has one.

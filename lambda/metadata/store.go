@@ -13,21 +13,23 @@ import (
 
 	"github.com/imgpipe/imgpipe/internal/contract"
 	"github.com/imgpipe/imgpipe/lambda/awserr"
+	"github.com/imgpipe/imgpipe/lambda/fault"
 )
 
-// PutItemAPI is the part of the DynamoDB client the store uses.
-type PutItemAPI interface {
+// API is the part of the DynamoDB client the store uses.
+type API interface {
 	PutItem(ctx context.Context, in *dynamodb.PutItemInput, optFns ...func(*dynamodb.Options)) (*dynamodb.PutItemOutput, error)
+	Query(ctx context.Context, in *dynamodb.QueryInput, optFns ...func(*dynamodb.Options)) (*dynamodb.QueryOutput, error)
 }
 
 // Store writes records to the metadata table.
 type Store struct {
-	api   PutItemAPI
+	api   API
 	table string
 }
 
 // NewStore returns a Store writing to table.
-func NewStore(api PutItemAPI, table string) *Store { return &Store{api: api, table: table} }
+func NewStore(api API, table string) *Store { return &Store{api: api, table: table} }
 
 // Attribute names used in the write condition.
 const (
@@ -42,12 +44,15 @@ type PutResult struct {
 	Written bool
 	// Previous is the record that Written replaced, nil when there was none.
 	Previous *Record
+	// status is the status of the record written.
+	status string
 }
 
 // Reprocessed reports whether the write replaced a PROCESSED record (of
-// the same version, made with another rendition fingerprint).
+// the same version, made with another rendition fingerprint) with a new
+// PROCESSED one.
 func (r PutResult) Reprocessed() bool {
-	return r.Written && r.Previous != nil && r.Previous.Status == contract.StatusProcessed
+	return r.Written && r.status == contract.StatusProcessed && r.Previous != nil && r.Previous.Status == contract.StatusProcessed
 }
 
 // Put writes rec unless the table already holds a result for the same
@@ -68,7 +73,10 @@ func (r PutResult) Reprocessed() bool {
 //   - a FAILED result replaces a FAILED one only if its processedAt is
 //     strictly later: a delayed older attempt never overwrites a newer one,
 //     and an exact duplicate is a no-op;
-//   - a record of any other status is never replaced by these two.
+//   - a DELETED record replaces any record but a DELETED one, and nothing
+//     replaces a DELETED record: a late or redelivered create event of a
+//     deleted version writes nothing, and a redelivered delete changes
+//     nothing.
 //
 // Errors are classified with awserr (all transient for DynamoDB).
 func (s *Store) Put(ctx context.Context, rec Record) (PutResult, error) {
@@ -95,6 +103,9 @@ func (s *Store) Put(ctx context.Context, rec Record) (PutResult, error) {
 		names["#at"] = attrProcessedAt
 		values[":at"] = &types.AttributeValueMemberN{Value: strconv.FormatInt(rec.ProcessedAt, 10)}
 		cond = "attribute_not_exists(#id) OR (#status = :failed AND #at < :at)"
+	case contract.StatusDeleted:
+		values[":processed"] = &types.AttributeValueMemberS{Value: contract.StatusProcessed}
+		cond = "attribute_not_exists(#id) OR #status = :processed OR #status = :failed"
 	default:
 		return PutResult{}, fmt.Errorf("metadata: record %s has unknown status %q", rec.ImageID, rec.Status)
 	}
@@ -113,7 +124,7 @@ func (s *Store) Put(ctx context.Context, rec Record) (PutResult, error) {
 	if err != nil {
 		return PutResult{}, awserr.Classify(fmt.Sprintf("dynamodb PutItem %s/%s", s.table, rec.ImageID), err)
 	}
-	res := PutResult{Written: true}
+	res := PutResult{Written: true, status: rec.Status}
 	if len(out.Attributes) > 0 {
 		var prev Record
 		if err := attributevalue.UnmarshalMap(out.Attributes, &prev); err != nil {
@@ -124,4 +135,35 @@ func (s *Store) Put(ctx context.Context, rec Record) (PutResult, error) {
 		res.Previous = &prev
 	}
 	return res, nil
+}
+
+// Versions returns every record of the object version imageID names (one,
+// unless a deleted version left a record keyed by an event time too),
+// oldest upload time first, with a strongly consistent read.
+func (s *Store) Versions(ctx context.Context, imageID string) ([]Record, error) {
+	in := &dynamodb.QueryInput{
+		TableName:                 aws.String(s.table),
+		KeyConditionExpression:    aws.String("#id = :id"),
+		ExpressionAttributeNames:  map[string]string{"#id": contract.TableHashKey},
+		ExpressionAttributeValues: map[string]types.AttributeValue{":id": &types.AttributeValueMemberS{Value: imageID}},
+		ConsistentRead:            aws.Bool(true),
+	}
+	var recs []Record
+	for {
+		out, err := s.api.Query(ctx, in)
+		if err != nil {
+			return nil, awserr.Classify(fmt.Sprintf("dynamodb Query %s/%s", s.table, imageID), err)
+		}
+		for _, item := range out.Items {
+			var r Record
+			if err := attributevalue.UnmarshalMap(item, &r); err != nil {
+				return nil, fault.Transient(fmt.Errorf("metadata: decode record %s: %w", imageID, err))
+			}
+			recs = append(recs, r)
+		}
+		if len(out.LastEvaluatedKey) == 0 {
+			return recs, nil
+		}
+		in.ExclusiveStartKey = out.LastEvaluatedKey
+	}
 }

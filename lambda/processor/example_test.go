@@ -62,6 +62,17 @@ func (b *bucket) PutThumbnail(_ context.Context, _ string, t objectstore.Thumbna
 	return nil
 }
 
+// Versions lists the key's one version (the bucket is unversioned).
+func (b *bucket) Versions(_ context.Context, _, key string) ([]objectstore.Version, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	data, ok := b.objects[key]
+	if !ok {
+		return nil, nil
+	}
+	return []objectstore.Version{{IsLatest: true, ETag: fmt.Sprintf("etag-%d", len(data)), Size: int64(len(data))}}, nil
+}
+
 func (b *bucket) DeleteThumbnail(_ context.Context, _, key string) error {
 	b.mu.Lock()
 	defer b.mu.Unlock()
@@ -81,6 +92,18 @@ func (t *table) Put(_ context.Context, rec metadata.Record) (metadata.PutResult,
 	defer t.mu.Unlock()
 	t.records = append(t.records, rec)
 	return metadata.PutResult{Written: true}, nil
+}
+
+func (t *table) Versions(_ context.Context, imageID string) ([]metadata.Record, error) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	var out []metadata.Record
+	for _, r := range t.records {
+		if r.ImageID == imageID {
+			out = append(out, r)
+		}
+	}
+	return out, nil
 }
 
 func s3Record(key string, size int64) events.S3EventRecord {

@@ -51,8 +51,8 @@ const (
 
 // handleBatch answers an S3 Batch Operations invocation: every task goes
 // through handleRecord, and its Outcome becomes the task's result code:
-// processed, reprocessed, duplicate or ignored are Succeeded (the result
-// string says which), a FAILED record is PermanentFailure, a transient
+// processed, reprocessed, duplicate, ignored or deleted (the version was
+// gone: a DELETED record) are Succeeded (the result string says which), a FAILED record is PermanentFailure, a transient
 // failure is TemporaryFailure (S3 retries the task). The invocation itself
 // fails only when the payload is not a schema 2.0 request.
 func (h *Handler) handleBatch(ctx context.Context, payload json.RawMessage) (*events.S3BatchJobResponse, error) {
@@ -127,7 +127,8 @@ func (h *Handler) batchTask(ctx context.Context, log *slog.Logger, task events.S
 	switch out {
 	case OutcomeFailed:
 		return BatchPermanentFailure, "failed permanently: a FAILED record was written (see its failureReason)"
-	case OutcomeProcessed, OutcomeReprocessed, OutcomeDuplicate, OutcomeIgnored:
+	case OutcomeProcessed, OutcomeReprocessed, OutcomeDuplicate, OutcomeIgnored, OutcomeDeleted:
+		// deleted: the version was gone when read, and its record says so.
 		return BatchSucceeded, out.String()
 	}
 	return BatchTemporaryFailure, fault.Transient(fmt.Errorf("unexpected outcome %s", out)).Error()

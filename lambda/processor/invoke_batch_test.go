@@ -94,6 +94,8 @@ func TestBatchTasksAnswerFromTheOutcome(t *testing.T) {
 	old := x.upload("uploads/batch/two.png", []byte("first"))
 	x.upload("uploads/batch/two.png", []byte("second"))
 	thumb := x.upload("thumbnails/256/batch/x.png.jpg", []byte("thumb"))
+	gone := x.upload("uploads/batch/gone.png", []byte("gone"))
+	x.s3.DeleteVersion(bucket, "uploads/batch/gone.png", gone.versionID) // deleted after the manifest was made
 	require.NoError(t, x.h.Handle(context.Background(), event(t, plus))) // already processed: a duplicate
 
 	resp := invokeBatch(t, x, batchRequest(t,
@@ -103,6 +105,7 @@ func TestBatchTasksAnswerFromTheOutcome(t *testing.T) {
 		batchTestTask{"t-old", "uploads/batch/two.png", old.versionID},
 		batchTestTask{"t-thumb", url.PathEscape(thumb.key), thumb.versionID},
 		batchTestTask{"t-bad", "uploads/batch/100%zz.png", "v"},
+		batchTestTask{"t-gone", "uploads/batch/gone.png", gone.versionID},
 	))
 	assert.Equal(t, "2.0", resp.InvocationSchemaVersion)
 	assert.Equal(t, "PermanentFailure", resp.TreatMissingKeysAs)
@@ -118,8 +121,9 @@ func TestBatchTasksAnswerFromTheOutcome(t *testing.T) {
 		"t-old":   {"Succeeded", "processed"},
 		"t-thumb": {"Succeeded", "ignored"},
 		"t-bad":   {"PermanentFailure", `s3Key "uploads/batch/100%zz.png" is not URL-encoded: invalid URL escape "%zz"`},
+		"t-gone":  {"Succeeded", "deleted"},
 	}, got)
-	require.Len(t, resp.Results, 6)
+	require.Len(t, resp.Results, 7)
 	assert.Equal(t, "t-good", resp.Results[0].TaskID, "results keep the tasks' order")
 
 	rec := x.recordOf(t, "uploads/batch/a photo ü.png")

@@ -73,7 +73,8 @@ func TestHandleRecordOutcomes(t *testing.T) {
 		{"redelivered", good, OutcomeDuplicate, false},
 		{"permanent failure", empty, OutcomeFailed, false},
 		{"outside the uploads prefix", outside, OutcomeIgnored, false},
-		{"not found is permanent", gone, OutcomeFailed, false},
+		{"not found is a version deleted before it was processed", gone, OutcomeDeleted, false},
+		{"redelivered after that", gone, OutcomeDuplicate, false},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

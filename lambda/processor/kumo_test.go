@@ -95,7 +95,7 @@ func TestAdaptersOnKumo(t *testing.T) {
 	assert.False(t, got[ok.key].Superseded)
 	t.Logf("kumo: record of %q has versionId %q etag %q", ok.key, got[ok.key].VersionID, got[ok.key].ETag)
 	assert.Equal(t, string(contract.ReasonEmpty), got[empty.key].FailureReason)
-	assert.Equal(t, string(contract.ReasonNotFound), got[missing.key].FailureReason)
+	assert.Equal(t, contract.StatusDeleted, got[missing.key].Status, "a version found gone is recorded DELETED")
 
 	th, err := s3c.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(bkt), Key: aws.String(thumbKey(ok.key, 256))})
 	require.NoError(t, err)

@@ -48,14 +48,17 @@ type Objects interface {
 	Read(ctx context.Context, bucket, key, versionID string, maxBytes int64) (objectstore.Object, error)
 	Current(ctx context.Context, bucket, key string) (versionID, etag string, exists bool, err error)
 	PutThumbnail(ctx context.Context, bucket string, t objectstore.Thumbnail) error
+	Versions(ctx context.Context, bucket, key string) ([]objectstore.Version, error)
 	DeleteThumbnail(ctx context.Context, bucket, key string) error
 }
 
 // Records stores metadata records (metadata.Store). Put's result says
 // whether rec was written and which record it replaced; not written means
-// the stored record of the same version was kept (a duplicate).
+// the stored record of the same version was kept (a duplicate). Versions
+// returns the records of one object version.
 type Records interface {
 	Put(ctx context.Context, rec metadata.Record) (metadata.PutResult, error)
+	Versions(ctx context.Context, imageID string) ([]metadata.Record, error)
 }
 
 // Imager makes the thumbnails of one image (imaging.Processor).
@@ -68,6 +71,7 @@ type Metrics interface {
 	Processed(latency time.Duration, bytesIn, thumbnailBytes int64) error
 	Reprocessed(latency time.Duration, bytesIn, thumbnailBytes int64) error
 	Failed(reason contract.Reason, latency time.Duration, bytesIn int64) error
+	Deleted() error
 }
 
 // Options configure a Handler.
@@ -89,7 +93,10 @@ type Options struct {
 	// code (lambda/rendition), stored in every record.
 	Rendition   string
 	Concurrency int // records processed at once, >= 1
-	Logger      *slog.Logger
+	// DeletedRecordTTL, when > 0, sets a DELETED record's expiry (the
+	// table's TTL attribute) that long after the delete.
+	DeletedRecordTTL time.Duration
+	Logger           *slog.Logger
 	// Now returns the current time; time.Now when nil.
 	Now func() time.Time
 }
@@ -136,6 +143,9 @@ func New(objects Objects, records Records, imager Imager, metrics Metrics, opts 
 	}
 	if opts.Concurrency < 1 {
 		problems = append(problems, fmt.Sprintf("Concurrency is %d, must be >= 1", opts.Concurrency))
+	}
+	if opts.DeletedRecordTTL < 0 {
+		problems = append(problems, fmt.Sprintf("DeletedRecordTTL is %s, must be >= 0", opts.DeletedRecordTTL))
 	}
 	if len(opts.ThumbnailFormats) == 0 {
 		opts.ThumbnailFormats = []contract.ThumbnailFormat{contract.FormatJPEG}
@@ -242,9 +252,12 @@ const (
 	// OutcomeReprocessed: a PROCESSED record made with another rendition
 	// fingerprint was replaced by a new PROCESSED record.
 	OutcomeReprocessed
+	// OutcomeDeleted: a DELETED record was written (an ObjectRemoved event,
+	// or a version found gone before it was processed).
+	OutcomeDeleted
 )
 
-var outcomeNames = [...]string{"retry", "ignored", "processed", "failed", "duplicate", "reprocessed"}
+var outcomeNames = [...]string{"retry", "ignored", "processed", "failed", "duplicate", "reprocessed", "deleted"}
 
 func (o Outcome) String() string {
 	if o >= 0 && int(o) < len(outcomeNames) {
@@ -265,9 +278,9 @@ type job struct {
 }
 
 // handleRecord runs one record. A nil error comes with the outcome
-// OutcomeIgnored, OutcomeProcessed, OutcomeReprocessed, OutcomeFailed or
-// OutcomeDuplicate; a non-nil error is transient and comes with
-// OutcomeRetry.
+// OutcomeIgnored, OutcomeProcessed, OutcomeReprocessed, OutcomeFailed,
+// OutcomeDuplicate or OutcomeDeleted; a non-nil error is transient and
+// comes with OutcomeRetry. ObjectRemoved records go to remove (delete.go).
 func (h *Handler) handleRecord(ctx context.Context, log *slog.Logger, rec events.S3EventRecord) (Outcome, error) {
 	j := &job{start: h.now(), rec: rec, bucket: rec.S3.Bucket.Name, key: decodedKey(rec)}
 	j.log = log.With("bucket", j.bucket, "key", j.key, "eventName", rec.EventName)
@@ -282,9 +295,14 @@ func (h *Handler) handleRecord(ctx context.Context, log *slog.Logger, rec events
 		j.log.Log(ctx, level, "record ignored", "outcome", "ignored", "why", why)
 		return OutcomeIgnored, nil
 	}
-	err := h.process(ctx, j)
-	if reason, ok := fault.ReasonOf(err); ok {
-		err = h.fail(ctx, j, reason, err)
+	var err error
+	if isRemoval(rec.EventName) {
+		err = h.remove(ctx, j)
+	} else {
+		err = h.process(ctx, j)
+		if reason, ok := fault.ReasonOf(err); ok {
+			err = h.fail(ctx, j, reason, err)
+		}
 	}
 	if err != nil {
 		if ctx.Err() != nil {
@@ -300,9 +318,9 @@ func (h *Handler) handleRecord(ctx context.Context, log *slog.Logger, rec events
 // ignoreReason says why a record is not processed, or "" to process it.
 func (h *Handler) ignoreReason(eventName, key string) string {
 	switch {
-	case !strings.Contains(eventName, "ObjectCreated:"):
+	case !strings.Contains(eventName, "ObjectCreated:") && !isRemoval(eventName):
 		// AWS sends "ObjectCreated:Put", some S3-compatible stores "s3:ObjectCreated:Put".
-		return "not an ObjectCreated event"
+		return "neither an ObjectCreated nor an ObjectRemoved event"
 	case strings.HasPrefix(key, h.opts.ThumbnailsPrefix):
 		return "under the thumbnails prefix " + h.opts.ThumbnailsPrefix + " (recursion guard: check the trigger's prefix filter)"
 	case !strings.HasPrefix(key, h.opts.UploadsPrefix):
@@ -415,6 +433,14 @@ func (h *Handler) store(ctx context.Context, j *job, res *imaging.Result) error 
 		return err
 	}
 	superseded := !isCurrent(j.obj, curVersion, curETag, exists)
+	if superseded {
+		// A delete of this version may have been handled first (S3 does
+		// not order events): then nothing is written.
+		base := h.baseRecord(j)
+		if deleted, err := h.deletedBefore(ctx, j, &base); err != nil || deleted {
+			return err
+		}
+	}
 	var thumbs map[string]metadata.Thumbnail
 	var thumbBytes int64
 	if superseded {
@@ -536,8 +562,12 @@ func (h *Handler) deleteStale(ctx context.Context, j *job, prev, rec *metadata.R
 	return deleted
 }
 
-// fail writes the FAILED record of a permanent failure.
+// fail writes the FAILED record of a permanent failure; a version found
+// gone is recorded DELETED instead (gone, in delete.go).
 func (h *Handler) fail(ctx context.Context, j *job, reason contract.Reason, cause error) error {
+	if reason == contract.ReasonNotFound {
+		return h.gone(ctx, j, cause)
+	}
 	rec := h.baseRecord(j)
 	rec.Status = contract.StatusFailed
 	rec.FailureReason = string(reason)
@@ -586,7 +616,9 @@ func (h *Handler) baseRecord(j *job) metadata.Record {
 	if size == 0 && o.Data == nil {
 		size = j.rec.S3.Object.Size
 	}
-	uploaded := o.LastModified
+	// LastModified at S3's whole-second precision, whichever API it came
+	// from, so every path keys a version's record the same.
+	uploaded := o.LastModified.Truncate(time.Second)
 	if uploaded.IsZero() {
 		uploaded = j.rec.EventTime
 	}

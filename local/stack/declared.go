@@ -117,6 +117,7 @@ type Names struct {
 	Function string
 	Role     string
 	DLQ      string // the dead-letter queue
+	EventBus string // modules/events' bus (set by Start, once the table's stream exists)
 	// IngestQueue is the ingest queue (ingestion "sqs"), "" with "direct".
 	IngestQueue string
 }
@@ -473,6 +474,12 @@ func (d *declaration) declareStorage(e *tfmodule.Eval) error {
 	}
 	if rk := r.optStr(tbl, "range_key"); rk != "" {
 		ct.KeySchema = append(ct.KeySchema, ddbtypes.KeySchemaElement{AttributeName: aws.String(rk), KeyType: ddbtypes.KeyTypeRange})
+	}
+	if tbl != nil && tbl.Has("stream_enabled") && r.boolean(tbl, "stream_enabled") {
+		ct.StreamSpecification = &ddbtypes.StreamSpecification{
+			StreamEnabled:  aws.Bool(true),
+			StreamViewType: ddbtypes.StreamViewType(r.str(tbl, "stream_view_type")),
+		}
 	}
 	for _, a := range r.blocks(tbl, "attribute", -1) {
 		ct.AttributeDefinitions = append(ct.AttributeDefinitions, ddbtypes.AttributeDefinition{

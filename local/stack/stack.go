@@ -60,9 +60,13 @@
 // events are counted from kumo's own log so they are reported, not waited
 // for. kumo has no on-failure destination, so the stack emulates it
 // (destination.go): an event kumo gives up after its retries becomes
-// Lambda's invocation record in the dead-letter queue. What kumo does not
-// implement otherwise is not provisioned (see provisionStorage and
-// provisionFunction).
+// Lambda's invocation record in the dead-letter queue. It also emulates
+// the outcome-events pipe (local/eventspipe reads the table's stream and
+// puts the events on the bus modules/events declares; an events queue
+// subscribed to all of them lets tests read them) and the ObjectRemoved
+// notifications kumo never sends (local/deletenotify, fed by the proxy);
+// see events.go. What kumo does not implement otherwise is not
+// provisioned (see provisionStorage and provisionFunction).
 //
 // # stack.json
 //
@@ -95,6 +99,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodbstreams"
+	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
@@ -105,6 +111,8 @@ import (
 	"github.com/imgpipe/imgpipe/internal/contract"
 	"github.com/imgpipe/imgpipe/internal/stackfile"
 	"github.com/imgpipe/imgpipe/lambda/pack"
+	"github.com/imgpipe/imgpipe/local/deletenotify"
+	"github.com/imgpipe/imgpipe/local/eventspipe"
 	"github.com/imgpipe/imgpipe/local/faults"
 )
 
@@ -179,6 +187,7 @@ type Stack struct {
 	DynamoDB *dynamodb.Client
 	Lambda   *lambda.Client
 	SQS      *sqs.Client
+	Events   *eventbridge.Client
 	DLQURL   string // the dead-letter queue (the function's on-failure destination)
 	// Ingestion is the module's ingestion mode (contract.IngestionModes);
 	// with "sqs", IngestQueueURL is the queue S3 notifies and Mapping the
@@ -186,14 +195,21 @@ type Stack struct {
 	Ingestion      string
 	IngestQueueURL string
 	Mapping        MappingSettings
-	Function       FunctionSettings
-	Env            map[string]string // the function's configured environment (Function.Environment)
-	LogDir         string
-	BuildTime      time.Duration
+	// EventsQueue is the URL of the queue every outcome event on the bus
+	// (Names.EventBus) reaches: a local-only subscription for tests and
+	// people (stack.json's eventsQueue).
+	EventsQueue string
+	Function    FunctionSettings
+	Env         map[string]string // the function's configured environment (Function.Environment)
+	LogDir      string
+	BuildTime   time.Duration
 
 	workDir   string
 	kumo      *kumo.Server
 	proxy     *http.Server
+	pipe      *eventspipe.Pipe
+	notifier  atomic.Pointer[deletenotify.Notifier]
+	eventsLog *os.File
 	dropped   atomic.Int64
 	prevSlog  *slog.Logger
 	kumoLog   *os.File
@@ -267,6 +283,7 @@ func Start(ctx context.Context, cfg Config) (_ *Stack, err error) {
 	}
 	s.S3, s.DynamoDB, s.Lambda, s.SQS = clientsFor(s.Endpoint, s.Region)
 	awsCfg := awsConfig(s.Endpoint, s.Region)
+	s.Events = eventbridge.NewFromConfig(awsCfg)
 	id, err := sts.NewFromConfig(awsCfg).GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
 	if err != nil {
 		return nil, fmt.Errorf("ask the local AWS for its account: %w", err)
@@ -274,7 +291,7 @@ func Start(ctx context.Context, cfg Config) (_ *Stack, err error) {
 
 	lg.Info("evaluating the Terraform modules", "dir", cfg.ModulesDir)
 	queues := map[string]queueRef{}
-	d, err := declare(cfg.ModulesDir, environment{
+	env := environment{
 		NamePrefix: cfg.NamePrefix, Environment: cfg.Environment,
 		Account: aws.ToString(id.Account), Region: s.Region,
 		ProcessingInputs: cfg.ProcessingInputs, PackagePath: pkgPath,
@@ -283,7 +300,8 @@ func Start(ctx context.Context, cfg Config) (_ *Stack, err error) {
 			queues[name] = q
 			return q.ARN, err
 		},
-	})
+	}
+	d, err := declare(cfg.ModulesDir, env)
 	if err != nil {
 		return nil, fmt.Errorf("read what the modules declare: %w", err)
 	}
@@ -337,6 +355,10 @@ func Start(ctx context.Context, cfg Config) (_ *Stack, err error) {
 			"maximum_concurrency", d.Poller.MaximumConcurrency, "visibility_timeout", d.Poller.VisibilityTimeout)
 	}
 	s.killerWG.Go(func() { s.killer(runCtx) })
+	lg.Info("provisioning the outcome events", "log", s.EventsLogPath())
+	if err = s.startEvents(ctx, cfg.ModulesDir, env, d); err != nil {
+		return nil, err
+	}
 	return s, nil
 }
 
@@ -374,6 +396,47 @@ func (s *Stack) killer(ctx context.Context) {
 			s.injector.CountKill()
 		}
 	}
+}
+
+// startEvents provisions what modules/events declares that kumo has (the
+// bus), the local events queue, and starts the emulated pipe and the
+// delete notifications.
+func (s *Stack) startEvents(ctx context.Context, modulesDir string, env environment, d *declaration) error {
+	f, err := os.OpenFile(s.EventsLogPath(), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+	if err != nil {
+		return fmt.Errorf("open events.log: %w", err)
+	}
+	s.eventsLog = f
+	lg := slog.New(slog.NewJSONHandler(f, nil))
+	stream, err := streamARN(ctx, s.DynamoDB, s.Names.Table)
+	if err != nil {
+		return err
+	}
+	ed, err := declareEvents(modulesDir, env, stream)
+	if err != nil {
+		return fmt.Errorf("read what modules/events declares: %w", err)
+	}
+	s.Names.EventBus = ed.Bus
+	awsCfg := awsConfig(s.Endpoint, s.Region)
+	if s.EventsQueue, err = provisionEvents(ctx, eventsClients{ddb: s.DynamoDB, events: s.Events, sqs: s.SQS}, ed); err != nil {
+		return err
+	}
+	s.pipe, err = eventspipe.Start(ctx, eventspipe.Config{
+		Streams: dynamodbstreams.NewFromConfig(awsCfg), Events: s.Events,
+		StreamARN: stream, Bus: ed.Bus, Region: s.Region, Logger: lg.With("part", "pipe"),
+	})
+	if err != nil {
+		return err
+	}
+	prefix, ok, err := removalNotification(d.Notification.NotificationConfiguration)
+	if err != nil || !ok {
+		return err
+	}
+	s.notifier.Store(deletenotify.New(deletenotify.Config{
+		Bucket: s.Names.Bucket, Prefix: prefix, Function: s.Names.Function, Region: s.Region,
+		Lambda: s.Lambda, QueueURL: s.IngestQueueURL, Queue: s.SQS, Logger: lg.With("part", "deletenotify"),
+	}))
+	return nil
 }
 
 func withDefaults(cfg Config) Config {
@@ -429,6 +492,14 @@ func (s *Stack) startKumo(ln net.Listener, spec faults.Spec) error {
 		Transport:     tr,
 		FlushInterval: -1,
 		ErrorLog:      log.New(f, "proxy: ", log.LstdFlags),
+		// The delete notifications kumo does not send, from the responses
+		// to the deletes it served (set once the function exists).
+		ModifyResponse: func(resp *http.Response) error {
+			if n := s.notifier.Load(); n != nil {
+				return n.Observe(resp)
+			}
+			return nil
+		},
 	}
 	// Injected faults answer first; the destination emulation sees the rest.
 	handler := s.faults.wrap(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -573,6 +644,40 @@ func (s *Stack) HandlerLogTail(n int) string { return tailFile(s.HandlerLogPath(
 // KumoLogPath is the file holding kumo's and the proxy's log lines.
 func (s *Stack) KumoLogPath() string { return filepath.Join(s.LogDir, "kumo.log") }
 
+// EventsLogPath is the file holding the emulated pipe's and the delete
+// notifications' log lines.
+func (s *Stack) EventsLogPath() string { return filepath.Join(s.LogDir, "events.log") }
+
+// SyncEvents waits until the emulated pipe has put on the bus the events
+// of every record written before the call, and returns the pipe's first
+// delivery error, if any.
+func (s *Stack) SyncEvents(ctx context.Context) error {
+	if s.pipe == nil {
+		return errors.New("the events pipe was never started")
+	}
+	if err := s.pipe.Sync(ctx); err != nil {
+		return err
+	}
+	return s.pipe.Err()
+}
+
+// EventsDelivered is how many events the emulated pipe has put on the bus.
+func (s *Stack) EventsDelivered() int {
+	if s.pipe == nil {
+		return 0
+	}
+	return s.pipe.Delivered()
+}
+
+// DeleteNotifications is how many delete notifications were sent, and how
+// many deletes could not be notified.
+func (s *Stack) DeleteNotifications() (sent, failed int64) {
+	if n := s.notifier.Load(); n != nil {
+		return n.Sent(), n.Failed()
+	}
+	return 0, 0
+}
+
 // DroppedEvents is how many asynchronous invocations kumo reported dropping
 // (queue full, retries exhausted, expired) since Start.
 func (s *Stack) DroppedEvents() int64 { return s.dropped.Load() }
@@ -591,6 +696,13 @@ func (s *Stack) HandlerErr() error {
 // and removes the work dir (the logs stay if LogDir was set).
 func (s *Stack) Close() {
 	s.closeOnce.Do(func() {
+		s.notifier.Store(nil)
+		if s.pipe != nil {
+			s.pipe.Close()
+		}
+		if s.eventsLog != nil {
+			_ = s.eventsLog.Close() // as kumoLog below
+		}
 		if s.runCancel != nil {
 			s.runCancel()
 		}
@@ -720,6 +832,7 @@ func (s *Stack) Description() (stackfile.Stack, error) {
 		Bucket: s.Names.Bucket, Table: s.Names.Table, Function: s.Names.Function, DLQ: s.DLQURL,
 		UploadsPrefix: s.Env[contract.EnvUploadsPrefix], ThumbnailsPrefix: s.Env[contract.EnvThumbnailsPrefix],
 		Ingestion: s.Ingestion, IngestQueue: s.IngestQueueURL,
+		EventBus: s.Names.EventBus, EventsQueue: s.EventsQueue,
 	}
 	if s.Ingestion == contract.IngestionSQS {
 		// kumo has no StartMessageMoveTask: redrive moves the messages

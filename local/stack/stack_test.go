@@ -200,6 +200,15 @@ func TestDeclaration(t *testing.T) {
 	assert.Equal(t, map[string]map[string]string{"ArnEquals": {"aws:SourceArn": arn}, "StringEquals": {"aws:SourceAccount": "000000000000"}}, qp.Statement[0].Condition)
 	assert.Equal(t, ingestARN, aws.ToString(d.Mapping.EventSourceArn))
 	assert.Equal(t, MappingSettings{BatchSize: 10, MaximumConcurrency: 50, ReportBatchItemFailures: true, MaxReceiveCount: 5, VisibilityTimeout: 360 * time.Second}, d.Poller)
+	var events []string
+	for _, ev := range qc[0].Events {
+		events = append(events, string(ev))
+	}
+	assert.Equal(t, contract.TriggerEvents, events, "created and removed, as the direct trigger")
+	prefix, ok, err := removalNotification(d.Notification.NotificationConfiguration)
+	require.NoError(t, err)
+	assert.True(t, ok, "removals are notified (by the harness, to the ingest queue: kumo sends none)")
+	assert.Equal(t, contract.UploadsPrefix, prefix)
 
 	keys := map[string]string{}
 	for _, k := range d.CreateTable.KeySchema {
@@ -209,6 +218,56 @@ func TestDeclaration(t *testing.T) {
 	require.Len(t, d.CreateTable.GlobalSecondaryIndexes, 1)
 	assert.Equal(t, contract.StatusIndexName, aws.ToString(d.CreateTable.GlobalSecondaryIndexes[0].IndexName))
 	assert.Len(t, d.CreateTable.AttributeDefinitions, 3)
+	require.NotNil(t, d.CreateTable.StreamSpecification, "the table's stream feeds the events pipe")
+	assert.True(t, aws.ToBool(d.CreateTable.StreamSpecification.StreamEnabled))
+	assert.Equal(t, "NEW_AND_OLD_IMAGES", string(d.CreateTable.StreamSpecification.StreamViewType))
+}
+
+const testStream = "arn:aws:dynamodb:us-east-1:000000000000:table/imgpipe-unit-metadata/stream/2026-01-01T00:00:00.000"
+
+// TestDeclareEvents reads the bus modules/events creates and accepts its
+// pipe, which is the one the harness emulates.
+func TestDeclareEvents(t *testing.T) {
+	d, err := declareEvents(modulesDir(t), testEnv(), testStream)
+	require.NoError(t, err)
+	assert.Equal(t, "imgpipe-unit-events", d.Bus)
+	assert.Equal(t, "imgpipe-unit-events-all", d.Queue)
+}
+
+// TestDeclareEventsRefusesAPipeItDoesNotEmulate: a pipe whose parameters
+// depart from the contract's is an error naming the difference.
+func TestDeclareEventsRefusesAPipeItDoesNotEmulate(t *testing.T) {
+	for _, tc := range []struct{ old, new, want string }{
+		{"batch_size                    = module.contract.pipe.batch_size", "batch_size                    = 5", "batch_size 5"},
+		{"source      = module.contract.event_source", `source      = "other"`, "source other"},
+		{"input_template = module.contract.pipe.input_template", `input_template = "<$.detailType>"`, "input_template"},
+		{"for_each = module.contract.pipe_filter_patterns", "for_each = slice(module.contract.pipe_filter_patterns, 0, 1)", "filter patterns"},
+	} {
+		t.Run(tc.want, func(t *testing.T) {
+			dir := copyModules(t)
+			edit(t, filepath.Join(dir, "events", "main.tf"), tc.old, tc.new)
+			_, err := declareEvents(dir, testEnv(), testStream)
+			require.Error(t, err)
+			assert.Contains(t, err.Error(), tc.want)
+			assert.Contains(t, err.Error(), "teach internal/eventpipe")
+		})
+	}
+}
+
+func TestRemovalNotificationRefusesWhatIsNotEmulated(t *testing.T) {
+	for mode, line := range map[string]string{
+		contract.IngestionDirect: "filter_prefix       = module.contract.uploads_prefix", // the lambda_function block
+		contract.IngestionSQS:    "filter_prefix = module.contract.uploads_prefix",       // the queue block
+	} {
+		dir := copyModules(t)
+		edit(t, filepath.Join(dir, "processing", "main.tf"), line, line+"\n      filter_suffix = \".jpg\"")
+		env := testEnv()
+		env.ProcessingInputs = map[string]any{"ingestion": mode}
+		d, err := declare(dir, env)
+		require.NoError(t, err, mode)
+		_, _, err = removalNotification(d.Notification.NotificationConfiguration)
+		assert.ErrorContains(t, err, "a suffix filter on removals", mode)
+	}
 }
 
 // With ingestion "direct" S3 invokes the function: a permission and a
@@ -233,6 +292,15 @@ func TestDeclarationDirect(t *testing.T) {
 	require.NotNil(t, lf[0].Filter)
 	require.Len(t, lf[0].Filter.Key.FilterRules, 1, "prefix only")
 	assert.Equal(t, contract.UploadsPrefix, aws.ToString(lf[0].Filter.Key.FilterRules[0].Value))
+	var events []string
+	for _, ev := range lf[0].Events {
+		events = append(events, string(ev))
+	}
+	assert.Equal(t, contract.TriggerEvents, events, "created and removed")
+	prefix, ok, err := removalNotification(d.Notification.NotificationConfiguration)
+	require.NoError(t, err)
+	assert.True(t, ok, "removals are notified (by the harness: kumo sends none)")
+	assert.Equal(t, contract.UploadsPrefix, prefix)
 }
 
 // The module's ingestion validation accepts exactly contract.IngestionModes.

@@ -21,6 +21,7 @@ locals {
     uploadTimestamp = "N"
   }
   statuses = {
+    deleted   = "DELETED"
     failed    = "FAILED"
     processed = "PROCESSED"
   }
@@ -32,6 +33,7 @@ locals {
   }
   metric_names = {
     bytes_in           = "BytesIn"
+    images_deleted     = "ImagesDeleted"
     images_processed   = "ImagesProcessed"
     images_reprocessed = "ImagesReprocessed"
     processing_errors  = "ProcessingErrors"
@@ -41,6 +43,7 @@ locals {
   env = {
     avif_quality            = "AVIF_QUALITY"
     color_output            = "COLOR_OUTPUT"
+    deleted_record_ttl_days = "DELETED_RECORD_TTL_DAYS"
     environment             = "ENVIRONMENT"
     jpeg_quality            = "JPEG_QUALITY"
     log_level               = "LOG_LEVEL"
@@ -60,6 +63,7 @@ locals {
   defaults = {
     avif_quality            = 58
     color_output            = "srgb"
+    deleted_record_ttl_days = 0
     jpeg_quality            = 82
     log_level               = "INFO"
     max_image_bytes         = 52428800
@@ -70,4 +74,26 @@ locals {
     thumbnail_sizes         = [256, 1024]
     webp_quality            = 72
   }
+  trigger_events = {
+    created = "s3:ObjectCreated:*"
+    removed = "s3:ObjectRemoved:*"
+  }
+  table_ttl_attribute = "expiresAt"
+  event_source        = "imgpipe"
+  event_detail_types = {
+    deleted   = "Image Deleted"
+    failed    = "Image Failed"
+    processed = "Image Processed"
+  }
+  event_schema_version = "1"
+  pipe = {
+    batch_size                 = 10
+    detail_type_path           = "$.detailType"
+    enriched_detail_field      = "detail"
+    enriched_detail_type_field = "detailType"
+    enriched_event_id_field    = "eventID"
+    input_template             = "<$.detail>"
+    starting_position          = "TRIM_HORIZON"
+  }
+  pipe_filter_patterns = ["{\"dynamodb\":{\"NewImage\":{\"status\":{\"S\":[\"PROCESSED\",\"FAILED\",\"DELETED\"]}}},\"eventName\":[\"INSERT\"]}", "{\"dynamodb\":{\"NewImage\":{\"status\":{\"S\":[\"PROCESSED\"]}}},\"eventName\":[\"MODIFY\"]}", "{\"dynamodb\":{\"NewImage\":{\"status\":{\"S\":[\"DELETED\"]}},\"OldImage\":{\"status\":{\"S\":[{\"anything-but\":[\"DELETED\"]}]}}},\"eventName\":[\"MODIFY\"]}"]
 }

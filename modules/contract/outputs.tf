@@ -85,3 +85,38 @@ output "defaults" {
   description = "Defaults the Lambda applies when an optional environment variable is unset, by setting (the input settings of modules/processing)."
   value       = local.defaults
 }
+
+output "trigger_events" {
+  description = "S3 event types the trigger sends to the processor (under the uploads prefix)."
+  value       = local.trigger_events
+}
+
+output "table_ttl_attribute" {
+  description = "Numeric record attribute (Unix seconds) the table's TTL is set on; only DELETED records carry it."
+  value       = local.table_ttl_attribute
+}
+
+output "event_source" {
+  description = "Source of the outcome events on the bus."
+  value       = local.event_source
+}
+
+output "event_detail_types" {
+  description = "Detail-type of the outcome event of each record status."
+  value       = local.event_detail_types
+}
+
+output "event_schema_version" {
+  description = "Schema version (schemaVersion) of the outcome events' detail."
+  value       = local.event_schema_version
+}
+
+output "pipe" {
+  description = "How the events pipe reads the table's stream and its enrichment's answer."
+  value       = local.pipe
+}
+
+output "pipe_filter_patterns" {
+  description = "EventBridge patterns selecting the stream records that announce a stored outcome (any one matching)."
+  value       = local.pipe_filter_patterns
+}

@@ -11,7 +11,9 @@ locals {
   pipeline_dimensions = { (module.contract.metric_dimensions.environment) = var.environment }
 
   # One entry per alarm; every alarm notifies the topic on ALARM and OK.
-  alarms = {
+  alarms = merge(local.pipeline_alarms, local.events_alarms)
+
+  pipeline_alarms = {
     lambda-errors = {
       description        = "The processor returned errors (each is retried, then parked in the dead-letter queue)."
       namespace          = "AWS/Lambda"
@@ -150,7 +152,34 @@ locals {
   widget_w = 12
   widget_h = 6
 
-  widgets = [
+  # With the events module (events_pipe_name): an outcome event the pipe
+  # could not deliver is retried, then its batch parks in the pipe's DLQ.
+  events_alarms = var.events_pipe_name == null ? {} : {
+    events-pipe-failed = {
+      description        = "The outcome-events pipe failed executions (enrichment or bus): the batches are retried, then parked in the pipe's dead-letter queue."
+      namespace          = "AWS/EventBridge/Pipes"
+      metric_name        = "ExecutionFailed"
+      dimensions         = { PipeName = var.events_pipe_name }
+      statistic          = "Sum"
+      extended_statistic = null
+      evaluation_periods = 1
+      threshold          = 0
+    }
+    events-dlq-messages-visible = {
+      description        = "Outcome events were not delivered after every retry: their stream batches wait in the pipe's dead-letter queue (the records stay readable in the stream for 24 hours; see docs/events.md)."
+      namespace          = "AWS/SQS"
+      metric_name        = "ApproximateNumberOfMessagesVisible"
+      dimensions         = { QueueName = var.events_dlq_name }
+      statistic          = "Maximum"
+      extended_statistic = null
+      evaluation_periods = 1
+      threshold          = 0
+    }
+  }
+
+  widgets = concat(local.pipeline_widgets, local.events_widgets)
+
+  pipeline_widgets = [
     {
       title = "Lambda: invocations, errors, throttles"
       metrics = [
@@ -178,10 +207,11 @@ locals {
       stat = "Sum"
     },
     {
-      title = "Pipeline: images processed and failed (${var.environment})"
+      title = "Pipeline: images processed, failed and deleted (${var.environment})"
       metrics = [
         [local.ns, local.metric.images_processed, local.env_dim, var.environment],
         [".", local.metric.processing_errors, ".", "."],
+        [".", local.metric.images_deleted, ".", "."],
       ]
       stat = "Sum"
     },
@@ -220,6 +250,19 @@ locals {
       ]
       stat   = "Average"
       period = 86400
+    },
+  ]
+
+  events_widgets = var.events_pipe_name == null ? [] : [
+    {
+      title = "Outcome events: pipe executions and failures"
+      metrics = [
+        ["AWS/EventBridge/Pipes", "EventCount", "PipeName", var.events_pipe_name],
+        [".", "ExecutionFailed", ".", "."],
+        [".", "ExecutionPartiallyFailed", ".", "."],
+        ["AWS/SQS", "ApproximateNumberOfMessagesVisible", "QueueName", var.events_dlq_name, { stat = "Maximum", yAxis = "right" }],
+      ]
+      stat = "Sum"
     },
   ]
 }

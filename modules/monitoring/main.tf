@@ -116,6 +116,15 @@ resource "aws_cloudwatch_metric_alarm" "this" {
 # Widgets: local.widgets and local.ingest_widgets (locals.tf).
 resource "aws_cloudwatch_dashboard" "pipeline" {
   dashboard_name = local.name
+
+  lifecycle {
+    # A cross-variable rule: a precondition, since variable validations may
+    # reference other variables only from Terraform 1.9.
+    precondition {
+      condition     = (var.events_pipe_name == null) == (var.events_dlq_name == null)
+      error_message = "events_pipe_name and events_dlq_name go together: set both (the events module's pipe_name and dlq_name outputs) or neither."
+    }
+  }
   dashboard_body = jsonencode({
     widgets = concat(
       [

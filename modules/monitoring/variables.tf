@@ -105,6 +105,28 @@ variable "bucket_name" {
   }
 }
 
+variable "events_pipe_name" {
+  description = "Name of the events module's pipe (its pipe_name output), or null without outcome events. Set it with events_dlq_name: alarms on the pipe's failed executions and on its dead-letter queue."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.events_pipe_name == null || can(regex("^[.\\-_A-Za-z0-9]{1,64}$", var.events_pipe_name))
+    error_message = "events_pipe_name must be a pipe name (1 to 64 letters, digits, '.', '-' and '_'), or null."
+  }
+}
+
+variable "events_dlq_name" {
+  description = "Name of the events pipe's dead-letter queue (the events module's dlq_name output); required with events_pipe_name."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.events_dlq_name == null || can(regex("^[a-zA-Z0-9_-]{1,80}$", var.events_dlq_name))
+    error_message = "events_dlq_name must be an SQS queue name: 1 to 80 letters, digits, '-' and '_'."
+  }
+}
+
 variable "alarm_emails" {
   description = "Email addresses subscribed to the alarm topic (each must confirm the subscription)."
   type        = list(string)

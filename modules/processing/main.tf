@@ -76,10 +76,13 @@ resource "aws_iam_role" "processor" {
 # s3:ListBucket (on the bucket, which holds no object data) is granted on
 # purpose: without it S3 answers 403 instead of 404 for a key deleted before
 # the function read it, and the function (lambda/awserr) classifies 404 as
-# the permanent failure not_found but 403 as a transient defect that is
+# the version deleted (a DELETED record) but 403 as a transient defect that is
 # retried and parked in the dead-letter queue. The cost is that the function
-# may list key names. DynamoDB: only PutItem, the function's one call (a
-# conditional put; a failed condition needs no further permission).
+# may list key names. Deletes need the versions of one upload key
+# (s3:ListBucketVersions, only for prefixes under the uploads prefix) and the
+# records of one version (dynamodb:Query on the table's key, not its index).
+# DynamoDB writes are conditional PutItems (a failed condition needs no
+# further permission).
 data "aws_iam_policy_document" "processor" {
   # Upload keys are chosen by uploaders: the wildcard covers the keys under
   # the uploads prefix of this one bucket, nothing else.
@@ -106,9 +109,10 @@ data "aws_iam_policy_document" "processor" {
     resources = ["${var.bucket_arn}/${module.contract.thumbnails_prefix}*"] #tfsec:ignore:aws-iam-no-policy-wildcards
   }
 
-  # Thumbnails of sizes no longer configured are deleted when a version is
-  # reprocessed (in the versioned bucket a delete adds a delete marker; the
-  # lifecycle expires the old version). Same wildcard scope as above.
+  # Thumbnails are deleted when their upload is deleted, and those of sizes
+  # no longer configured when a version is reprocessed (in the versioned
+  # bucket a delete adds a delete marker; the lifecycle expires the old
+  # version). Same wildcard scope as above: never an upload.
   statement {
     sid       = "DeleteThumbnails"
     effect    = "Allow"
@@ -116,10 +120,38 @@ data "aws_iam_policy_document" "processor" {
     resources = ["${var.bucket_arn}/${module.contract.thumbnails_prefix}*"] #tfsec:ignore:aws-iam-no-policy-wildcards
   }
 
+  # A delete event names one version of one upload key: the function lists
+  # that key's versions and delete markers to find the version a delete
+  # marker hid and whether the key still has a current version. The listing
+  # is bucket-level; the condition limits it to prefixes under the uploads
+  # prefix (the function asks for the exact key).
+  statement {
+    sid       = "ListUploadVersions"
+    effect    = "Allow"
+    actions   = ["s3:ListBucketVersions"]
+    resources = [var.bucket_arn]
+
+    condition {
+      test     = "StringLike"
+      variable = "s3:prefix"
+      values   = ["${module.contract.uploads_prefix}*"]
+    }
+  }
+
   statement {
     sid       = "WriteMetadata"
     effect    = "Allow"
     actions   = ["dynamodb:PutItem"]
+    resources = [var.table_arn]
+  }
+
+  # The records of one version (Query on the table's hash key, never a
+  # scan, never the index): a delete marks them DELETED, a create of a
+  # version already deleted writes nothing.
+  statement {
+    sid       = "FindVersionRecords"
+    effect    = "Allow"
+    actions   = ["dynamodb:Query"]
     resources = [var.table_arn]
   }
 
@@ -218,6 +250,7 @@ resource "aws_lambda_function" "processor" {
       (module.contract.env.metric_namespace)        = module.contract.metric_namespace
       (module.contract.env.record_concurrency)      = tostring(var.record_concurrency)
       (module.contract.env.log_level)               = var.log_level
+      (module.contract.env.deleted_record_ttl_days) = tostring(var.deleted_record_ttl_days)
       (module.contract.env.thumbnail_formats)       = join(",", var.thumbnail_formats)
       (module.contract.env.webp_quality)            = tostring(var.webp_quality)
       (module.contract.env.avif_quality)            = tostring(var.avif_quality)
@@ -287,10 +320,10 @@ resource "aws_lambda_permission" "s3_invoke" {
   source_account = data.aws_caller_identity.current.account_id
 }
 
-# Every object created under the uploads prefix, whatever its name: the
-# function sniffs content, so no (case-sensitive) suffix filter. One
-# destination, by ingestion: the function itself ("direct") or the ingest
-# queue ("sqs"), with the same events and filter either way.
+# Every object created or removed under the uploads prefix, whatever its
+# name: the function sniffs content, so no (case-sensitive) suffix filter.
+# One destination, by ingestion: the function itself ("direct") or the
+# ingest queue ("sqs"), with the same events and filter either way.
 # S3 tests the destination when the notification is saved, so it must come
 # after the permission or the queue policy ("Unable to validate the
 # following destination configurations" otherwise); neither the function
@@ -303,7 +336,7 @@ resource "aws_s3_bucket_notification" "uploads" {
     content {
       id                  = "process-uploads"
       lambda_function_arn = lambda_function.value
-      events              = ["s3:ObjectCreated:*"]
+      events              = [module.contract.trigger_events.created, module.contract.trigger_events.removed]
       filter_prefix       = module.contract.uploads_prefix
     }
   }
@@ -313,7 +346,7 @@ resource "aws_s3_bucket_notification" "uploads" {
     content {
       id            = "process-uploads"
       queue_arn     = queue.value
-      events        = ["s3:ObjectCreated:*"]
+      events        = [module.contract.trigger_events.created, module.contract.trigger_events.removed]
       filter_prefix = module.contract.uploads_prefix
     }
   }

@@ -263,6 +263,19 @@ variable "record_concurrency" {
   }
 }
 
+variable "deleted_record_ttl_days" {
+  # Generated from internal/contract (setting deleted_record_ttl_days) by `make generate`: edit it there.
+  description = "Days a DELETED record is kept before the table's TTL removes it (the function sets the record's expiresAt attribute; the storage module's ttl_enabled must be on); 0 keeps DELETED records."
+  type        = number
+  default     = 0
+  nullable    = false
+
+  validation {
+    condition     = var.deleted_record_ttl_days >= 0 && var.deleted_record_ttl_days <= 3650 && floor(var.deleted_record_ttl_days) == var.deleted_record_ttl_days
+    error_message = "deleted_record_ttl_days must be a whole number from 0 to 3650."
+  }
+}
+
 variable "maximum_retry_attempts" {
   description = "Retries of a failed asynchronous invocation before the event goes to the dead-letter queue."
   type        = number

@@ -178,8 +178,17 @@ resource "aws_dynamodb_table" "metadata" {
     kms_key_arn = var.kms_key_arn
   }
 
+  # Every write is on the stream with both images: the outcome events
+  # (modules/events) are derived from it. Always on: disabling a stream a
+  # pipe reads leaves that pipe unusable (a re-enabled stream gets a new
+  # ARN).
+  stream_enabled   = true
+  stream_view_type = "NEW_AND_OLD_IMAGES"
+
+  # DELETED records carry the contract's TTL attribute when the processor
+  # is given a retention (deleted_record_ttl_days); no other record does.
   dynamic "ttl" {
-    for_each = var.ttl_attribute == null ? [] : [var.ttl_attribute]
+    for_each = var.ttl_enabled ? [module.contract.table_ttl_attribute] : []
     content {
       attribute_name = ttl.value
       enabled        = true

@@ -84,15 +84,11 @@ variable "deletion_protection" {
   nullable    = false
 }
 
-variable "ttl_attribute" {
-  description = "Name of a numeric attribute holding an expiry time (Unix seconds) for DynamoDB TTL. Null disables TTL."
-  type        = string
-  default     = null
-
-  validation {
-    condition     = var.ttl_attribute == null || can(regex("^[A-Za-z0-9_.-]{1,255}$", var.ttl_attribute))
-    error_message = "ttl_attribute must be 1 to 255 characters of letters, digits, '_', '-' and '.', or null."
-  }
+variable "ttl_enabled" {
+  description = "Turn on DynamoDB TTL on the records' expiry attribute (the contract's table_ttl_attribute, Unix seconds), which only DELETED records carry, when the processing module's deleted_record_ttl_days is above 0."
+  type        = bool
+  default     = false
+  nullable    = false
 }
 
 variable "tags" {

@@ -216,7 +216,7 @@ func TestAuditBackfillAuditStatus(t *testing.T) {
 
 	var st statusJSON
 	assert.Equal(t, cli.ExitOK, w.runJSON(t, &st, "status"))
-	assert.Equal(t, map[string]int{contract.StatusProcessed: 7, contract.StatusFailed: 0}, st.Counts)
+	assert.Equal(t, map[string]int{contract.StatusProcessed: 7, contract.StatusFailed: 0, contract.StatusDeleted: 0}, st.Counts)
 }
 
 // audit --fix enqueues the unprocessed versions asynchronously (the
@@ -480,9 +480,12 @@ func TestStatus(t *testing.T) {
 	w.upload(t, "uploads/ok.png", pngOf(t, 1), true)
 	w.upload(t, "uploads/bad.png", []byte("text"), true)
 	w.upload(t, "uploads/zero.png", nil, true)
+	w.upload(t, "uploads/gone.png", pngOf(t, 2), true)
+	w.remove(t, "uploads/gone.png")
+	require.Equal(t, contract.StatusDeleted, w.records(t)["uploads/gone.png"].Status)
 	var st statusJSON
 	require.Equal(t, cli.ExitOK, w.runJSON(t, &st, "status"))
-	assert.Equal(t, map[string]int{"PROCESSED": 1, "FAILED": 2}, st.Counts)
+	assert.Equal(t, map[string]int{"PROCESSED": 1, "FAILED": 2, "DELETED": 1}, st.Counts)
 	assert.Equal(t, map[string]int{"unsupported_format": 1, "empty": 1}, st.Reasons)
 	assert.Len(t, st.LastFailures, 2)
 	assert.Nil(t, st.DLQ.OldestAgeSeconds)

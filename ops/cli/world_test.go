@@ -190,6 +190,21 @@ func (w *world) upload(t *testing.T, key string, body []byte, processed bool) {
 	}
 }
 
+// remove deletes key as a user would (a delete marker) and delivers the
+// ObjectRemoved:DeleteMarkerCreated event the trigger sends.
+func (w *world) remove(t *testing.T, key string) {
+	t.Helper()
+	m := w.s3.Delete(bucket, key)
+	ev := events.S3Event{Records: []events.S3EventRecord{{
+		EventVersion: "2.1", EventSource: "aws:s3", AWSRegion: "eu-west-1", EventName: "ObjectRemoved:DeleteMarkerCreated",
+		S3: events.S3Entity{Bucket: events.S3Bucket{Name: bucket}, Object: events.S3Object{Key: url.QueryEscape(key), VersionID: m.VersionID}},
+	}}}
+	b, err := json.Marshal(ev)
+	require.NoError(t, err)
+	_, err = w.fn.Handler(context.Background(), b)
+	require.NoError(t, err)
+}
+
 func (w *world) records(t *testing.T) map[string]metadata.Record {
 	t.Helper()
 	out := map[string]metadata.Record{}

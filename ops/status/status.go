@@ -22,9 +22,9 @@ import (
 	"github.com/imgpipe/imgpipe/lambda/metadata"
 )
 
-// Statuses are the record statuses counted, in the order shown. A new
-// status (e.g. for deleted uploads) is one more entry here.
-var Statuses = []string{contract.StatusProcessed, contract.StatusFailed}
+// Statuses are the record statuses counted, in the order shown: DELETED
+// records are the versions of uploads deleted since.
+var Statuses = []string{contract.StatusProcessed, contract.StatusFailed, contract.StatusDeleted}
 
 // Records reads records by status (records.Store).
 type Records interface {

@@ -20,7 +20,14 @@ mock_provider "aws" {
   }
   mock_resource "aws_dynamodb_table" {
     defaults = {
-      arn = "arn:aws:dynamodb:eu-west-1:123456789012:table/imgpipe-test-ab12cd-metadata"
+      arn        = "arn:aws:dynamodb:eu-west-1:123456789012:table/imgpipe-test-ab12cd-metadata"
+      stream_arn = "arn:aws:dynamodb:eu-west-1:123456789012:table/imgpipe-test-ab12cd-metadata/stream/2026-12-01T00:00:00.000"
+    }
+  }
+  # The events module validates the bus ARN it targets.
+  mock_resource "aws_cloudwatch_event_bus" {
+    defaults = {
+      arn = "arn:aws:events:eu-west-1:123456789012:event-bus/imgpipe-test-ab12cd-events"
     }
   }
   mock_data "aws_partition" {
@@ -34,6 +41,7 @@ variables {
   environment         = "test-ab12cd"
   aws_region          = "eu-west-1"
   lambda_package_hash = "47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU="
+  events_package_hash = "47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU="
 }
 
 run "stack_composes_the_modules" {
@@ -48,8 +56,8 @@ run "stack_composes_the_modules" {
     error_message = "The prefixes and index name must be the contract's."
   }
   assert {
-    condition     = output.function_name == "imgpipe-test-ab12cd-processor" && output.dashboard_name == "imgpipe-test-ab12cd" && length(output.alarm_names) == 10
-    error_message = "The function, dashboard and alarms (eight, and two of the ingest queue) must exist and be named for the environment."
+    condition     = output.function_name == "imgpipe-test-ab12cd-processor" && output.dashboard_name == "imgpipe-test-ab12cd" && length(output.alarm_names) == 12
+    error_message = "The function, dashboard and alarms (eight, two of the events pipe and two of the ingest queue) must exist and be named for the environment."
   }
   assert {
     condition = (output.ingestion == "sqs" && output.ingest_queue_url == module.processing.ingest_queue_url && output.ingest_queue_arn == module.processing.ingest_queue_arn &&
@@ -64,6 +72,38 @@ run "stack_composes_the_modules" {
     condition     = output.aws_region == "eu-west-1" && output.batch_operations_role_arn == null && output.operator_policy_json == module.processing.operator_policy_json
     error_message = "The imgpipe CLI reads the region, the Batch Operations role (none by default) and its policy from the outputs."
   }
+  assert {
+    condition = (module.events.pipe_name == "imgpipe-test-ab12cd-outcome-events" &&
+      output.event_bus_name == "imgpipe-test-ab12cd-events" && output.events_dlq_name == module.events.dlq_name &&
+    contains(module.monitoring.alarm_names, "imgpipe-test-ab12cd-events-pipe-failed"))
+    error_message = "The events module must read the table's stream onto the environment's bus, watched by the monitoring module."
+  }
+}
+
+run "deleted_records_expire_only_when_asked" {
+  command = plan
+
+  variables {
+    deleted_record_ttl_days = 30
+  }
+
+  assert {
+    condition     = module.storage.table_ttl_attribute == "expiresAt"
+    error_message = "deleted_record_ttl_days above 0 must turn on the table's TTL on the contract's attribute."
+  }
+}
+
+run "deleted_records_kept_by_default" {
+  command = plan
+
+  variables {
+    deleted_record_ttl_days = 0
+  }
+
+  assert {
+    condition     = module.storage.table_ttl_attribute == null
+    error_message = "Without deleted_record_ttl_days, DELETED records are kept and the table has no TTL."
+  }
 }
 
 run "direct_ingestion_has_no_queue_alarms" {
@@ -74,8 +114,8 @@ run "direct_ingestion_has_no_queue_alarms" {
   }
 
   assert {
-    condition     = output.ingestion == "direct" && output.ingest_queue_url == null && length(output.alarm_names) == 8
-    error_message = "With ingestion direct there is no ingest queue, nor its alarms."
+    condition     = output.ingestion == "direct" && output.ingest_queue_url == null && length(output.alarm_names) == 10
+    error_message = "With ingestion direct there is no ingest queue, nor its alarms (the eight and the events pipe's two remain)."
   }
 }
 
@@ -139,7 +179,7 @@ run "prod_with_alarm_emails_plans" {
     alarm_emails = ["oncall@example.org"]
   }
   assert {
-    condition     = length(module.monitoring.alarm_names) == 10
-    error_message = "prod with an alarm address must plan (eight alarms and two of the ingest queue)."
+    condition     = length(module.monitoring.alarm_names) == 12
+    error_message = "prod with an alarm address must plan (eight alarms, two of the events pipe and two of the ingest queue)."
   }
 }

@@ -10,8 +10,10 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
+	"github.com/aws/aws-sdk-go-v2/service/pipes"
 	rgta "github.com/aws/aws-sdk-go-v2/service/resourcegroupstaggingapi"
 	rgtatypes "github.com/aws/aws-sdk-go-v2/service/resourcegroupstaggingapi/types"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
@@ -129,6 +131,12 @@ func Delete(ctx context.Context, cfg aws.Config, run string, r Resource) error {
 	}
 	var err error
 	switch r.Kind {
+	case KindPipe:
+		_, err = pipes.NewFromConfig(cfg).DeletePipe(ctx, &pipes.DeletePipeInput{Name: aws.String(r.Name)})
+	case KindEventRule:
+		err = deleteRule(ctx, eventbridge.NewFromConfig(cfg), r)
+	case KindEventBus:
+		_, err = eventbridge.NewFromConfig(cfg).DeleteEventBus(ctx, &eventbridge.DeleteEventBusInput{Name: aws.String(r.Name)})
 	case KindAlarm:
 		_, err = cloudwatch.NewFromConfig(cfg).DeleteAlarms(ctx, &cloudwatch.DeleteAlarmsInput{AlarmNames: []string{r.Name}})
 	case KindDashboard:
@@ -157,6 +165,32 @@ func Delete(ctx context.Context, cfg aws.Config, run string, r Resource) error {
 		return fmt.Errorf("cleanup: delete %s: %w", r.ARN, err)
 	}
 	return nil
+}
+
+// deleteRule removes a rule's targets (EventBridge refuses to delete a
+// rule that has any), then the rule, on the bus its ARN names.
+func deleteRule(ctx context.Context, c *eventbridge.Client, r Resource) error {
+	var bus *string // nil: the default bus
+	if res := strings.SplitN(r.ARN, ":", 6); len(res) == 6 {
+		if b, _, ok := strings.Cut(strings.TrimPrefix(res[5], "rule/"), "/"); ok {
+			bus = aws.String(b)
+		}
+	}
+	targets, err := c.ListTargetsByRule(ctx, &eventbridge.ListTargetsByRuleInput{Rule: aws.String(r.Name), EventBusName: bus})
+	if err != nil {
+		return err
+	}
+	if len(targets.Targets) > 0 {
+		ids := make([]string, len(targets.Targets))
+		for i, t := range targets.Targets {
+			ids[i] = aws.ToString(t.Id)
+		}
+		if _, err := c.RemoveTargets(ctx, &eventbridge.RemoveTargetsInput{Rule: aws.String(r.Name), EventBusName: bus, Ids: ids, Force: true}); err != nil {
+			return err
+		}
+	}
+	_, err = c.DeleteRule(ctx, &eventbridge.DeleteRuleInput{Name: aws.String(r.Name), EventBusName: bus, Force: true})
+	return err
 }
 
 func deleteQueue(ctx context.Context, c *sqs.Client, name string) error {

@@ -17,11 +17,14 @@ type Kind string
 
 // Kinds, in deletion order (see Order): consumers before what they use.
 const (
+	KindPipe      Kind = "pipes-pipe"
 	KindAlarm     Kind = "cloudwatch-alarm"
+	KindEventRule Kind = "events-rule"
 	KindDashboard Kind = "cloudwatch-dashboard"
 	KindFunction  Kind = "lambda-function"
 	KindLogGroup  Kind = "logs-log-group"
 	KindQueue     Kind = "sqs-queue"
+	KindEventBus  Kind = "events-event-bus"
 	KindTopic     Kind = "sns-topic"
 	KindTable     Kind = "dynamodb-table"
 	KindBucket    Kind = "s3-bucket"
@@ -32,7 +35,7 @@ const (
 )
 
 var kindOrder = []Kind{
-	KindAlarm, KindDashboard, KindFunction, KindLogGroup, KindQueue, KindTopic,
+	KindPipe, KindAlarm, KindEventRule, KindDashboard, KindFunction, KindLogGroup, KindQueue, KindEventBus, KindTopic,
 	KindTable, KindBucket, KindRole, KindKMSAlias, KindKMSKey, KindOther,
 }
 
@@ -78,6 +81,22 @@ func Classify(arn string) (Resource, error) {
 		}
 	case "sqs":
 		r.Kind, r.Name = KindQueue, res
+	case "pipes":
+		if typ == "pipe" && name != "" && !strings.Contains(name, "/") {
+			r.Kind, r.Name = KindPipe, name
+		}
+	case "events":
+		switch typ {
+		case "event-bus":
+			if name != "" && !strings.Contains(name, "/") {
+				r.Kind, r.Name = KindEventBus, name
+			}
+		case "rule":
+			// rule/<name> on the default bus, rule/<bus>/<name> on another.
+			if name != "" && strings.Count(name, "/") <= 1 {
+				r.Kind, r.Name = KindEventRule, name[strings.LastIndex(name, "/")+1:]
+			}
+		}
 	case "sns":
 		if !strings.Contains(res, ":") {
 			r.Kind, r.Name = KindTopic, res

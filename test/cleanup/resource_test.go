@@ -31,6 +31,10 @@ func TestClassify(t *testing.T) {
 		{arn: "arn:aws:iam::123456789012:role/service/imgpipe-it-k3x9qa-processor", kind: KindRole, name: "imgpipe-it-k3x9qa-processor"},
 		{arn: "arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab", kind: KindKMSKey, name: "1234abcd-12ab-34cd-56ef-1234567890ab", region: "eu-west-1"},
 		{arn: "arn:aws:kms:eu-west-1:123456789012:alias/imgpipe-it-k3x9qa-alarms", kind: KindKMSAlias, name: "alias/imgpipe-it-k3x9qa-alarms", region: "eu-west-1"},
+		{arn: "arn:aws:pipes:eu-west-1:123456789012:pipe/imgpipe-it-k3x9qa-outcome-events", kind: KindPipe, name: "imgpipe-it-k3x9qa-outcome-events", region: "eu-west-1"},
+		{arn: "arn:aws:events:eu-west-1:123456789012:event-bus/imgpipe-it-k3x9qa-events", kind: KindEventBus, name: "imgpipe-it-k3x9qa-events", region: "eu-west-1"},
+		{arn: "arn:aws:events:eu-west-1:123456789012:rule/imgpipe-it-k3x9qa-events/imgpipe-it-k3x9qa-deleted", kind: KindEventRule, name: "imgpipe-it-k3x9qa-deleted", region: "eu-west-1"},
+		{arn: "arn:aws:events:eu-west-1:123456789012:rule/imgpipe-it-k3x9qa-on-default", kind: KindEventRule, name: "imgpipe-it-k3x9qa-on-default", region: "eu-west-1"},
 		{arn: "arn:aws:ec2:eu-west-1:123456789012:vpc/vpc-1", kind: KindOther, name: "vpc/vpc-1", region: "eu-west-1"},
 		{arn: "imgpipe-it-k3x9qa", wantErrMsg: `"imgpipe-it-k3x9qa" is not an ARN`},
 		{arn: "arn:aws::eu-west-1:1:x", wantErrMsg: "is not an ARN"},
@@ -62,6 +66,9 @@ func TestOrder(t *testing.T) {
 		"arn:aws:cloudwatch:eu-west-1:1:alarm:imgpipe-it-a-a",
 		"arn:aws:kms:eu-west-1:1:alias/imgpipe-it-a-alarms",
 		"arn:aws:lambda:eu-west-1:1:function:imgpipe-it-a-processor", // found twice
+		"arn:aws:events:eu-west-1:1:event-bus/imgpipe-it-a-events",
+		"arn:aws:events:eu-west-1:1:rule/imgpipe-it-a-events/imgpipe-it-a-deleted",
+		"arn:aws:pipes:eu-west-1:1:pipe/imgpipe-it-a-outcome-events",
 	}
 	var rs []Resource
 	for _, a := range arns {
@@ -74,14 +81,17 @@ func TestOrder(t *testing.T) {
 		got = append(got, r.ARN)
 	}
 	assert.Equal(t, []string{
+		"arn:aws:pipes:eu-west-1:1:pipe/imgpipe-it-a-outcome-events",
 		"arn:aws:cloudwatch:eu-west-1:1:alarm:imgpipe-it-a-a",
 		"arn:aws:cloudwatch:eu-west-1:1:alarm:imgpipe-it-a-b",
+		"arn:aws:events:eu-west-1:1:rule/imgpipe-it-a-events/imgpipe-it-a-deleted",
 		"arn:aws:lambda:eu-west-1:1:function:imgpipe-it-a-processor",
+		"arn:aws:events:eu-west-1:1:event-bus/imgpipe-it-a-events",
 		"arn:aws:s3:::imgpipe-it-a-images-1",
 		"arn:aws:iam::1:role/imgpipe-it-a-processor",
 		"arn:aws:kms:eu-west-1:1:alias/imgpipe-it-a-alarms",
 		"arn:aws:kms:eu-west-1:1:key/k",
-	}, got, "alarms and the function go before the bucket, the role and the key; the alias before its key")
+	}, got, "the pipe first (it reads the table and invokes the function), alarms, rules and the function before the bus, the bucket, the role and the key; the alias before its key")
 }
 
 func TestOwnsName(t *testing.T) {

@@ -262,9 +262,10 @@ func sampleResource(pattern string) string {
 
 // TestBoundaryCoversTheProcessorRole: the permissions boundary allows each
 // statement of modules/processing's role policies (the function's, and the
-// S3 Batch Operations role's TestStack creates) on the resources a test run
-// names, and nothing more: no other action, no other bucket, no IAM, no
-// KMS, nothing outside imgpipe-it-*.
+// S3 Batch Operations role's TestStack creates) and of modules/events' (the
+// pipe's and its enrichment's) on the resources a test run names, and
+// nothing more: no other action, no other bucket, no IAM, no KMS, nothing
+// outside imgpipe-it-*.
 func TestBoundaryCoversTheProcessorRole(t *testing.T) {
 	doc, raw := loadPolicy(t, "ci-boundary-policy.json")
 	// The boundary scopes objects by the contract's prefixes.
@@ -277,6 +278,8 @@ func TestBoundaryCoversTheProcessorRole(t *testing.T) {
 	samples := map[string]string{
 		"ReadUploads":           bucket + "/" + contract.UploadsPrefix + "photo.jpg",
 		"TellMissingKeysApart":  bucket,
+		"ListUploadVersions":    bucket,
+		"FindVersionRecords":    "arn:aws:dynamodb:eu-west-1:" + account + ":table/" + testRun + "-metadata",
 		"WriteThumbnails":       bucket + "/" + contract.ThumbnailsPrefix + "256/photo.jpg.jpg",
 		"DeleteThumbnails":      bucket + "/" + contract.ThumbnailsPrefix + "2048/photo.jpg.jpg",
 		"WriteMetadata":         "arn:aws:dynamodb:eu-west-1:" + account + ":table/" + testRun + "-metadata",
@@ -290,16 +293,42 @@ func TestBoundaryCoversTheProcessorRole(t *testing.T) {
 	samples["WriteReports"] = batch + "reports/job-1/results.csv"
 	samples["LocateBuckets"] = bucket
 	role := as("arn:aws:iam::" + account + ":role/" + fn)
-	granted := roleStatements(t, "processor")
+	granted := roleStatements(t, "processing", "processor")
 	require.NotEmpty(t, granted)
-	batchGranted := roleStatements(t, "batch_operations")
+	batchGranted := roleStatements(t, "processing", "batch_operations")
 	require.NotEmpty(t, batchGranted, "the S3 Batch Operations role's policy document")
 	for sid, actions := range batchGranted {
 		_, clash := granted[sid]
 		require.False(t, clash && sid != "InvokeProcessor", "sid %s in both roles", sid)
 		granted[sid] = append(granted[sid], actions...)
 	}
+	// The events module's roles, under their own sids (sample resources
+	// as a test run names them).
+	pipe := testRun + "-outcome-events"
+	eventsSamples := map[string]string{
+		"ReadTableStream":       "arn:aws:dynamodb:eu-west-1:" + account + ":table/" + testRun + "-metadata/stream/2026-12-01T00:00:00.000",
+		"ListStreams":           "*",
+		"InvokeEnrichment":      "arn:aws:lambda:eu-west-1:" + account + ":function:" + pipe,
+		"PutOutcomeEvents":      "arn:aws:events:eu-west-1:" + account + ":event-bus/" + testRun + "-events",
+		"SendToDeadLetterQueue": "arn:aws:sqs:eu-west-1:" + account + ":" + pipe + "-dlq",
+		"WriteLogs":             "arn:aws:logs:eu-west-1:" + account + ":log-group:/aws/lambda/" + pipe + ":log-stream:2026/12/01/[$LATEST]abc",
+	}
 	var moduleActions []string
+	for _, roleName := range []string{"pipe", "enrichment"} {
+		evGranted := roleStatements(t, "events", roleName)
+		require.NotEmpty(t, evGranted, "the events module's %s policy document", roleName)
+		for sid, actions := range evGranted {
+			res, ok := eventsSamples[sid]
+			require.True(t, ok, "statement %s of the events %s role has no sample resource in this test", sid, roleName)
+			for _, a := range actions {
+				moduleActions = append(moduleActions, a)
+				t.Run("events/"+roleName+"/"+sid+"/"+a, func(t *testing.T) {
+					got := decide(t, doc, a, res, as("arn:aws:iam::"+account+":role/"+pipe))
+					assert.Equal(t, iampolicy.Allow, got.Decision, "the boundary must allow %s on %s", a, res)
+				})
+			}
+		}
+	}
 	for sid, actions := range granted {
 		res, ok := samples[sid]
 		require.True(t, ok, "statement %s of the processor role has no sample resource in this test", sid)
@@ -335,6 +364,11 @@ func TestBoundaryCoversTheProcessorRole(t *testing.T) {
 		{"s3:PutObject", batch + "manifests/job-1.csv"},
 		{"s3:GetObject", "arn:aws:s3:::imgpipe-prod-images-" + account + "/batch-operations/manifests/job-1.csv"},
 		{"sqs:SendMessage", "arn:aws:sqs:eu-west-1:" + account + ":imgpipe-prod-processor-dlq"},
+		{"s3:ListBucketVersions", "arn:aws:s3:::imgpipe-prod-images-" + account},
+		{"dynamodb:Query", "arn:aws:dynamodb:eu-west-1:" + account + ":table/imgpipe-prod-metadata"},
+		{"dynamodb:GetRecords", "arn:aws:dynamodb:eu-west-1:" + account + ":table/imgpipe-prod-metadata/stream/2026-12-01T00:00:00.000"},
+		{"events:PutEvents", "arn:aws:events:eu-west-1:" + account + ":event-bus/default"},
+		{"events:PutRule", "arn:aws:events:eu-west-1:" + account + ":rule/" + testRun + "-events/x"},
 	} {
 		t.Run("denies "+r.action+" on "+r.resource, func(t *testing.T) {
 			assert.Equal(t, iampolicy.ImplicitDeny, decide(t, doc, r.action, r.resource, role).Decision)
@@ -343,14 +377,14 @@ func TestBoundaryCoversTheProcessorRole(t *testing.T) {
 }
 
 // roleStatements reads the static statements of the policy document
-// data.aws_iam_policy_document.<name> from modules/processing/*.tf: sid ->
+// data.aws_iam_policy_document.<name> from modules/<module>/*.tf: sid ->
 // actions. Dynamic data-key statements are left out: the suites deploy
 // without a customer-managed data key, and the boundary allows no KMS use.
-func roleStatements(t *testing.T, name string) map[string][]string {
+func roleStatements(t *testing.T, module, name string) map[string][]string {
 	t.Helper()
 	repo, err := RepoRoot(".")
 	require.NoError(t, err)
-	files, err := filepath.Glob(filepath.Join(repo, "modules", "processing", "*.tf"))
+	files, err := filepath.Glob(filepath.Join(repo, "modules", module, "*.tf"))
 	require.NoError(t, err)
 	out := map[string][]string{}
 	for _, path := range files {

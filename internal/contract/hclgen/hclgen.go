@@ -68,6 +68,10 @@ func str(goName, key, v string) Entry {
 	return Entry{GoName: goName, Key: key, Value: cty.StringVal(v)}
 }
 
+func num(goName, key string, v int64) Entry {
+	return Entry{GoName: goName, Key: key, Value: cty.NumberIntVal(v)}
+}
+
 // DynamoDB attribute types of the key attributes. They are not names the Go
 // code spells out (attributevalue derives them from Go types: string → S,
 // int64 Unix milliseconds → N), so they are stated here, beside the keys.
@@ -127,6 +131,7 @@ func Outputs() ([]Output, error) {
 			[]Entry{
 				str("StatusProcessed", "processed", contract.StatusProcessed),
 				str("StatusFailed", "failed", contract.StatusFailed),
+				str("StatusDeleted", "deleted", contract.StatusDeleted),
 			}},
 		{"failure_reasons", "Every permanent failure reason (values of the Reason metric dimension).",
 			scalar("Reasons", cty.ListVal(reasons))},
@@ -145,10 +150,48 @@ func Outputs() ([]Output, error) {
 				str("MetricProcessingLatency", "processing_latency", contract.MetricProcessingLatency),
 				str("MetricBytesIn", "bytes_in", contract.MetricBytesIn),
 				str("MetricThumbnailBytes", "thumbnail_bytes", contract.MetricThumbnailBytes),
+				str("MetricImagesDeleted", "images_deleted", contract.MetricImagesDeleted),
 			}},
 		{"env", "Names of the environment variables the Lambda reads, by setting (internal/contract.Settings).", env},
 		{"defaults", "Defaults the Lambda applies when an optional environment variable is unset, by setting (the input settings of modules/processing).", defaults},
+		{"trigger_events", "S3 event types the trigger sends to the processor (under the uploads prefix).",
+			[]Entry{
+				str("TriggerEventsCreated", "created", contract.TriggerEventsCreated),
+				str("TriggerEventsRemoved", "removed", contract.TriggerEventsRemoved),
+			}},
+		{"table_ttl_attribute", "Numeric record attribute (Unix seconds) the table's TTL is set on; only DELETED records carry it.",
+			scalar("TableTTLAttribute", cty.StringVal(contract.TableTTLAttribute))},
+		{"event_source", "Source of the outcome events on the bus.",
+			scalar("EventSource", cty.StringVal(contract.EventSource))},
+		{"event_detail_types", "Detail-type of the outcome event of each record status.",
+			[]Entry{
+				str("EventDetailTypeProcessed", "processed", contract.EventDetailTypeProcessed),
+				str("EventDetailTypeFailed", "failed", contract.EventDetailTypeFailed),
+				str("EventDetailTypeDeleted", "deleted", contract.EventDetailTypeDeleted),
+			}},
+		{"event_schema_version", "Schema version (schemaVersion) of the outcome events' detail.",
+			scalar("EventSchemaVersion", cty.StringVal(contract.EventSchemaVersion))},
+		{"pipe", "How the events pipe reads the table's stream and its enrichment's answer.",
+			[]Entry{
+				str("PipeEnrichedEventIDField", "enriched_event_id_field", contract.PipeEnrichedEventIDField),
+				str("PipeEnrichedDetailTypeField", "enriched_detail_type_field", contract.PipeEnrichedDetailTypeField),
+				str("PipeEnrichedDetailField", "enriched_detail_field", contract.PipeEnrichedDetailField),
+				str("PipeEnrichedDetailTypePath", "detail_type_path", contract.PipeEnrichedDetailTypePath),
+				str("PipeEnrichedDetailTemplate", "input_template", contract.PipeEnrichedDetailTemplate),
+				num("PipeBatchSize", "batch_size", contract.PipeBatchSize),
+				str("PipeStartingPosition", "starting_position", contract.PipeStartingPosition),
+			}},
+		{"pipe_filter_patterns", "EventBridge patterns selecting the stream records that announce a stored outcome (any one matching).",
+			scalar("", cty.ListVal(filterPatterns()))},
 	}, nil
+}
+
+func filterPatterns() []cty.Value {
+	var out []cty.Value
+	for _, p := range contract.PipeFilterPatterns() {
+		out = append(out, cty.StringVal(p))
+	}
+	return out
 }
 
 // settingValue is the default of st as an HCL value of its input's type.

@@ -80,6 +80,7 @@ func main() {
 			CacheControl:     cfg.ThumbnailCacheControl,
 			Rendition:        rendition.FromConfig(cfg).Fingerprint(),
 			Concurrency:      cfg.RecordConcurrency,
+			DeletedRecordTTL: cfg.DeletedRecordTTL,
 			Logger:           logger,
 		})
 	if err != nil {
@@ -88,6 +89,7 @@ func main() {
 	logger.Info("processor starting", "table", cfg.TableName, "environment", cfg.Environment,
 		"uploadsPrefix", cfg.UploadsPrefix, "thumbnailsPrefix", cfg.ThumbnailsPrefix, "sizes", cfg.ThumbnailSizes,
 		"quality", cfg.JPEGQuality, "maxImageBytes", cfg.MaxImageBytes, "maxImagePixels", cfg.MaxImagePixels,
-		"concurrency", cfg.RecordConcurrency, "rendition", rendition.FromConfig(cfg).Fingerprint())
+		"concurrency", cfg.RecordConcurrency, "rendition", rendition.FromConfig(cfg).Fingerprint(),
+		"deletedRecordTTL", cfg.DeletedRecordTTL.String())
 	lambda.Start(h.Invoke)
 }

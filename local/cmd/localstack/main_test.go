@@ -214,7 +214,7 @@ func TestLocalUpOutsideCheckLocalDown(t *testing.T) {
 		Counts map[string]int `json:"counts"`
 	}
 	require.NoError(t, json.Unmarshal([]byte(js), &st))
-	assert.Equal(t, map[string]int{contract.StatusProcessed: len(objs), contract.StatusFailed: 0}, st.Counts, "every upload counted as PROCESSED")
+	assert.Equal(t, map[string]int{contract.StatusProcessed: len(objs), contract.StatusFailed: 0, contract.StatusDeleted: 0}, st.Counts, "every upload counted as PROCESSED")
 
 	// make local-down: stops it by its pid; nothing is left.
 	handlerPID := handlerPIDFrom(t, u.log())

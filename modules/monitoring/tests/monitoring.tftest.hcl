@@ -238,6 +238,67 @@ run "no_ingest_queue_no_queue_alarms" {
   }
 }
 
+run "events_pipe_alarms_when_the_events_module_is_used" {
+  command = apply
+
+  variables {
+    events_pipe_name = "imgpipe-test-outcome-events"
+    events_dlq_name  = "imgpipe-test-outcome-events-dlq"
+  }
+
+  assert {
+    condition = (
+      aws_cloudwatch_metric_alarm.this["events-pipe-failed"].namespace == "AWS/EventBridge/Pipes" &&
+      aws_cloudwatch_metric_alarm.this["events-pipe-failed"].metric_name == "ExecutionFailed" &&
+      aws_cloudwatch_metric_alarm.this["events-pipe-failed"].dimensions == tomap({ PipeName = "imgpipe-test-outcome-events" }) &&
+      aws_cloudwatch_metric_alarm.this["events-pipe-failed"].statistic == "Sum" &&
+      aws_cloudwatch_metric_alarm.this["events-pipe-failed"].threshold == 0 &&
+      aws_cloudwatch_metric_alarm.this["events-pipe-failed"].comparison_operator == "GreaterThanThreshold"
+    )
+    error_message = "A failed execution of the events pipe must raise an alarm at once."
+  }
+  assert {
+    condition = (
+      aws_cloudwatch_metric_alarm.this["events-dlq-messages-visible"].metric_name == "ApproximateNumberOfMessagesVisible" &&
+      aws_cloudwatch_metric_alarm.this["events-dlq-messages-visible"].dimensions == tomap({ QueueName = "imgpipe-test-outcome-events-dlq" }) &&
+      aws_cloudwatch_metric_alarm.this["events-dlq-messages-visible"].threshold == 0
+    )
+    error_message = "An outcome event parked in the pipe's dead-letter queue must raise an alarm."
+  }
+  assert {
+    condition = alltrue([
+      for k in ["events-pipe-failed", "events-dlq-messages-visible"] :
+      aws_cloudwatch_metric_alarm.this[k].alarm_actions == toset([aws_sns_topic.alarms.arn]) && aws_cloudwatch_metric_alarm.this[k].alarm_name == "imgpipe-test-${k}"
+    ])
+    error_message = "The events alarms notify the topic like the others."
+  }
+  assert {
+    condition     = length(aws_cloudwatch_metric_alarm.this) == 10 && length(output.alarm_names) == 10
+    error_message = "With the events module there are ten alarms."
+  }
+  assert {
+    condition = contains(flatten([
+      for w in jsondecode(aws_cloudwatch_dashboard.pipeline.dashboard_body).widgets : [
+        for m in try(w.properties.metrics, []) : m[0]
+      ]
+    ]), "AWS/EventBridge/Pipes")
+    error_message = "The dashboard must show the events pipe."
+  }
+}
+
+run "dashboard_shows_deleted_images" {
+  command = apply
+
+  assert {
+    condition = contains(flatten([
+      for w in jsondecode(aws_cloudwatch_dashboard.pipeline.dashboard_body).widgets : [
+        for m in try(w.properties.metrics, []) : m[1]
+      ]
+    ]), "ImagesDeleted")
+    error_message = "The dashboard must show ImagesDeleted."
+  }
+}
+
 # ------------------------------------------------------------ validations
 
 run "rejects_bad_ingest_queue_name" {
@@ -254,6 +315,23 @@ run "rejects_short_ingest_age_threshold" {
     ingest_queue_age_threshold_seconds = 59
   }
   expect_failures = [var.ingest_queue_age_threshold_seconds]
+}
+
+run "rejects_a_pipe_without_its_dlq" {
+  command = plan
+  variables {
+    events_pipe_name = "imgpipe-test-outcome-events"
+  }
+  expect_failures = [aws_cloudwatch_dashboard.pipeline]
+}
+
+run "rejects_bad_events_pipe_name" {
+  command = plan
+  variables {
+    events_pipe_name = "bad name"
+    events_dlq_name  = "q"
+  }
+  expect_failures = [var.events_pipe_name]
 }
 
 run "rejects_bad_email" {

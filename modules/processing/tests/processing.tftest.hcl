@@ -142,9 +142,19 @@ run "iam_statements_are_exactly_least_privilege" {
         actions   = toset(["s3:DeleteObject"])
         resources = toset(["arn:aws:s3:::imgpipe-test-images-123456789012/thumbnails/*"])
       }
+      ListUploadVersions = {
+        effect    = "Allow"
+        actions   = toset(["s3:ListBucketVersions"])
+        resources = toset(["arn:aws:s3:::imgpipe-test-images-123456789012"])
+      }
       WriteMetadata = {
         effect    = "Allow"
         actions   = toset(["dynamodb:PutItem"])
+        resources = toset(["arn:aws:dynamodb:eu-west-1:123456789012:table/imgpipe-test-metadata"])
+      }
+      FindVersionRecords = {
+        effect    = "Allow"
+        actions   = toset(["dynamodb:Query"])
         resources = toset(["arn:aws:dynamodb:eu-west-1:123456789012:table/imgpipe-test-metadata"])
       }
       WriteLogs = {
@@ -169,6 +179,16 @@ run "iam_statements_are_exactly_least_privilege" {
       }
     }
     error_message = "The role's statements must be exactly the least-privilege set (sid, actions, resources); with the default ingestion (sqs) that includes reading the ingest queue, and only it."
+  }
+  assert {
+    condition = {
+      for s in data.aws_iam_policy_document.processor.statement : s.sid => [
+        for c in s.condition : { test = c.test, variable = c.variable, values = toset(c.values) }
+      ] if length(s.condition) > 0
+      } == {
+      ListUploadVersions = [{ test = "StringLike", variable = "s3:prefix", values = toset(["uploads/*"]) }]
+    }
+    error_message = "Only the version listing has a condition: prefixes under uploads/ only."
   }
   assert {
     condition = alltrue(flatten([
@@ -259,6 +279,7 @@ run "function_runtime_and_environment" {
       METRIC_NAMESPACE        = "ImageProcessing"
       RECORD_CONCURRENCY      = "4"
       LOG_LEVEL               = "INFO"
+      DELETED_RECORD_TTL_DAYS = "0"
       THUMBNAIL_FORMATS       = "jpeg"
       WEBP_QUALITY            = "72"
       AVIF_QUALITY            = "58"
@@ -290,6 +311,7 @@ run "tuning_inputs_reach_the_function" {
     log_level                  = "DEBUG"
     log_retention_days         = 90
     log_kms_key_arn            = "arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+    deleted_record_ttl_days    = 30
   }
 
   assert {
@@ -299,7 +321,8 @@ run "tuning_inputs_reach_the_function" {
   assert {
     condition = (one(aws_lambda_function.processor.environment).variables["THUMBNAIL_SIZES"] == "128,512,2048" &&
       one(aws_lambda_function.processor.environment).variables["JPEG_QUALITY"] == "90" &&
-    one(aws_lambda_function.processor.environment).variables["LOG_LEVEL"] == "DEBUG")
+      one(aws_lambda_function.processor.environment).variables["LOG_LEVEL"] == "DEBUG" &&
+    one(aws_lambda_function.processor.environment).variables["DELETED_RECORD_TTL_DAYS"] == "30")
     error_message = "Tuning inputs must reach the function's environment."
   }
   assert {
@@ -432,9 +455,9 @@ run "direct_trigger_on_uploads_prefix_only" {
   }
   assert {
     condition = (one(aws_s3_bucket_notification.uploads.lambda_function).filter_prefix == run.contract.uploads_prefix &&
-      one(aws_s3_bucket_notification.uploads.lambda_function).events == toset(["s3:ObjectCreated:*"]) &&
+      one(aws_s3_bucket_notification.uploads.lambda_function).events == toset(["s3:ObjectCreated:*", "s3:ObjectRemoved:*"]) &&
     one(aws_s3_bucket_notification.uploads.lambda_function).lambda_function_arn == aws_lambda_function.processor.arn)
-    error_message = "The notification must send every object created under the contract's uploads prefix to the function."
+    error_message = "The notification must send every object created or removed under the contract's uploads prefix to the function."
   }
   assert {
     condition     = one(aws_s3_bucket_notification.uploads.lambda_function).filter_suffix == null
@@ -461,7 +484,7 @@ run "sqs_trigger_is_the_ingest_queue" {
     condition = (one(aws_s3_bucket_notification.uploads.queue).queue_arn == aws_sqs_queue.ingest[0].arn &&
       one(aws_s3_bucket_notification.uploads.queue).filter_prefix == run.contract.uploads_prefix &&
       one(aws_s3_bucket_notification.uploads.queue).filter_suffix == null &&
-    one(aws_s3_bucket_notification.uploads.queue).events == toset(["s3:ObjectCreated:*"]))
+    one(aws_s3_bucket_notification.uploads.queue).events == toset(["s3:ObjectCreated:*", "s3:ObjectRemoved:*"]))
     error_message = "The ingest queue gets the events the direct trigger would send the function: the same event types, under the contract's uploads prefix, no suffix filter."
   }
   assert {
@@ -908,6 +931,22 @@ run "rejects_bad_table_name" {
     table_name = "a"
   }
   expect_failures = [var.table_name]
+}
+
+run "rejects_negative_deleted_record_ttl" {
+  command = plan
+  variables {
+    deleted_record_ttl_days = -1
+  }
+  expect_failures = [var.deleted_record_ttl_days]
+}
+
+run "rejects_fractional_deleted_record_ttl" {
+  command = plan
+  variables {
+    deleted_record_ttl_days = 1.5
+  }
+  expect_failures = [var.deleted_record_ttl_days]
 }
 
 # ------------------------------------------------------ code and boundary

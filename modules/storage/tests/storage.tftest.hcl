@@ -142,8 +142,16 @@ run "table_matches_the_contract" {
     error_message = "Deletion protection must default to on."
   }
   assert {
-    condition     = length(aws_dynamodb_table.metadata.ttl) == 0
-    error_message = "TTL must be off unless ttl_attribute is set."
+    condition     = length(aws_dynamodb_table.metadata.ttl) == 0 && output.table_ttl_attribute == null
+    error_message = "TTL must be off unless ttl_enabled is set."
+  }
+  assert {
+    condition     = aws_dynamodb_table.metadata.stream_enabled && aws_dynamodb_table.metadata.stream_view_type == "NEW_AND_OLD_IMAGES"
+    error_message = "The table's stream must be on with new and old images (the outcome events read it)."
+  }
+  assert {
+    condition     = output.table_stream_arn == aws_dynamodb_table.metadata.stream_arn
+    error_message = "table_stream_arn must be the table's stream."
   }
   assert {
     condition     = output.status_index_name == "StatusIndex" && output.table_name == aws_dynamodb_table.metadata.name
@@ -157,7 +165,7 @@ run "optional_kms_ttl_name_and_protection" {
   variables {
     bucket_name         = "my-existing-name.images"
     kms_key_arn         = "arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
-    ttl_attribute       = "expiresAt"
+    ttl_enabled         = true
     deletion_protection = false
     force_destroy       = true
   }
@@ -179,8 +187,8 @@ run "optional_kms_ttl_name_and_protection" {
     error_message = "With kms_key_arn the table must use that key."
   }
   assert {
-    condition     = one(aws_dynamodb_table.metadata.ttl).attribute_name == "expiresAt" && one(aws_dynamodb_table.metadata.ttl).enabled
-    error_message = "ttl_attribute must enable TTL on that attribute."
+    condition     = one(aws_dynamodb_table.metadata.ttl).attribute_name == "expiresAt" && one(aws_dynamodb_table.metadata.ttl).enabled && output.table_ttl_attribute == "expiresAt"
+    error_message = "ttl_enabled must enable TTL on the contract's expiry attribute (expiresAt)."
   }
   assert {
     condition     = aws_dynamodb_table.metadata.deletion_protection_enabled == false
@@ -252,12 +260,4 @@ run "rejects_fractional_abort_days" {
     abort_incomplete_multipart_days = 1.5
   }
   expect_failures = [var.abort_incomplete_multipart_days]
-}
-
-run "rejects_bad_ttl_attribute" {
-  command = plan
-  variables {
-    ttl_attribute = "expires at"
-  }
-  expect_failures = [var.ttl_attribute]
 }
