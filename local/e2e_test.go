@@ -111,7 +111,7 @@ const e2eBatchSize = 2
 func processingInputs() map[string]any {
 	in := map[string]any{"max_image_pixels": maxPixels, "thumbnail_formats": e2eFormats,
 		"timeout": e2eTimeout, "ingest_max_receive_count": e2eMaxReceiveCount, "ingest_batch_size": e2eBatchSize}
-	if mode := os.Getenv("INGESTION"); mode != "" {
+	if mode := os.Getenv(stack.EnvIngestion); mode != "" {
 		in["ingestion"] = mode
 	}
 	return in

@@ -400,4 +400,19 @@ func TestInputsFromEnv(t *testing.T) {
 
 	_, err = InputsFromEnv(func(k string) (string, bool) { return "many", k == contract.EnvWebPQuality })
 	assert.ErrorContains(t, err, `WEBP_QUALITY="many": want an integer`)
+
+	// INGESTION picks the module's ingestion mode; its validation judges it.
+	for value, want := range map[string]string{"direct": contract.IngestionDirect, " sqs ": contract.IngestionSQS} {
+		inputs, err = InputsFromEnv(func(k string) (string, bool) { return value, k == EnvIngestion })
+		require.NoError(t, err)
+		env.ProcessingInputs = inputs
+		d, err = declare(modulesDir(t), env)
+		require.NoError(t, err, value)
+		assert.Equal(t, want, d.Ingestion)
+	}
+	inputs, err = InputsFromEnv(func(k string) (string, bool) { return "kinesis", k == EnvIngestion })
+	require.NoError(t, err)
+	env.ProcessingInputs = inputs
+	_, err = declare(modulesDir(t), env)
+	assert.ErrorContains(t, err, `ingestion must be "direct" or "sqs".`)
 }
