@@ -281,7 +281,7 @@ func decodeTile(ctx context.Context, t heif.Tile, rect image.Rectangle) (img ima
 	file := t.Standalone()
 	switch t.Codec {
 	case heif.HEVC:
-		img, err = wasmcodec.DecodeHEVC(ctx, file)
+		img, err = wasmcodec.DecodeHEVC(ctx, file, subsampleRatio(t.Chroma()))
 	case heif.AV1:
 		img, _, err = wasmcodec.DecodeAV1(ctx, file)
 	}
@@ -295,6 +295,17 @@ func decodeTile(ctx context.Context, t heif.Tile, rect image.Rectangle) (img ima
 		return nil, fault.Permanentf(contract.ReasonCorrupt, "a %s picture decoded to %dx%d, smaller than its declared %dx%d", t.Codec, b.Dx(), b.Dy(), rect.Dx(), rect.Dy())
 	}
 	return translate(img, rect)
+}
+
+// subsampleRatio is the YCbCr layout of a chroma format (heif.Tile.Chroma).
+func subsampleRatio(chroma string) image.YCbCrSubsampleRatio {
+	switch chroma {
+	case "422":
+		return image.YCbCrSubsampleRatio422
+	case "444":
+		return image.YCbCrSubsampleRatio444
+	}
+	return image.YCbCrSubsampleRatio420
 }
 
 // translate moves a decoded picture's bounds to rect (cut to rect's size).
