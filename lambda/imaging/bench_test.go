@@ -76,7 +76,7 @@ func BenchmarkResize12MP(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		var owner planes
-		resizePlanes(src, 1024, 768, &owner)
+		resizePlanes(src, 1024, 768, 2, &owner)
 		owner.release()
 	}
 }
