@@ -41,7 +41,8 @@ func isHEIF(f Format) bool { return f == FormatHEIC || f == FormatAVIF }
 // that is not a grid): the decoders hold several full-size buffers per
 // picture in their WebAssembly memory, outside the Go heap. Measured peak
 // RSS of the whole job (256 and 1024 px thumbnails, Go memory limit at 90%
-// of 1024 MB): HEVC 8-bit 12 MP 187 MiB, 50 MP 466-538 MiB; AV1 8-bit
+// of 1024 MB): HEVC 8-bit 12 MP 187 MiB, 50 MP 466-538 MiB (48 MP 777 MiB
+// since 4:2:0 planes come through RGBA, see heif.Tile.Standalone); AV1 8-bit
 // 12 MP 347 MiB, 24.4 MP 664 MiB (50 MP does not fit the 1 GiB module
 // limit); AV1 10-bit 12 MP 493 MiB (libavif converts to 16-bit RGBA).
 // These caps keep one picture within the 1024 MB Lambda default. Grids
