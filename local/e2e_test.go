@@ -25,6 +25,9 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
+	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -67,7 +70,7 @@ func TestMain(m *testing.M) {
 			// test) may hold the port for a while: one stack at a time.
 			PortWait:         10 * time.Minute,
 			Environment:      "e2e",
-			ProcessingInputs: map[string]any{"max_image_pixels": maxPixels, "thumbnail_formats": e2eFormats},
+			ProcessingInputs: processingInputs(),
 		})
 		if err != nil {
 			fmt.Fprintf(os.Stderr, "e2e: cannot start the local stack: %v\n", err)
@@ -88,6 +91,30 @@ func TestMain(m *testing.M) {
 		return code
 	}()
 	os.Exit(code)
+}
+
+// e2eTimeout is the e2e function's timeout: short, so that with ingestion
+// "sqs" a failed message is visible again after 6 x 10 s (the ingest
+// queue's visibility timeout follows the function's), not 6 minutes.
+const e2eTimeout = 10
+
+// e2eMaxReceiveCount: a message failed twice is dead-lettered.
+const e2eMaxReceiveCount = 2
+
+// e2eBatchSize keeps one invocation's work (JPEG and WebP thumbnails of a
+// few images) far inside e2eTimeout on a loaded machine, so that only the
+// faults a test injects make a message fail.
+const e2eBatchSize = 2
+
+// processingInputs are the e2e stack's inputs to modules/processing.
+// INGESTION=direct|sqs picks the ingestion mode (default: the module's).
+func processingInputs() map[string]any {
+	in := map[string]any{"max_image_pixels": maxPixels, "thumbnail_formats": e2eFormats,
+		"timeout": e2eTimeout, "ingest_max_receive_count": e2eMaxReceiveCount, "ingest_batch_size": e2eBatchSize}
+	if mode := os.Getenv(stack.EnvIngestion); mode != "" {
+		in["ingestion"] = mode
+	}
+	return in
 }
 
 // e2eFormats are the thumbnail formats of the e2e stack.
@@ -460,11 +487,36 @@ func TestStackIsProvisionedAsTheModulesDeclare(t *testing.T) {
 
 	nc, err := st.S3.GetBucketNotificationConfiguration(ctx, &s3.GetBucketNotificationConfigurationInput{Bucket: aws.String(tg.Bucket)})
 	require.NoError(t, err)
-	require.Len(t, nc.LambdaFunctionConfigurations, 1)
-	lc := nc.LambdaFunctionConfigurations[0]
-	require.NotNil(t, lc.Filter)
-	require.Len(t, lc.Filter.Key.FilterRules, 1, "prefix only: the function sniffs formats, so no suffix filter")
-	assert.Equal(t, contract.UploadsPrefix, aws.ToString(lc.Filter.Key.FilterRules[0].Value))
+	var filter *s3types.NotificationConfigurationFilter
+	var notified []s3types.Event
+	switch st.Ingestion {
+	case contract.IngestionDirect:
+		require.Len(t, nc.LambdaFunctionConfigurations, 1)
+		assert.Empty(t, nc.QueueConfigurations)
+		filter, notified = nc.LambdaFunctionConfigurations[0].Filter, nc.LambdaFunctionConfigurations[0].Events
+	case contract.IngestionSQS:
+		// The bucket notifies the ingest queue; an event source mapping
+		// (polled by the harness) reads it into the function.
+		require.Len(t, nc.QueueConfigurations, 1)
+		assert.Empty(t, nc.LambdaFunctionConfigurations)
+		qa, err := st.SQS.GetQueueAttributes(ctx, &sqs.GetQueueAttributesInput{QueueUrl: aws.String(st.IngestQueueURL),
+			AttributeNames: []sqstypes.QueueAttributeName{sqstypes.QueueAttributeNameAll}})
+		require.NoError(t, err)
+		assert.Equal(t, qa.Attributes[string(sqstypes.QueueAttributeNameQueueArn)], aws.ToString(nc.QueueConfigurations[0].QueueArn))
+		assert.Equal(t, fmt.Sprint(6*e2eTimeout), qa.Attributes[string(sqstypes.QueueAttributeNameVisibilityTimeout)], "six times the function's timeout")
+		assert.Contains(t, qa.Attributes[string(sqstypes.QueueAttributeNameRedrivePolicy)], fmt.Sprintf(`"maxReceiveCount":%d`, e2eMaxReceiveCount))
+		filter, notified = nc.QueueConfigurations[0].Filter, nc.QueueConfigurations[0].Events
+		ms, err := st.Lambda.ListEventSourceMappings(ctx, &lambda.ListEventSourceMappingsInput{FunctionName: aws.String(st.Names.Function)})
+		require.NoError(t, err)
+		require.Len(t, ms.EventSourceMappings, 1)
+		assert.Equal(t, qa.Attributes[string(sqstypes.QueueAttributeNameQueueArn)], aws.ToString(ms.EventSourceMappings[0].EventSourceArn))
+		assert.EqualValues(t, st.Mapping.BatchSize, aws.ToInt32(ms.EventSourceMappings[0].BatchSize))
+	default:
+		t.Fatalf("unknown ingestion %q", st.Ingestion)
+	}
+	require.NotNil(t, filter)
+	require.Len(t, filter.Key.FilterRules, 1, "prefix only: the function sniffs formats, so no suffix filter")
+	assert.Equal(t, contract.UploadsPrefix, aws.ToString(filter.Key.FilterRules[0].Value))
 
 	td, err := st.DynamoDB.DescribeTable(ctx, &dynamodb.DescribeTableInput{TableName: aws.String(tg.Table)})
 	require.NoError(t, err)
@@ -478,7 +530,7 @@ func TestStackIsProvisionedAsTheModulesDeclare(t *testing.T) {
 	require.NotNil(t, td.Table.StreamSpecification, "the stream the events pipe reads")
 	assert.Equal(t, "NEW_AND_OLD_IMAGES", string(td.Table.StreamSpecification.StreamViewType))
 	var events []string
-	for _, ev := range lc.Events {
+	for _, ev := range notified {
 		events = append(events, string(ev))
 	}
 	assert.Equal(t, contract.TriggerEvents, events)
@@ -493,10 +545,12 @@ func TestStackIsProvisionedAsTheModulesDeclare(t *testing.T) {
 	assert.Equal(t, fmt.Sprint(maxPixels), fc.Environment.Variables[contract.EnvMaxImagePixels], "the input given to modules/processing")
 	assert.Equal(t, contract.SettingJPEGQuality.EnvDefault(), fc.Environment.Variables[contract.EnvJPEGQuality], "the module's default")
 
-	// Memory and timeout are the defaults of modules/processing's inputs.
+	// Memory is the default of modules/processing's input, the timeout the
+	// input given.
+	assert.EqualValues(t, e2eTimeout, aws.ToInt32(fc.Timeout))
 	mod, err := tfmodule.Load(filepath.Join("..", "modules", "processing"))
 	require.NoError(t, err)
-	for name, got := range map[string]*int32{"memory_size": fc.MemorySize, "timeout": fc.Timeout} {
+	for name, got := range map[string]*int32{"memory_size": fc.MemorySize} {
 		def, ok := mod.Default(name)
 		require.True(t, ok, "%s has a default", name)
 		want, _ := def.AsBigFloat().Int64()

@@ -61,6 +61,12 @@ module "processing" {
   maximum_event_age_seconds = var.maximum_event_age_seconds
   deleted_record_ttl_days   = var.deleted_record_ttl_days
 
+  ingestion                      = var.ingestion
+  ingest_batch_size              = var.ingest_batch_size
+  ingest_batching_window_seconds = var.ingest_batching_window_seconds
+  ingest_maximum_concurrency     = var.ingest_maximum_concurrency
+  ingest_max_receive_count       = var.ingest_max_receive_count
+
   create_batch_operations_role = var.create_batch_operations_role
 }
 
@@ -89,10 +95,13 @@ module "monitoring" {
   dlq_name                 = module.processing.dlq_name
   events_pipe_name         = module.events.pipe_name
   events_dlq_name          = module.events.dlq_name
+  ingest_queue_name        = module.processing.ingest_queue_name
   table_name               = module.storage.table_name
   bucket_name              = module.storage.bucket_name
   alarm_emails             = var.alarm_emails
   kms_key_arn              = var.alarm_kms_key_arn
+
+  ingest_queue_age_threshold_seconds = var.ingest_queue_age_threshold_seconds
 }
 
 # Production alarms must reach somebody: refuse to plan prod without an

@@ -68,6 +68,21 @@ output "dlq_arn" {
   value       = module.processing.dlq_arn
 }
 
+output "ingestion" {
+  description = "How uploads reach the function: \"direct\" or \"sqs\" (the imgpipe CLI's redrive reads it)."
+  value       = module.processing.ingestion
+}
+
+output "ingest_queue_url" {
+  description = "URL of the ingest queue (ingestion \"sqs\"), or null."
+  value       = module.processing.ingest_queue_url
+}
+
+output "ingest_queue_arn" {
+  description = "ARN of the ingest queue (ingestion \"sqs\"), or null."
+  value       = module.processing.ingest_queue_arn
+}
+
 output "event_bus_name" {
   description = "Name of the bus the outcome events (Image Processed, Image Failed, Image Deleted; source imgpipe) are put on."
   value       = module.events.event_bus_name
@@ -89,7 +104,7 @@ output "sns_topic_arn" {
 }
 
 output "alarm_names" {
-  description = "Names of the environment's alarms (the ten of modules/monitoring, the events pipe's included)."
+  description = "Names of the environment's alarms (those of modules/monitoring: eight, two of the events pipe, and two of the ingest queue with ingestion \"sqs\")."
   value       = module.monitoring.alarm_names
 }
 

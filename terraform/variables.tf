@@ -194,6 +194,42 @@ variable "maximum_event_age_seconds" {
   default     = null
 }
 
+variable "ingestion" {
+  description = "How uploads reach the function: \"sqs\" (an ingest queue and an event source mapping) or \"direct\" (S3 invokes it). Null: the processing module's default, sqs (docs/ingestion.md)."
+  type        = string
+  default     = null
+}
+
+variable "ingest_batch_size" {
+  description = "Ingest-queue messages per invocation, 1 to 10000 (null: module default)."
+  type        = number
+  default     = null
+}
+
+variable "ingest_batching_window_seconds" {
+  description = "Longest the event source mapping gathers a batch, 0 to 300 seconds (null: module default)."
+  type        = number
+  default     = null
+}
+
+variable "ingest_maximum_concurrency" {
+  description = "Most concurrent invocations from the ingest queue, 2 to 1000, at most reserved_concurrency when that is set (null: module default)."
+  type        = number
+  default     = null
+}
+
+variable "ingest_max_receive_count" {
+  description = "Receives of an ingest-queue message before it goes to the dead-letter queue (null: module default)."
+  type        = number
+  default     = null
+}
+
+variable "ingest_queue_age_threshold_seconds" {
+  description = "Age of the ingest queue's oldest message, in seconds, above which its alarm fires (null: module default)."
+  type        = number
+  default     = null
+}
+
 variable "create_batch_operations_role" {
   description = "Create the role S3 Batch Operations assumes for `imgpipe backfill --engine batch` (processing module)."
   type        = bool

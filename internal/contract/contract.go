@@ -46,6 +46,20 @@ const (
 	BatchOperationsPrefix = "batch-operations/"
 )
 
+// Ingestion modes: how S3's notifications of uploads reach the function
+// (the input "ingestion" of modules/processing, whose default is its one
+// declaration).
+const (
+	// IngestionDirect: S3 invokes the function asynchronously.
+	IngestionDirect = "direct"
+	// IngestionSQS: S3 notifies an ingest queue, which an event source
+	// mapping drains into the function in batches.
+	IngestionSQS = "sqs"
+)
+
+// IngestionModes lists the ingestion modes.
+var IngestionModes = []string{IngestionDirect, IngestionSQS}
+
 // DynamoDB metadata table schema (kept from the CloudFormation seed so
 // existing users can move over).
 const (

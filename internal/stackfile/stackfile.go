@@ -16,7 +16,10 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
+
+	"github.com/imgpipe/imgpipe/internal/contract"
 )
 
 // Stack describes a deployed stack. JSON names are those of stack.json.
@@ -47,9 +50,34 @@ type Stack struct {
 	// of the stack: the local stack's (on AWS, consumers bring their own
 	// queues, so the root stack has none).
 	EventsQueue string `json:"eventsQueue,omitempty"`
+	// Ingestion is how uploads reach the function, one of
+	// contract.IngestionModes; empty means "direct" (a description from
+	// before the mode existed).
+	Ingestion string `json:"ingestion,omitempty"`
+	// IngestQueue is the URL of the ingest queue S3 notifies (ingestion
+	// "sqs"), whose dead-letter queue is DLQ.
+	IngestQueue string `json:"ingestQueue,omitempty"`
+	// MessageMove is how `imgpipe redrive` moves dead-letter messages back
+	// to the ingest queue: "" with SQS's message move task
+	// (StartMessageMoveTask, on AWS), MessageMoveManual by receiving,
+	// sending and deleting each (the local stack, whose emulator lacks the
+	// task).
+	MessageMove string `json:"messageMove,omitempty"`
 
 	// Further engines and queues (an ingestion mode and ingest queue) are
 	// fields here, with their Terraform output in terraformOutputs.
+}
+
+// MessageMoveManual is Stack.MessageMove of a stack without SQS's message
+// move task.
+const MessageMoveManual = "manual"
+
+// IngestionMode is the stack's ingestion, with "" read as "direct".
+func (s Stack) IngestionMode() string {
+	if s.Ingestion == "" {
+		return contract.IngestionDirect
+	}
+	return s.Ingestion
 }
 
 // terraformOutputs maps root-stack output names (terraform/outputs.tf) to
@@ -69,6 +97,8 @@ var terraformOutputs = []struct {
 	{"alarm_names", false, func(s *Stack, v json.RawMessage) error { return json.Unmarshal(v, &s.Alarms) }},
 	{"batch_operations_role_arn", false, str(func(s *Stack) *string { return &s.BatchOperationsRole })},
 	{"event_bus_name", false, str(func(s *Stack) *string { return &s.EventBus })},
+	{"ingestion", false, str(func(s *Stack) *string { return &s.Ingestion })},
+	{"ingest_queue_url", false, str(func(s *Stack) *string { return &s.IngestQueue })},
 }
 
 // TerraformOutputNames lists the root-stack outputs a description is read
@@ -114,6 +144,17 @@ func (s Stack) Validate() error {
 	}
 	if s.DLQ != "" && !strings.Contains(s.DLQ, "://") {
 		errs = append(errs, fmt.Errorf("dlq %q must be the queue URL", s.DLQ))
+	}
+	switch mode := s.IngestionMode(); {
+	case !slices.Contains(contract.IngestionModes, mode):
+		errs = append(errs, fmt.Errorf("ingestion %q is none of %s", s.Ingestion, strings.Join(contract.IngestionModes, ", ")))
+	case mode == contract.IngestionSQS && !strings.Contains(s.IngestQueue, "://"):
+		errs = append(errs, fmt.Errorf("ingestion %q needs ingestQueue, the ingest queue's URL (got %q)", mode, s.IngestQueue))
+	case mode != contract.IngestionSQS && s.IngestQueue != "":
+		errs = append(errs, fmt.Errorf("ingestQueue %q is set, but ingestion is %q", s.IngestQueue, mode))
+	}
+	if s.MessageMove != "" && s.MessageMove != MessageMoveManual {
+		errs = append(errs, fmt.Errorf("messageMove %q: want \"\" (SQS's message move task) or %q", s.MessageMove, MessageMoveManual))
 	}
 	return errors.Join(errs...)
 }

@@ -110,6 +110,45 @@ func TestTerraformOutputsExistInTheRootStack(t *testing.T) {
 	}
 }
 
+// An SQS-ingestion stack names its ingest queue, from stack.json or from
+// the root stack's outputs; what does not fit the mode is named.
+func TestIngestion(t *testing.T) {
+	s := local()
+	assert.Equal(t, "direct", s.IngestionMode(), "no ingestion field: a stack from before the mode existed")
+	s.Ingestion, s.IngestQueue, s.MessageMove = "sqs", "http://127.0.0.1:4566/000000000000/imgpipe-local-processor-ingest", stackfile.MessageMoveManual
+	path := filepath.Join(t.TempDir(), "stack.json")
+	require.NoError(t, stackfile.Write(path, s))
+	got, err := stackfile.Load(path)
+	require.NoError(t, err)
+	assert.Equal(t, s, got)
+
+	out := `{
+	  "bucket_name": {"value": "b-123"}, "table_name": {"value": "t"}, "function_name": {"value": "f"},
+	  "dlq_url": {"value": "https://sqs.eu-west-1.amazonaws.com/123456789012/f-dlq"},
+	  "uploads_prefix": {"value": "uploads/"}, "thumbnails_prefix": {"value": "thumbnails/"},
+	  "ingestion": {"value": "sqs"}, "ingest_queue_url": {"value": "https://sqs.eu-west-1.amazonaws.com/123456789012/f-ingest"}
+	}`
+	tf, err := stackfile.Parse([]byte(out))
+	require.NoError(t, err)
+	assert.Equal(t, "sqs", tf.IngestionMode())
+	assert.Equal(t, "https://sqs.eu-west-1.amazonaws.com/123456789012/f-ingest", tf.IngestQueue)
+	assert.Empty(t, tf.MessageMove, "on AWS: SQS's own message move task")
+
+	for _, bad := range []struct {
+		edit func(*stackfile.Stack)
+		want string
+	}{
+		{func(s *stackfile.Stack) { s.Ingestion = "kinesis" }, `ingestion "kinesis" is none of direct, sqs`},
+		{func(s *stackfile.Stack) { s.Ingestion, s.IngestQueue = "sqs", "" }, `ingestion "sqs" needs ingestQueue`},
+		{func(s *stackfile.Stack) { s.IngestQueue = "http://x/q" }, `ingestQueue "http://x/q" is set, but ingestion is "direct"`},
+		{func(s *stackfile.Stack) { s.MessageMove = "fast" }, `messageMove "fast"`},
+	} {
+		s := local()
+		bad.edit(&s)
+		assert.ErrorContains(t, s.Validate(), bad.want)
+	}
+}
+
 // FromTerraformDir runs `<terraform> -chdir=DIR output -json` and reads
 // its output; a failing terraform is an error with its stderr.
 func TestFromTerraformDir(t *testing.T) {

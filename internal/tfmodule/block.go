@@ -72,11 +72,16 @@ func (b *Block) Blocks(typ string) ([]*Block, error) {
 
 // BlockTypes lists the types of the nested blocks (dynamic ones by the
 // type they produce), for callers that refuse what they do not handle.
+// Terraform's own lifecycle block is not one of them (its preconditions
+// are checked when the resource is read).
 func (b *Block) BlockTypes() []string {
 	seen := map[string]bool{}
 	var out []string
 	for _, c := range b.body.Blocks {
 		t := c.Type
+		if t == "lifecycle" && b.Labels != nil {
+			continue
+		}
 		if t == "dynamic" && len(c.Labels) == 1 {
 			t = c.Labels[0]
 		}
@@ -127,7 +132,9 @@ func (b *Block) expand(d *hclsyntax.Block, typ string, first int) ([]*Block, err
 	if err != nil {
 		return nil, fmt.Errorf("%s: for_each: %w", where, err)
 	}
-	if !coll.IsWhollyKnown() {
+	// As in Terraform, the collection must be known, its elements need not
+	// be (reading an attribute made from an unknown one fails then).
+	if !coll.IsKnown() || (coll.Type().IsSetType() && !coll.IsWhollyKnown()) {
 		return nil, fmt.Errorf("%s: for_each is not known before apply", where)
 	}
 	if coll.IsNull() || !coll.CanIterateElements() {
@@ -262,4 +269,40 @@ func (b *Block) required(name string) (cty.Value, error) {
 
 func (b *Block) typeErr(name, want string, v cty.Value) error {
 	return fmt.Errorf("%s.%s is %s, want %s", b.Path, name, v.Type().FriendlyName(), want)
+}
+
+// checkPreconditions evaluates the precondition blocks of a resource's
+// lifecycle block, as Terraform does at plan: a condition that is false
+// is an error with its error_message; one that depends on values only the
+// cloud knows is left to Terraform.
+func (b *Block) checkPreconditions() error {
+	for _, lc := range b.body.Blocks {
+		if lc.Type != "lifecycle" {
+			continue
+		}
+		for _, pc := range lc.Body.Blocks {
+			if pc.Type != "precondition" {
+				continue
+			}
+			cond, ok := pc.Body.Attributes["condition"]
+			if !ok {
+				return fmt.Errorf("%s: precondition at %s has no condition", b.Path, pc.DefRange())
+			}
+			v, err := b.e.eval(cond.Expr, b.extra)
+			if err != nil {
+				return fmt.Errorf("%s: precondition at %s: %w", b.Path, cond.SrcRange, err)
+			}
+			if !v.IsKnown() || v.IsNull() || v.Type() != cty.Bool || v.True() {
+				continue
+			}
+			msg := "precondition failed"
+			if a, ok := pc.Body.Attributes["error_message"]; ok {
+				if m, err := b.e.eval(a.Expr, b.extra); err == nil && m.IsKnown() && !m.IsNull() && m.Type() == cty.String {
+					msg = m.AsString()
+				}
+			}
+			return fmt.Errorf("%s: precondition (%s) failed: %s", b.Path, cond.SrcRange, msg)
+		}
+	}
+	return nil
 }

@@ -3,6 +3,7 @@ package tfmodule
 import (
 	"errors"
 	"fmt"
+	"math/big"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -174,6 +175,8 @@ func (e *Eval) Module(name string) (*Eval, error) {
 
 // Resource returns the block of the resource or data source at addr
 // ("aws_lambda_function.processor", "data.aws_iam_policy_document.bucket").
+// A resource with count is read with Instances; for_each is not evaluated.
+// The resource's preconditions (lifecycle blocks) must hold.
 func (e *Eval) Resource(addr string) (*Block, error) {
 	b, ok := e.m.blocks[addr]
 	if !ok {
@@ -181,10 +184,62 @@ func (e *Eval) Resource(addr string) (*Block, error) {
 	}
 	for _, meta := range []string{"count", "for_each"} {
 		if _, ok := b.Body.Attributes[meta]; ok {
-			return nil, fmt.Errorf("%s at %s has %s: only single resources are evaluated", addr, b.DefRange(), meta)
+			hint := "only single resources are evaluated"
+			if meta == "count" {
+				hint = "read it with Instances"
+			}
+			return nil, fmt.Errorf("%s at %s has %s: %s", addr, b.DefRange(), meta, hint)
 		}
 	}
-	return &Block{Type: b.Type, Labels: b.Labels, Path: addr, body: b.Body, e: e, rng: b.DefRange()}, nil
+	blk := &Block{Type: b.Type, Labels: b.Labels, Path: addr, body: b.Body, e: e, rng: b.DefRange()}
+	if err := blk.checkPreconditions(); err != nil {
+		return nil, err
+	}
+	return blk, nil
+}
+
+// Instances returns the instances of the resource or data source at addr:
+// the one block of a single resource, or as many as its count (each with
+// count.index set, Path "<addr>[<i>]"), none when the count is 0. The count
+// must be known before apply, as Terraform requires; each instance's
+// preconditions must hold.
+func (e *Eval) Instances(addr string) ([]*Block, error) {
+	b, ok := e.m.blocks[addr]
+	if !ok {
+		return nil, fmt.Errorf("%s declares no %s", e.m.Dir, addr)
+	}
+	if _, ok := b.Body.Attributes["for_each"]; ok {
+		return nil, fmt.Errorf("%s at %s has for_each: only single and counted resources are evaluated", addr, b.DefRange())
+	}
+	ca, counted := b.Body.Attributes["count"]
+	if !counted {
+		blk, err := e.Resource(addr)
+		if err != nil {
+			return nil, err
+		}
+		return []*Block{blk}, nil
+	}
+	cv, err := e.eval(ca.Expr, nil)
+	if err != nil {
+		return nil, fmt.Errorf("%s.count: %w", addr, err)
+	}
+	if !cv.IsWhollyKnown() || cv.IsNull() || cv.Type() != cty.Number {
+		return nil, fmt.Errorf("%s.count (%s) must be a whole number known before apply", addr, ca.SrcRange)
+	}
+	n, acc := cv.AsBigFloat().Int64()
+	if acc != big.Exact || n < 0 {
+		return nil, fmt.Errorf("%s.count (%s) is %s, want a whole number >= 0", addr, ca.SrcRange, cv.AsBigFloat().String())
+	}
+	out := make([]*Block, 0, n)
+	for i := range n {
+		extra := map[string]cty.Value{"count": cty.ObjectVal(map[string]cty.Value{"index": cty.NumberIntVal(i)})}
+		blk := &Block{Type: b.Type, Labels: b.Labels, Path: fmt.Sprintf("%s[%d]", addr, i), body: b.Body, e: e, extra: extra, rng: b.DefRange()}
+		if err := blk.checkPreconditions(); err != nil {
+			return nil, err
+		}
+		out = append(out, blk)
+	}
+	return out, nil
 }
 
 func (e *Eval) memoized(cache map[string]*memo, key, what string, f func() (cty.Value, error)) (cty.Value, error) {
@@ -221,18 +276,35 @@ func (e *Eval) dataValue(typ, name string) (cty.Value, error) {
 		return cty.DynamicVal, nil
 	}
 	return e.memoized(e.data, addr, addr, func() (cty.Value, error) {
-		b, err := e.Resource(addr)
+		compute := func(b *Block) (cty.Value, error) {
+			v, ok, err := e.opts.Data(typ, b)
+			switch {
+			case err != nil:
+				return cty.NilVal, fmt.Errorf("%s: %w", b.Path, err)
+			case !ok:
+				return cty.DynamicVal, nil
+			}
+			return v, nil
+		}
+		if _, counted := e.m.blocks[addr].Body.Attributes["count"]; !counted {
+			b, err := e.Resource(addr)
+			if err != nil {
+				return cty.NilVal, err
+			}
+			return compute(b)
+		}
+		// A counted data source is the tuple of its instances.
+		bs, err := e.Instances(addr)
 		if err != nil {
 			return cty.NilVal, err
 		}
-		v, ok, err := e.opts.Data(typ, b)
-		switch {
-		case err != nil:
-			return cty.NilVal, fmt.Errorf("%s: %w", addr, err)
-		case !ok:
-			return cty.DynamicVal, nil
+		vals := make([]cty.Value, len(bs))
+		for i, b := range bs {
+			if vals[i], err = compute(b); err != nil {
+				return cty.NilVal, err
+			}
 		}
-		return v, nil
+		return cty.TupleVal(vals), nil
 	})
 }
 

@@ -3,7 +3,8 @@
 // cloud: input variables (given, or their defaults, converted to their
 // types and checked by their validation blocks), locals, the outputs of
 // local child modules, and the attributes and nested blocks (dynamic ones
-// expanded) of its resources and data sources.
+// expanded) of its resources and data sources, a counted resource as its
+// instances (count.index set), each checked by its preconditions.
 //
 // It is how the local stack provisions what modules/storage and
 // modules/processing declare without restating any of it. What only the

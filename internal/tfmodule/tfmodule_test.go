@@ -1,6 +1,7 @@
 package tfmodule
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"testing"
@@ -29,7 +30,7 @@ func evalRoot(t *testing.T, opts Options) *Eval {
 
 func TestVariables(t *testing.T) {
 	m := loadRoot(t)
-	assert.Equal(t, []string{"name", "required", "settings", "sizes"}, m.Variables())
+	assert.Equal(t, []string{"copies", "name", "required", "settings", "sizes"}, m.Variables())
 	def, ok := m.Default("sizes")
 	require.True(t, ok)
 	assert.True(t, def.Equals(cty.ListVal([]cty.Value{cty.NumberIntVal(1), cty.NumberIntVal(2)})).True(), "converted to list(number): %#v", def)
@@ -159,6 +160,69 @@ func TestDynamicBlocks(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, []int64{1, 2}, []int64{idx, val}, "a named iterator over a list: index and element")
 	assert.ElementsMatch(t, []string{"rule", "tag"}, r.BlockTypes())
+}
+
+func TestCountedResources(t *testing.T) {
+	peers := cty.TupleVal([]cty.Value{
+		cty.ObjectVal(map[string]cty.Value{"arn": cty.StringVal("arn:peer-0")}),
+		cty.ObjectVal(map[string]cty.Value{"arn": cty.StringVal("arn:peer-1")}),
+	})
+	e := evalRoot(t, Options{Known: map[string]cty.Value{"aws_thing.peer": peers}})
+	got, err := e.Instances("aws_thing.counted")
+	require.NoError(t, err)
+	require.Len(t, got, 2)
+	for i, b := range got {
+		name, err := b.String("name")
+		require.NoError(t, err)
+		assert.Equal(t, fmt.Sprintf("hello-x-%d", i), name)
+		peer, err := b.String("peer")
+		require.NoError(t, err)
+		assert.Equal(t, fmt.Sprintf("arn:peer-%d", i), peer, "count.index indexes the other resource's instances")
+		assert.Equal(t, fmt.Sprintf("aws_thing.counted[%d]", i), b.Path)
+	}
+	assert.Empty(t, got[0].BlockTypes(), "the lifecycle block is Terraform's, not the resource's")
+
+	single, err := e.Instances("aws_thing.other")
+	require.NoError(t, err)
+	require.Len(t, single, 1, "a resource without count is one instance")
+
+	_, err = e.Resource("aws_thing.counted")
+	assert.ErrorContains(t, err, "read it with Instances")
+
+	withDocs := evalRoot(t, Options{Data: func(typ string, b *Block) (cty.Value, bool, error) {
+		st, err := b.Blocks("statement")
+		if err != nil {
+			return cty.NilVal, false, err
+		}
+		sid, err := st[0].String("sid")
+		return cty.ObjectVal(map[string]cty.Value{"json": cty.StringVal(`{"Sid":"` + sid + `"}`)}), true, err
+	}})
+	r, err := withDocs.Resource("aws_thing.uses_counted_data")
+	require.NoError(t, err)
+	doc, err := r.String("document")
+	require.NoError(t, err)
+	assert.Equal(t, `{"Sid":"Copy1"}`, doc, "a counted data source is the tuple of its instances, each computed with its count.index")
+
+	none, err := evalRoot(t, Options{Inputs: map[string]cty.Value{"required": cty.NumberIntVal(1), "copies": cty.NumberIntVal(0)}}).Instances("aws_thing.counted")
+	require.NoError(t, err)
+	assert.Empty(t, none)
+
+	_, err = evalRoot(t, Options{Inputs: map[string]cty.Value{"required": cty.NumberIntVal(1), "copies": cty.NumberIntVal(4)}}).Instances("aws_thing.counted")
+	assert.ErrorContains(t, err, "aws_thing.counted[0]: precondition")
+	assert.ErrorContains(t, err, "at most 3 copies.")
+}
+
+func TestDynamicBlockOverUnknownElements(t *testing.T) {
+	r, err := evalRoot(t, Options{}).Resource("aws_thing.dyn_unknown")
+	require.NoError(t, err)
+	targets, err := r.Blocks("target")
+	require.NoError(t, err)
+	require.Len(t, targets, 1, "the list is known, its element is not")
+	label, err := targets[0].String("label")
+	require.NoError(t, err)
+	assert.Equal(t, "one", label)
+	_, err = targets[0].String("arn")
+	assert.ErrorContains(t, err, "not known before apply")
 }
 
 func TestLoadRejectsRemoteModules(t *testing.T) {

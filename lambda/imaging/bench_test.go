@@ -74,9 +74,10 @@ func BenchmarkResize12MP(b *testing.B) {
 	}
 	src := toPlanes(img.(*image.YCbCr))
 	b.ReportAllocs()
+	defer benchcpu.Timer(b)()
 	for b.Loop() {
 		var owner planes
-		resizePlanes(src, 1024, 768, &owner)
+		resizePlanes(src, 1024, 768, 2, &owner)
 		owner.release()
 	}
 }

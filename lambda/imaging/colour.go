@@ -314,8 +314,9 @@ func cachedProfile(b []byte) *profileEntry {
 // colorNote joins the plan's notes for the record.
 func (c *colorPlan) colorNote() string { return strings.Join(c.notes, "; ") }
 
-// convertPlanes applies t to thumbnail planes (4:4:4 or grey), writing new
-// planes owned by owner: the input may be the base of a smaller size.
+// convertPlanes applies t to thumbnail planes (any chroma subsampling, or
+// grey), writing new 4:4:4 (or grey) planes owned by owner: the input may
+// be the base of a smaller size.
 func convertPlanes(t *icc.Transform, p *planes, owner *planes) *planes {
 	w, h := p.y.w, p.y.h
 	if p.gray {
@@ -335,16 +336,20 @@ func convertPlanes(t *icc.Transform, p *planes, owner *planes) *planes {
 	out.y, out.cb, out.cr = newPlane(w, h, owner), newPlane(w, h, owner), newPlane(w, h, owner)
 	if f := t.Fixed(); f != nil {
 		parallelRows(h, func(lo, hi int) {
+			full := newChromaRows(p)
 			for y := lo; y < hi; y++ {
-				convertYCbCrRow(f, out.y.row(y), out.cb.row(y), out.cr.row(y), p.y.row(y), p.cb.row(y), p.cr.row(y))
+				cb, cr := full.rows(p, y)
+				convertYCbCrRow(f, out.y.row(y), out.cb.row(y), out.cr.row(y), p.y.row(y), cb, cr)
 			}
 		})
 		return out
 	}
 	parallelRows(h, func(lo, hi int) {
 		src, dst := make([]byte, 3*w), make([]byte, 3*w)
+		full := newChromaRows(p)
 		for y := lo; y < hi; y++ {
-			ycbcrRowToRGB(src, p.y.row(y), p.cb.row(y), p.cr.row(y))
+			cb, cr := full.rows(p, y)
+			ycbcrRowToRGB(src, p.y.row(y), cb, cr)
 			t.Convert(dst, src)
 			rgbRowToYCbCr(out.y.row(y), out.cb.row(y), out.cr.row(y), dst)
 		}

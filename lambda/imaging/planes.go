@@ -117,6 +117,30 @@ func rgbToPlanes(w, h int, fill func(y int, dst []byte)) *planes {
 	return p
 }
 
+// chromaRows reads chroma rows at full resolution from planes whose chroma
+// may be subsampled, repeating each sample over the luma pixels it covers;
+// full-resolution rows are returned as they are.
+type chromaRows struct{ cb, cr []byte }
+
+func newChromaRows(p *planes) chromaRows {
+	if p.gray || (p.subX == 1 && p.subY == 1) {
+		return chromaRows{}
+	}
+	return chromaRows{make([]byte, p.y.w), make([]byte, p.y.w)}
+}
+
+// rows are the Cb and Cr rows for luma row y (valid until the next call).
+func (c chromaRows) rows(p *planes, y int) (cb, cr []byte) {
+	if c.cb == nil {
+		return p.cb.row(y), p.cr.row(y)
+	}
+	sb, sr := p.cb.row(y/p.subY), p.cr.row(y/p.subY)
+	for x := range c.cb {
+		c.cb[x], c.cr[x] = sb[x/p.subX], sr[x/p.subX]
+	}
+	return c.cb, c.cr
+}
+
 func clamp8(v int32) uint8 {
 	if uint32(v) > 255 {
 		if v < 0 {

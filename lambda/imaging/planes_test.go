@@ -5,8 +5,10 @@ import (
 	"fmt"
 	"image"
 	"image/color"
+	"sync"
 	"testing"
 
+	"github.com/imgpipe/imgpipe/lambda/imaging/icc"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -50,17 +52,21 @@ func TestSubsamplingRatios(t *testing.T) {
 		image.YCbCrSubsampleRatio440, image.YCbCrSubsampleRatio411, image.YCbCrSubsampleRatio410,
 	}
 	for _, ratio := range ratios {
-		t.Run(ratio.String(), func(t *testing.T) {
-			img := ycbcrOf(photo, ratio)
-			src := toPlanes(img)
-			var owner planes
-			defer owner.release()
-			out := resizePlanes(src, 256, 172, &owner)
-			ref := reference(smoothRGB(img), 256, 172)
-			q := psnr(t, smoothRGB(planesImage(out)), ref)
-			t.Logf("%v: %.1f dB", ratio, q)
-			assert.GreaterOrEqual(t, q, 34.0)
-		})
+		for _, sub := range []int{1, 2} {
+			t.Run(fmt.Sprintf("%v/to-%d", ratio, sub), func(t *testing.T) {
+				img := ycbcrOf(photo, ratio)
+				src := toPlanes(img)
+				var owner planes
+				defer owner.release()
+				out := resizePlanes(src, 256, 172, sub, &owner)
+				assert.Equal(t, [2]int{256, 172}, [2]int{out.y.w, out.y.h})
+				assert.Equal(t, [4]int{sub, sub, 256 / sub, 172 / sub}, [4]int{out.subX, out.subY, out.cb.w, out.cb.h})
+				ref := reference(smoothRGB(img), 256, 172)
+				q := psnr(t, smoothRGB(planesImage(out)), ref)
+				t.Logf("%v to 1/%d chroma: %.1f dB", ratio, sub, q)
+				assert.GreaterOrEqual(t, q, 34.0)
+			})
+		}
 	}
 }
 
@@ -91,4 +97,81 @@ func TestScaledDecodeInput(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestThumbnailChromaResolution: thumbnails are resized straight to 4:2:0
+// when every output format writes 4:2:0 and no colour stage converts them;
+// AVIF (4:4:4) and a conversion to sRGB get full chroma.
+func TestThumbnailChromaResolution(t *testing.T) {
+	untagged := encodeTestJPEG(t, photoLike(300, 200), 95)
+	adobe := tagJPEG(untagged, encodedProfile(t, "Adobe RGB (1998)", icc.PrimariesAdobeRGB, icc.CurveGamma(563.0/256)))
+	cases := []struct {
+		name    string
+		data    []byte
+		formats []Format
+		mode    ColorOutput
+		want    int
+	}{
+		{"JPEG", untagged, []Format{FormatJPEG}, ColorSRGB, 2},
+		{"JPEG and WebP", untagged, []Format{FormatJPEG, FormatWebP}, ColorSRGB, 2},
+		{"with AVIF", untagged, []Format{FormatJPEG, FormatAVIF}, ColorSRGB, 1},
+		{"converted to sRGB", adobe, []Format{FormatJPEG}, ColorSRGB, 1},
+		{"profile preserved", adobe, []Format{FormatJPEG}, ColorPreserve, 2},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			p, err := New(Options{Sizes: []int{100, 40}, Quality: 82, WebPQuality: 75, AVIFQuality: 60, MaxPixels: 1 << 20, Formats: tc.formats, ColorOutput: tc.mode})
+			require.NoError(t, err)
+			var mu sync.Mutex
+			seen := map[string]bool{}
+			for i := range p.formats {
+				enc := p.formats[i].encode
+				p.formats[i].encode = func(pl *planes, o encodeOptions) ([]byte, error) {
+					mu.Lock()
+					seen[fmt.Sprintf("%dx%d sub %dx%d chroma %dx%d", pl.y.w, pl.y.h, pl.subX, pl.subY, pl.cb.w, pl.cb.h)] = true
+					mu.Unlock()
+					return enc(pl, o)
+				}
+			}
+			res, err := p.Process(t.Context(), tc.data)
+			require.NoError(t, err)
+			want := map[string]bool{}
+			for _, th := range res.Thumbnails {
+				want[fmt.Sprintf("%dx%d sub %dx%d chroma %dx%d", th.Width, th.Height, tc.want, tc.want, (th.Width+tc.want-1)/tc.want, (th.Height+tc.want-1)/tc.want)] = true
+			}
+			assert.Equal(t, want, seen)
+			assert.NotEmpty(t, res.Placeholder)
+		})
+	}
+}
+
+// TestConvertPlanesReadsSubsampledChroma: converting 4:2:0 planes gives
+// what converting them with each chroma sample repeated over its 2×2 luma
+// pixels gives (preserve mode converts 4:2:0 thumbnails for the preview).
+func TestConvertPlanesReadsSubsampledChroma(t *testing.T) {
+	src := toPlanes(photoLike(67, 45))
+	defer src.release()
+	var owner planes
+	defer owner.release()
+	sub := resizePlanes(src, 67, 45, 2, &owner)
+	require.Equal(t, [2]int{34, 23}, [2]int{sub.cb.w, sub.cb.h})
+	full := &planes{subX: 1, subY: 1, y: sub.y, cb: newPlane(67, 45, &owner), cr: newPlane(67, 45, &owner)}
+	for y := range 45 {
+		for x := range 67 {
+			full.cb.row(y)[x], full.cr.row(y)[x] = sub.cb.row(y / 2)[x/2], sub.cr.row(y / 2)[x/2]
+		}
+	}
+	mt, err := icc.NewMatrixTRC(icc.PrimariesDisplayP3, icc.CurveSRGB)
+	require.NoError(t, err)
+	got, want := convertPlanes(mt, sub, &owner), convertPlanes(mt, full, &owner)
+	for _, pl := range [][2]plane{{got.y, want.y}, {got.cb, want.cb}, {got.cr, want.cr}} {
+		for y := range 45 {
+			require.Equal(t, pl[1].row(y), pl[0].row(y), "row %d", y)
+		}
+	}
+	pg, err := previewOf(sub)
+	require.NoError(t, err)
+	pw, err := previewOf(full)
+	require.NoError(t, err)
+	assert.Equal(t, pw, pg)
 }

@@ -124,6 +124,7 @@ func (p *Processor) thumbnails(ctx context.Context, res *Result, src *planes, or
 			}
 		}()
 	}
+	sub := p.chromaSubsampling(color)
 	for _, i := range order {
 		tw, th := fit(res.Width, res.Height, sizes[i])
 		thumbs[i] = Thumbnail{Size: sizes[i], Width: tw, Height: th, Encodings: make([]Encoding, nf)}
@@ -144,7 +145,7 @@ func (p *Processor) thumbnails(ctx context.Context, res *Result, src *planes, or
 		if prev != nil && prev.y.w >= 2*sw && prev.y.h >= 2*sh {
 			base = prev
 		}
-		out := resizePlanes(base, sw, sh, &owner)
+		out := resizePlanes(base, sw, sh, sub, &owner)
 		prev = out
 		shown := orientPlanes(out, orientation, &owner)
 		if color.t != nil { // the colour stage: nil for untagged or sRGB sources
@@ -201,8 +202,25 @@ func (p *Processor) thumbnails(ctx context.Context, res *Result, src *planes, or
 	return thumbs, nil
 }
 
+// chromaSubsampling is the chroma resolution the thumbnails are resized
+// to: 2 (4:2:0) when every output format writes 4:2:0 (JPEG, WebP) and no
+// colour stage converts the thumbnails' pixels (it works on full chroma),
+// else 1.
+func (p *Processor) chromaSubsampling(color *colorPlan) int {
+	if color.t != nil {
+		return 1
+	}
+	for _, f := range p.formats {
+		if f.format != FormatJPEG && f.format != FormatWebP {
+			return 1
+		}
+	}
+	return 2
+}
+
 // previewOf computes the preview facts of sRGB planes.
 func previewOf(p *planes) (preview.Facts, error) {
+	full := newChromaRows(p)
 	return preview.Of(p.y.w, p.y.h, func(y int, dst []byte) {
 		if p.gray {
 			for x, v := range p.y.row(y) {
@@ -210,6 +228,7 @@ func previewOf(p *planes) (preview.Facts, error) {
 			}
 			return
 		}
-		ycbcrRowToRGB(dst, p.y.row(y), p.cb.row(y), p.cr.row(y))
+		cb, cr := full.rows(p, y)
+		ycbcrRowToRGB(dst, p.y.row(y), cb, cr)
 	})
 }

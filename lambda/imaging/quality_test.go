@@ -23,9 +23,13 @@ func planesImage(p *planes) image.Image {
 	if p.gray {
 		return &image.Gray{Pix: append([]byte(nil), p.y.pix...), Stride: p.y.stride, Rect: r}
 	}
+	ratio := map[[2]int]image.YCbCrSubsampleRatio{
+		{1, 1}: image.YCbCrSubsampleRatio444, {2, 2}: image.YCbCrSubsampleRatio420,
+		{2, 1}: image.YCbCrSubsampleRatio422, {1, 2}: image.YCbCrSubsampleRatio440,
+	}[[2]int{p.subX, p.subY}]
 	return &image.YCbCr{
 		Y: append([]byte(nil), p.y.pix...), Cb: append([]byte(nil), p.cb.pix...), Cr: append([]byte(nil), p.cr.pix...),
-		YStride: p.y.stride, CStride: p.cb.stride, SubsampleRatio: image.YCbCrSubsampleRatio444, Rect: r,
+		YStride: p.y.stride, CStride: p.cb.stride, SubsampleRatio: ratio, Rect: r,
 	}
 }
 

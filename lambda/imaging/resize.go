@@ -20,12 +20,16 @@ func fit(w, h, size int) (int, int) {
 func roundDiv(a, b int64) int { return int((2*a + b) / (2 * b)) }
 
 // resizePlanes resamples p, whose luma plane spans the whole image, to a
-// tw×th image with full-resolution (4:4:4) chroma, or grey, in buffers owned
-// by owner. Full chroma keeps the thumbnail's pixels as close to an RGB
-// resize as the source allows; the JPEG encoder subsamples them itself.
+// tw×th image in buffers owned by owner, or grey. Its chroma is full
+// resolution (4:4:4) when sub is 1, which keeps the thumbnail's pixels as
+// close to an RGB resize as the source allows, for the colour stage and the
+// encoders that want it. When sub is 2 the chroma is resampled straight to
+// 4:2:0 (ceil(tw/2)×ceil(th/2), a sample centred on its 2×2 luma block),
+// which is what the JPEG and WebP encoders write anyway: a quarter of the
+// chroma pixels to compute, and no subsampling pass in the encoder.
 // When nothing changes, the source planes are returned as they are.
-func resizePlanes(p *planes, tw, th int, owner *planes) *planes {
-	if p.y.w == tw && p.y.h == th && (p.gray || (p.subX == 1 && p.subY == 1)) {
+func resizePlanes(p *planes, tw, th, sub int, owner *planes) *planes {
+	if p.y.w == tw && p.y.h == th && (p.gray || (p.subX == sub && p.subY == sub)) {
 		return p
 	}
 	out := &planes{gray: p.gray, subX: 1, subY: 1}
@@ -35,11 +39,14 @@ func resizePlanes(p *planes, tw, th int, owner *planes) *planes {
 	if p.gray {
 		return out
 	}
-	// A chroma sample of the source spans subX×subY luma pixels: scale by
-	// that, independent of how the plane's edge was rounded.
-	csx, csy := sx/float64(p.subX), sy/float64(p.subY)
-	out.cb = newPlane(tw, th, owner)
-	out.cr = newPlane(tw, th, owner)
+	// A chroma sample of the source spans subX×subY luma pixels, one of the
+	// output sub×sub: scale by that, independent of how the planes' edges
+	// were rounded.
+	out.subX, out.subY = sub, sub
+	csx, csy := sx*float64(sub)/float64(p.subX), sy*float64(sub)/float64(p.subY)
+	cw, ch := (tw+sub-1)/sub, (th+sub-1)/sub
+	out.cb = newPlane(cw, ch, owner)
+	out.cr = newPlane(cw, ch, owner)
 	resizePlane(out.cb, p.cb, csx, csy)
 	resizePlane(out.cr, p.cr, csx, csy)
 	return out

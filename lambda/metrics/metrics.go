@@ -40,35 +40,29 @@ func New(w io.Writer, namespace, environment string) *Emitter {
 
 // Processed records an image that got its PROCESSED record.
 func (e *Emitter) Processed(latency time.Duration, bytesIn, thumbnailBytes int64) error {
-	return e.write(map[string]any{
-		contract.MetricImagesProcessed:   1,
-		contract.MetricProcessingLatency: ms(latency),
-		contract.MetricBytesIn:           bytesIn,
-		contract.MetricThumbnailBytes:    thumbnailBytes,
-	}, []directive{{
-		dims: [][]string{{contract.MetricDimensionEnvironment}},
-		metrics: []metric{
-			{contract.MetricImagesProcessed, UnitCount},
-			{contract.MetricProcessingLatency, UnitMilliseconds},
-			{contract.MetricBytesIn, UnitBytes},
-			{contract.MetricThumbnailBytes, UnitBytes},
-		},
-	}}, "")
+	return e.rendered(contract.MetricImagesProcessed, latency, bytesIn, thumbnailBytes)
 }
 
 // Reprocessed records an image whose PROCESSED record was replaced by one
 // made with another rendition fingerprint (ImagesReprocessed, not
 // ImagesProcessed, so a reprocessing run does not inflate the upload count).
 func (e *Emitter) Reprocessed(latency time.Duration, bytesIn, thumbnailBytes int64) error {
+	return e.rendered(contract.MetricImagesReprocessed, latency, bytesIn, thumbnailBytes)
+}
+
+// rendered writes the line of a version whose thumbnails were written:
+// counter (ImagesProcessed or ImagesReprocessed) beside the latency and
+// the bytes read and written.
+func (e *Emitter) rendered(counter string, latency time.Duration, bytesIn, thumbnailBytes int64) error {
 	return e.write(map[string]any{
-		contract.MetricImagesReprocessed: 1,
+		counter:                          1,
 		contract.MetricProcessingLatency: ms(latency),
 		contract.MetricBytesIn:           bytesIn,
 		contract.MetricThumbnailBytes:    thumbnailBytes,
 	}, []directive{{
 		dims: [][]string{{contract.MetricDimensionEnvironment}},
 		metrics: []metric{
-			{contract.MetricImagesReprocessed, UnitCount},
+			{counter, UnitCount},
 			{contract.MetricProcessingLatency, UnitMilliseconds},
 			{contract.MetricBytesIn, UnitBytes},
 			{contract.MetricThumbnailBytes, UnitBytes},

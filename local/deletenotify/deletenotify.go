@@ -4,7 +4,7 @@
 // kumo: for each successful DeleteObject (a delete marker, or a version
 // deleted) and each entry DeleteObjects deleted, in the stack's bucket,
 // under the notification's prefix, it invokes the function asynchronously
-// with the event S3 sends: eventName ObjectRemoved:DeleteMarkerCreated
+// (or, with ingestion "sqs", sends the ingest queue) the event S3 sends: eventName ObjectRemoved:DeleteMarkerCreated
 // with the marker's versionId, or ObjectRemoved:Delete with the deleted
 // versionId. The processor's own thumbnail deletes stay outside the
 // uploads prefix and so notify nothing, as on AWS.
@@ -28,6 +28,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
 	lambdatypes "github.com/aws/aws-sdk-go-v2/service/lambda/types"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
 )
 
 // InvokeAPI is the part of the Lambda client the notifier uses.
@@ -35,14 +36,25 @@ type InvokeAPI interface {
 	Invoke(ctx context.Context, in *lambda.InvokeInput, optFns ...func(*lambda.Options)) (*lambda.InvokeOutput, error)
 }
 
+// SendAPI is the part of the SQS client the notifier uses when the
+// notification's destination is a queue.
+type SendAPI interface {
+	SendMessage(ctx context.Context, in *sqs.SendMessageInput, optFns ...func(*sqs.Options)) (*sqs.SendMessageOutput, error)
+}
+
 // Config is one bucket notification: the ObjectRemoved part of what the
-// processing module subscribes the function to.
+// processing module subscribes the function (ingestion "direct") or the
+// ingest queue (ingestion "sqs") to.
 type Config struct {
 	Bucket   string
 	Prefix   string // the notification's prefix filter (exact, case-sensitive)
 	Function string // name or ARN of the function notified
 	Region   string
 	Lambda   InvokeAPI
+	// QueueURL, when set, is the queue notified instead of the function:
+	// the event is its message body, as S3 sends it to a queue.
+	QueueURL string
+	Queue    SendAPI
 	Logger   *slog.Logger
 }
 
@@ -165,7 +177,13 @@ func (n *Notifier) Event(r removal, at time.Time) events.S3Event {
 
 func (n *Notifier) notify(ctx context.Context, r removal) {
 	payload, err := json.Marshal(n.Event(r, time.Now()))
-	if err == nil {
+	switch {
+	case err != nil:
+	case n.cfg.QueueURL != "":
+		_, err = n.cfg.Queue.SendMessage(context.WithoutCancel(ctx), &sqs.SendMessageInput{
+			QueueUrl: aws.String(n.cfg.QueueURL), MessageBody: aws.String(string(payload)),
+		})
+	default:
 		_, err = n.cfg.Lambda.Invoke(context.WithoutCancel(ctx), &lambda.InvokeInput{
 			FunctionName:   aws.String(n.cfg.Function),
 			InvocationType: lambdatypes.InvocationTypeEvent,

@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
@@ -22,6 +23,7 @@ import (
 	"github.com/zclconf/go-cty/cty"
 	ctyjson "github.com/zclconf/go-cty/cty/json"
 
+	"github.com/imgpipe/imgpipe/internal/contract"
 	"github.com/imgpipe/imgpipe/internal/tfmodule"
 )
 
@@ -40,6 +42,10 @@ const (
 	addrPermission   = "aws_lambda_permission.s3_invoke"
 	addrNotification = "aws_s3_bucket_notification.uploads"
 	addrDLQ          = "aws_sqs_queue.dlq"
+	// Ingestion "sqs" only (counted: none with "direct").
+	addrIngestQueue  = "aws_sqs_queue.ingest"
+	addrIngestPolicy = "aws_sqs_queue_policy.ingest"
+	addrMapping      = "aws_lambda_event_source_mapping.ingest"
 )
 
 // environment is what the local stack provisions into, as a root stack
@@ -53,6 +59,11 @@ type environment struct {
 	ProcessingInputs map[string]any
 	// PackagePath is the deployment zip (lambda_package_path).
 	PackagePath string
+	// QueueARN makes the queue of that name exist and returns its ARN,
+	// which only the local AWS can tell (the redrive policy and the queue
+	// policy name it); nil computes AWS's ARN for Region and Account
+	// without creating anything (tests).
+	QueueARN func(name string) (string, error)
 }
 
 // declaration is everything the local stack sends to the local AWS, as
@@ -72,7 +83,30 @@ type declaration struct {
 	CreateFunction *lambda.CreateFunctionInput
 	Permission     *lambda.AddPermissionInput
 	Notification   *s3.PutBucketNotificationConfigurationInput
-	CreateQueue    *sqs.CreateQueueInput // the dead-letter queue
+	DLQ            *sqs.SetQueueAttributesInput // the dead-letter queue's attributes; QueueUrl filled in while provisioning
+
+	// Ingestion is the module's ingestion mode (contract.IngestionModes).
+	// With "sqs": the ingest queue's attributes (its redrive policy and
+	// queue policy included; QueueUrl filled in while provisioning) and
+	// the event source mapping (FunctionName filled in), and Permission is
+	// nil; with "direct" the three are nil.
+	Ingestion   string
+	IngestQueue *sqs.SetQueueAttributesInput
+	Mapping     *lambda.CreateEventSourceMappingInput
+	// Poller is what the harness's event source mapping needs that kumo
+	// does not keep (it stores batch size and window only).
+	Poller MappingSettings
+}
+
+// MappingSettings are the event source mapping's settings as
+// modules/processing declares them, for the harness's poller.
+type MappingSettings struct {
+	BatchSize               int
+	BatchingWindow          time.Duration
+	MaximumConcurrency      int
+	ReportBatchItemFailures bool
+	MaxReceiveCount         int
+	VisibilityTimeout       time.Duration
 }
 
 // Names are the resource names of one environment, as the modules derive
@@ -84,6 +118,8 @@ type Names struct {
 	Role     string
 	DLQ      string // the dead-letter queue
 	EventBus string // modules/events' bus (set by Start, once the table's stream exists)
+	// IngestQueue is the ingest queue (ingestion "sqs"), "" with "direct".
+	IngestQueue string
 }
 
 // declare evaluates modules/storage and modules/processing under
@@ -154,14 +190,65 @@ func declare(modulesDir string, env environment) (*declaration, error) {
 		}
 		inputs[k] = cv
 	}
-	pr, err := processing.Eval(tfmodule.Options{Inputs: inputs, Known: known, Data: policyDocument})
+	popts := tfmodule.Options{Inputs: inputs, Known: known, Data: policyDocument}
+	pr, err := processing.Eval(popts)
 	if err != nil {
+		return nil, err
+	}
+	// The queues' ARNs are the local AWS's to tell: the queues are made
+	// first (env.QueueARN), then the module is evaluated again with them.
+	if err := knowQueues(pr, env, known); err != nil {
+		return nil, err
+	}
+	if pr, err = processing.Eval(popts); err != nil {
 		return nil, err
 	}
 	if err := d.declareProcessing(pr); err != nil {
 		return nil, err
 	}
 	return d, nil
+}
+
+// knowQueues adds the ARNs of the queues modules/processing declares (the
+// dead-letter queue, and the ingest queue with ingestion "sqs") to known,
+// asking env.QueueARN for each.
+func knowQueues(pr *tfmodule.Eval, env environment, known map[string]cty.Value) error {
+	arnOf := env.QueueARN
+	if arnOf == nil {
+		arnOf = func(name string) (string, error) {
+			return fmt.Sprintf("arn:aws:sqs:%s:%s:%s", env.Region, env.Account, name), nil
+		}
+	}
+	queue := func(b *tfmodule.Block) (cty.Value, error) {
+		name, err := b.String("name")
+		if err != nil {
+			return cty.NilVal, err
+		}
+		arn, err := arnOf(name)
+		if err != nil {
+			return cty.NilVal, fmt.Errorf("create queue %s: %w", name, err)
+		}
+		return cty.ObjectVal(map[string]cty.Value{"arn": cty.StringVal(arn), "name": cty.StringVal(name)}), nil
+	}
+	dlq, err := pr.Resource(addrDLQ)
+	if err != nil {
+		return err
+	}
+	if known[addrDLQ], err = queue(dlq); err != nil {
+		return err
+	}
+	ingest, err := pr.Instances(addrIngestQueue)
+	if err != nil || len(ingest) == 0 {
+		return err // ingestion "direct": references to the queue stay unknown, in branches not taken
+	}
+	vals := make([]cty.Value, len(ingest))
+	for i, b := range ingest {
+		if vals[i], err = queue(b); err != nil {
+			return err
+		}
+	}
+	known[addrIngestQueue] = cty.TupleVal(vals)
+	return nil
 }
 
 // attr reads one attribute of the resource at addr with get.
@@ -265,6 +352,33 @@ func (r *reader) boolean(b *tfmodule.Block, name string) bool {
 
 func (r *reader) strings(b *tfmodule.Block, name string) []string {
 	return get(r, b, name, (*tfmodule.Block).Strings)
+}
+
+// instances returns the instances of the (possibly counted) resource at
+// addr; want, when not negative, is the most there may be.
+func (r *reader) instances(addr string, most int) []*tfmodule.Block {
+	bs, err := r.e.Instances(addr)
+	r.fail(err)
+	if err == nil && most >= 0 && len(bs) > most {
+		r.fail(fmt.Errorf("%s has %d instances; the local stack provisions at most %d", addr, len(bs), most))
+		return nil
+	}
+	return bs
+}
+
+// keyFilter is the S3 key filter of a notification's destination block.
+func (r *reader) keyFilter(b *tfmodule.Block) *s3types.NotificationConfigurationFilter {
+	var rules []s3types.FilterRule
+	if v := r.optStr(b, "filter_prefix"); v != "" {
+		rules = append(rules, s3types.FilterRule{Name: s3types.FilterRuleNamePrefix, Value: aws.String(v)})
+	}
+	if v := r.optStr(b, "filter_suffix"); v != "" {
+		rules = append(rules, s3types.FilterRule{Name: s3types.FilterRuleNameSuffix, Value: aws.String(v)})
+	}
+	if len(rules) == 0 {
+		return nil
+	}
+	return &s3types.NotificationConfigurationFilter{Key: &s3types.S3KeyFilter{FilterRules: rules}}
 }
 
 // only fails unless b's nested blocks are all among handled: a block the
@@ -431,20 +545,27 @@ func (d *declaration) declareProcessing(e *tfmodule.Eval) error {
 
 	q := r.resource(addrDLQ)
 	d.Names.DLQ = r.str(q, "name")
-	d.CreateQueue = &sqs.CreateQueueInput{QueueName: aws.String(d.Names.DLQ), Attributes: map[string]string{
+	d.DLQ = &sqs.SetQueueAttributesInput{Attributes: map[string]string{
 		string(sqstypes.QueueAttributeNameMessageRetentionPeriod): strconv.FormatInt(int64(r.int32(q, "message_retention_seconds")), 10),
 		string(sqstypes.QueueAttributeNameSqsManagedSseEnabled):   strconv.FormatBool(r.boolean(q, "sqs_managed_sse_enabled")),
 	}}
 
-	p := r.resource(addrPermission)
-	d.Permission = &lambda.AddPermissionInput{
-		FunctionName:  aws.String(d.Names.Function),
-		StatementId:   aws.String(r.str(p, "statement_id")),
-		Action:        aws.String(r.str(p, "action")),
-		Principal:     aws.String(r.str(p, "principal")),
-		SourceArn:     aws.String(r.str(p, "source_arn")),
-		SourceAccount: aws.String(r.str(p, "source_account")),
+	ingestion, err := e.Var("ingestion")
+	r.fail(err)
+	if err == nil {
+		d.Ingestion = ingestion.AsString()
 	}
+	for _, p := range r.instances(addrPermission, 1) {
+		d.Permission = &lambda.AddPermissionInput{
+			FunctionName:  aws.String(d.Names.Function),
+			StatementId:   aws.String(r.str(p, "statement_id")),
+			Action:        aws.String(r.str(p, "action")),
+			Principal:     aws.String(r.str(p, "principal")),
+			SourceArn:     aws.String(r.str(p, "source_arn")),
+			SourceAccount: aws.String(r.str(p, "source_account")),
+		}
+	}
+	ingestARN := d.declareIngestion(r)
 
 	n := r.resource(addrNotification)
 	nc := &s3types.NotificationConfiguration{}
@@ -453,19 +574,21 @@ func (d *declaration) declareProcessing(e *tfmodule.Eval) error {
 		for _, ev := range r.strings(lf, "events") {
 			c.Events = append(c.Events, s3types.Event(ev))
 		}
-		var rules []s3types.FilterRule
-		if v := r.optStr(lf, "filter_prefix"); v != "" {
-			rules = append(rules, s3types.FilterRule{Name: s3types.FilterRuleNamePrefix, Value: aws.String(v)})
-		}
-		if v := r.optStr(lf, "filter_suffix"); v != "" {
-			rules = append(rules, s3types.FilterRule{Name: s3types.FilterRuleNameSuffix, Value: aws.String(v)})
-		}
-		if len(rules) > 0 {
-			c.Filter = &s3types.NotificationConfigurationFilter{Key: &s3types.S3KeyFilter{FilterRules: rules}}
-		}
+		c.Filter = r.keyFilter(lf)
 		nc.LambdaFunctionConfigurations = append(nc.LambdaFunctionConfigurations, c)
 	}
-	r.only(n, "lambda_function")
+	for _, qc := range r.blocks(n, "queue", -1) {
+		c := s3types.QueueConfiguration{Id: aws.String(r.str(qc, "id")), QueueArn: aws.String(r.str(qc, "queue_arn"))}
+		for _, ev := range r.strings(qc, "events") {
+			c.Events = append(c.Events, s3types.Event(ev))
+		}
+		c.Filter = r.keyFilter(qc)
+		if r.err == nil && aws.ToString(c.QueueArn) != ingestARN {
+			r.fail(fmt.Errorf("%s notifies queue %s, not the ingest queue %s", addrNotification, aws.ToString(c.QueueArn), ingestARN))
+		}
+		nc.QueueConfigurations = append(nc.QueueConfigurations, c)
+	}
+	r.only(n, "lambda_function", "queue")
 	d.Notification = &s3.PutBucketNotificationConfigurationInput{
 		Bucket:                    aws.String(r.str(n, "bucket")),
 		NotificationConfiguration: nc,
@@ -476,5 +599,72 @@ func (d *declaration) declareProcessing(e *tfmodule.Eval) error {
 	if aws.ToString(d.Notification.Bucket) != d.Names.Bucket {
 		return errors.New("modules/processing: the notification is not on the bucket of modules/storage")
 	}
+	if sqsMode := d.Ingestion == contract.IngestionSQS; sqsMode != (d.IngestQueue != nil && d.Mapping != nil && len(nc.QueueConfigurations) == 1 && len(nc.LambdaFunctionConfigurations) == 0 && d.Permission == nil) ||
+		(!sqsMode && (len(nc.LambdaFunctionConfigurations) != 1 || d.Permission == nil)) {
+		return fmt.Errorf("modules/processing: ingestion %q, but the module declares an ingest queue: %t, a mapping: %t, %d queue and %d function notifications, an S3 invoke permission: %t",
+			d.Ingestion, d.IngestQueue != nil, d.Mapping != nil, len(nc.QueueConfigurations), len(nc.LambdaFunctionConfigurations), d.Permission != nil)
+	}
 	return nil
+}
+
+// declareIngestion reads the ingest queue, its policy and the event source
+// mapping (ingestion "sqs"; none with "direct") and returns the queue's
+// ARN ("" without one).
+func (d *declaration) declareIngestion(r *reader) string {
+	queues := r.instances(addrIngestQueue, -1)
+	if len(queues) == 0 {
+		return ""
+	}
+	q := queues[0]
+	d.Names.IngestQueue = r.str(q, "name")
+	redrive := r.str(q, "redrive_policy")
+	d.IngestQueue = &sqs.SetQueueAttributesInput{Attributes: map[string]string{
+		string(sqstypes.QueueAttributeNameVisibilityTimeout):      strconv.FormatInt(int64(r.int32(q, "visibility_timeout_seconds")), 10),
+		string(sqstypes.QueueAttributeNameMessageRetentionPeriod): strconv.FormatInt(int64(r.int32(q, "message_retention_seconds")), 10),
+		string(sqstypes.QueueAttributeNameSqsManagedSseEnabled):   strconv.FormatBool(r.boolean(q, "sqs_managed_sse_enabled")),
+		string(sqstypes.QueueAttributeNameRedrivePolicy):          redrive,
+	}}
+	var rp struct {
+		DeadLetterTargetArn string `json:"deadLetterTargetArn"`
+		MaxReceiveCount     int    `json:"maxReceiveCount"`
+	}
+	if redrive != "" {
+		if err := json.Unmarshal([]byte(redrive), &rp); err != nil || rp.DeadLetterTargetArn == "" || rp.MaxReceiveCount < 1 {
+			r.fail(fmt.Errorf("%s.redrive_policy %q is not {deadLetterTargetArn, maxReceiveCount}: %v", addrIngestQueue, redrive, err))
+		}
+	}
+	for _, p := range r.instances(addrIngestPolicy, 1) {
+		d.IngestQueue.Attributes[string(sqstypes.QueueAttributeNamePolicy)] = r.str(p, "policy")
+	}
+	if _, ok := d.IngestQueue.Attributes[string(sqstypes.QueueAttributeNamePolicy)]; !ok && r.err == nil {
+		r.fail(fmt.Errorf("%s has no %s", addrIngestQueue, addrIngestPolicy))
+	}
+	queueARN := ""
+	for _, m := range r.instances(addrMapping, 1) {
+		r.only(m, "scaling_config")
+		queueARN = r.str(m, "event_source_arn")
+		d.Mapping = &lambda.CreateEventSourceMappingInput{
+			EventSourceArn:                 aws.String(queueARN),
+			BatchSize:                      aws.Int32(r.int32(m, "batch_size")),
+			MaximumBatchingWindowInSeconds: aws.Int32(r.int32(m, "maximum_batching_window_in_seconds")),
+			Enabled:                        aws.Bool(r.boolean(m, "enabled")),
+		}
+		for _, t := range r.strings(m, "function_response_types") {
+			d.Mapping.FunctionResponseTypes = append(d.Mapping.FunctionResponseTypes, lambdatypes.FunctionResponseType(t))
+		}
+		for _, sc := range r.blocks(m, "scaling_config", 1) {
+			d.Mapping.ScalingConfig = &lambdatypes.ScalingConfig{MaximumConcurrency: aws.Int32(r.int32(sc, "maximum_concurrency"))}
+		}
+		if d.Mapping.ScalingConfig != nil {
+			d.Poller = MappingSettings{
+				BatchSize:               int(aws.ToInt32(d.Mapping.BatchSize)),
+				BatchingWindow:          time.Duration(aws.ToInt32(d.Mapping.MaximumBatchingWindowInSeconds)) * time.Second,
+				MaximumConcurrency:      int(aws.ToInt32(d.Mapping.ScalingConfig.MaximumConcurrency)),
+				ReportBatchItemFailures: slices.Contains(d.Mapping.FunctionResponseTypes, lambdatypes.FunctionResponseTypeReportBatchItemFailures),
+				MaxReceiveCount:         rp.MaxReceiveCount,
+				VisibilityTimeout:       time.Duration(r.int32(q, "visibility_timeout_seconds")) * time.Second,
+			}
+		}
+	}
+	return queueARN
 }

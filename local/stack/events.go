@@ -135,7 +135,18 @@ func checkPipe(e *tfmodule.Eval) error {
 // ObjectRemoved events to the function, and whether there is one. Only
 // "s3:ObjectRemoved:*" with a prefix filter is emulated.
 func removalNotification(nc *s3types.NotificationConfiguration) (prefix string, ok bool, err error) {
+	type destination struct {
+		Events []s3types.Event
+		Filter *s3types.NotificationConfigurationFilter
+	}
+	var dests []destination
 	for _, lf := range nc.LambdaFunctionConfigurations {
+		dests = append(dests, destination{lf.Events, lf.Filter})
+	}
+	for _, qc := range nc.QueueConfigurations { // ingestion "sqs": the same events, to the ingest queue
+		dests = append(dests, destination{qc.Events, qc.Filter})
+	}
+	for _, lf := range dests {
 		var removed []string
 		for _, ev := range lf.Events {
 			if strings.HasPrefix(string(ev), "s3:ObjectRemoved:") {

@@ -7,17 +7,17 @@ import (
 	"sync"
 )
 
-// faults makes the local AWS answer some requests with an error, as an
+// opFaults makes the local AWS answer some requests with an error, as an
 // outage would, so tests can show what the pipeline does then (the SDK's
 // retries, the function's error, kumo's retries, the dead-letter queue)
 // and what happens once the fault is gone (redrive).
-type faults struct {
+type opFaults struct {
 	mu    sync.Mutex
 	seq   int
 	rules map[int]func(*http.Request) bool
 }
 
-func (f *faults) add(match func(*http.Request) bool) (remove func()) {
+func (f *opFaults) add(match func(*http.Request) bool) (remove func()) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if f.rules == nil {
@@ -33,7 +33,7 @@ func (f *faults) add(match func(*http.Request) bool) (remove func()) {
 	}
 }
 
-func (f *faults) matches(r *http.Request) bool {
+func (f *opFaults) matches(r *http.Request) bool {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	for _, m := range f.rules {
@@ -46,7 +46,7 @@ func (f *faults) matches(r *http.Request) bool {
 
 // wrap answers matching requests with S3's 503 SlowDown, a transient
 // error every S3 client retries and finally gives up on.
-func (f *faults) wrap(next http.Handler) http.Handler {
+func (f *opFaults) wrap(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if !f.matches(r) {
 			next.ServeHTTP(w, r)

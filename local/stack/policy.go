@@ -42,7 +42,7 @@ type policyStatement struct {
 // principals {type = "*", identifiers = ["*"]} is "*".
 func renderPolicy(b *tfmodule.Block) (string, error) {
 	for _, a := range b.Attributes() {
-		if a != "version" {
+		if a != "version" && a != "count" { // count made the instances
 			return "", fmt.Errorf("the local stack renders statements only, not %s", a)
 		}
 	}

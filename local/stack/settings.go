@@ -8,8 +8,8 @@ import (
 	"github.com/imgpipe/imgpipe/internal/contract"
 )
 
-// InputsFromEnv returns the modules/processing inputs of every Lambda
-// setting that has one (contract.Settings, Input) and is set in the
+// InputsFromEnv returns the modules/processing inputs of INGESTION and of
+// every Lambda setting that has one (contract.Settings, Input) and is set in the
 // environment lookup reads, under its environment name: `make run
 // THUMBNAIL_FORMATS=jpeg,webp` sets the input thumbnail_formats to
 // ["jpeg", "webp"]. Values are converted to the input's type as the
@@ -69,5 +69,13 @@ func InputsFromEnv(lookup func(string) (string, bool)) (map[string]any, error) {
 			return nil, fmt.Errorf("%s: setting kind %q has no input conversion", s.Env, s.Kind)
 		}
 	}
+	// INGESTION=direct|sqs is the module's ingestion input, not a Lambda
+	// setting: `make run INGESTION=direct`, `make local-up INGESTION=sqs`.
+	if v, ok := lookup(EnvIngestion); ok && strings.TrimSpace(v) != "" {
+		inputs["ingestion"] = strings.TrimSpace(v)
+	}
 	return inputs, nil
 }
+
+// EnvIngestion names the ingestion mode of the local stack's commands.
+const EnvIngestion = "INGESTION"

@@ -83,6 +83,7 @@ import (
 	"fmt"
 	"log"
 	"log/slog"
+	"math/rand/v2"
 	"net"
 	"net/http"
 	"net/http/httputil"
@@ -112,6 +113,7 @@ import (
 	"github.com/imgpipe/imgpipe/lambda/pack"
 	"github.com/imgpipe/imgpipe/local/deletenotify"
 	"github.com/imgpipe/imgpipe/local/eventspipe"
+	"github.com/imgpipe/imgpipe/local/faults"
 )
 
 // Defaults of Config.
@@ -148,7 +150,21 @@ type Config struct {
 	PortWait     time.Duration
 	ReadyTimeout time.Duration // build excluded; DefaultReadyTimeout
 	Logger       *slog.Logger  // the harness's own progress; default: discard
+	// Sandboxes is how many handler processes run (Lambda execution
+	// environments, one invocation each at a time). Default: one with
+	// ingestion "direct" (kumo delivers a function's asynchronous events one
+	// at a time); with "sqs", the mapping's maximum concurrency, at most
+	// DefaultSandboxes.
+	Sandboxes int
+	// Faults are injected between the function and the local AWS (its AWS
+	// endpoint is the fault proxy), and handler processes are killed every
+	// Faults.KillEvery (local/faults). Zero: none; SetFaults changes them.
+	Faults faults.Spec
 }
+
+// DefaultSandboxes bounds the handler processes of an SQS mapping: each is
+// a Go process with RECORD_CONCURRENCY images in flight, on a shared machine.
+const DefaultSandboxes = 4
 
 // FunctionSettings are the settings of the provisioned function, as the
 // local AWS reports them back.
@@ -173,6 +189,12 @@ type Stack struct {
 	SQS      *sqs.Client
 	Events   *eventbridge.Client
 	DLQURL   string // the dead-letter queue (the function's on-failure destination)
+	// Ingestion is the module's ingestion mode (contract.IngestionModes);
+	// with "sqs", IngestQueueURL is the queue S3 notifies and Mapping the
+	// settings the harness's poller drains it with.
+	Ingestion      string
+	IngestQueueURL string
+	Mapping        MappingSettings
 	// EventsQueue is the URL of the queue every outcome event on the bus
 	// (Names.EventBus) reaches: a local-only subscription for tests and
 	// people (stack.json's eventsQueue).
@@ -185,16 +207,23 @@ type Stack struct {
 	workDir   string
 	kumo      *kumo.Server
 	proxy     *http.Server
-	handler   *process
 	pipe      *eventspipe.Pipe
 	notifier  atomic.Pointer[deletenotify.Notifier]
 	eventsLog *os.File
 	dropped   atomic.Int64
 	prevSlog  *slog.Logger
 	kumoLog   *os.File
-	faults    faults
+	faults    opFaults
 	dest      atomic.Pointer[destination]
 	closeOnce sync.Once
+
+	runCancel        context.CancelFunc // ends the pool, poller and killer
+	functionEndpoint string             // the fault proxy the function's SDK calls
+	pool             *sandboxPool
+	poller           *poller
+	injector         *faults.Injector // the function's AWS endpoint
+	fnServer         *http.Server
+	killerWG         sync.WaitGroup
 }
 
 // Start builds the handler, starts kumo behind the proxy, provisions the
@@ -203,10 +232,7 @@ type Stack struct {
 func Start(ctx context.Context, cfg Config) (_ *Stack, err error) {
 	cfg = withDefaults(cfg)
 	lg := cfg.Logger
-	s := &Stack{
-		Endpoint: "http://" + cfg.Addr,
-		Region:   cfg.Region,
-	}
+	s := &Stack{Region: cfg.Region}
 	defer func() {
 		if err != nil {
 			s.Close()
@@ -217,6 +243,8 @@ func Start(ctx context.Context, cfg Config) (_ *Stack, err error) {
 	if err != nil {
 		return nil, err
 	}
+	// Addr may ask for any free port (":0"): the endpoint is the one bound.
+	s.Endpoint = "http://" + ln.Addr().String()
 	s.workDir, err = os.MkdirTemp("", "imgpipe-local-")
 	if err != nil {
 		return nil, errors.Join(fmt.Errorf("create a work dir: %w", err), ln.Close())
@@ -250,7 +278,7 @@ func Start(ctx context.Context, cfg Config) (_ *Stack, err error) {
 		return nil, errors.Join(err, ln.Close())
 	}
 
-	if err = s.startKumo(ln); err != nil {
+	if err = s.startKumo(ln, cfg.Faults); err != nil {
 		return nil, err
 	}
 	s.S3, s.DynamoDB, s.Lambda, s.SQS = clientsFor(s.Endpoint, s.Region)
@@ -262,23 +290,31 @@ func Start(ctx context.Context, cfg Config) (_ *Stack, err error) {
 	}
 
 	lg.Info("evaluating the Terraform modules", "dir", cfg.ModulesDir)
+	queues := map[string]queueRef{}
 	env := environment{
 		NamePrefix: cfg.NamePrefix, Environment: cfg.Environment,
 		Account: aws.ToString(id.Account), Region: s.Region,
 		ProcessingInputs: cfg.ProcessingInputs, PackagePath: pkgPath,
+		QueueARN: func(name string) (string, error) {
+			q, err := createQueue(ctx, s.SQS, name)
+			queues[name] = q
+			return q.ARN, err
+		},
 	}
 	d, err := declare(cfg.ModulesDir, env)
 	if err != nil {
 		return nil, fmt.Errorf("read what the modules declare: %w", err)
 	}
 	s.Names = d.Names
+	s.Ingestion, s.Mapping = d.Ingestion, d.Poller
+	s.DLQURL, s.IngestQueueURL = queues[d.Names.DLQ].URL, queues[d.Names.IngestQueue].URL
 
 	lg.Info("provisioning", "bucket", s.Names.Bucket, "table", s.Names.Table, "function", s.Names.Function)
 	c := clients{s3: s.S3, ddb: s.DynamoDB, lambda: s.Lambda, iam: iam.NewFromConfig(awsCfg), sqs: s.SQS}
 	if err = provisionStorage(ctx, c, d); err != nil {
 		return nil, err
 	}
-	if s.DLQURL, err = provisionQueue(ctx, c, d); err != nil {
+	if err = provisionQueues(ctx, c, d, queues); err != nil {
 		return nil, err
 	}
 	fnArn, err := provisionFunction(ctx, c, d, pkg)
@@ -294,19 +330,72 @@ func Start(ctx context.Context, cfg Config) (_ *Stack, err error) {
 	}
 	s.Env = s.Function.Environment
 
-	s.handler, err = startProcess(ctx, bin, s.runtimeEnv(cfg.Addr), filepath.Join(s.LogDir, "handler.log"))
-	if err != nil {
+	runCtx, cancel := context.WithCancel(ctx)
+	s.runCancel = cancel
+	s.pool = newSandboxPool(sandboxes(cfg.Sandboxes, d), bin, s.runtimeEnv(), ln.Addr().String(), s.Names.Function,
+		s.HandlerLogPath(), s.kumo.URL, slog.New(slog.NewJSONHandler(s.kumoLog, nil)))
+	if err = s.pool.start(runCtx); err != nil {
 		return nil, err
 	}
-	lg.Info("waiting for the handler to poll", "log", s.HandlerLogPath())
+	lg.Info("waiting for the handler to poll", "sandboxes", len(s.pool.slots), "log", s.HandlerLogPath())
 	if err = s.waitReady(ctx, cfg.ReadyTimeout); err != nil {
 		return nil, err
 	}
+	if s.Ingestion == contract.IngestionSQS {
+		q := queues[d.Names.IngestQueue]
+		s.poller = &poller{
+			sqs: s.SQS, lambda: s.Lambda, queueURL: q.URL, queueARN: q.ARN, region: s.Region, function: s.Names.Function,
+			settings: d.Poller, workers: min(d.Poller.MaximumConcurrency, len(s.pool.slots)),
+			invokeTimeout: time.Duration(s.Function.TimeoutSec)*time.Second + 10*time.Second,
+			log:           slog.New(slog.NewJSONHandler(s.kumoLog, nil)).With("component", "event source mapping"),
+		}
+		s.poller.start(runCtx)
+		lg.Info("polling the ingest queue as its event source mapping would", "queue", d.Names.IngestQueue,
+			"batch", d.Poller.BatchSize, "window", d.Poller.BatchingWindow, "concurrency", s.poller.workers,
+			"maximum_concurrency", d.Poller.MaximumConcurrency, "visibility_timeout", d.Poller.VisibilityTimeout)
+	}
+	s.killerWG.Go(func() { s.killer(runCtx) })
 	lg.Info("provisioning the outcome events", "log", s.EventsLogPath())
 	if err = s.startEvents(ctx, cfg.ModulesDir, env, d); err != nil {
 		return nil, err
 	}
 	return s, nil
+}
+
+// sandboxes is how many handler processes run (Config.Sandboxes).
+func sandboxes(asked int, d *declaration) int {
+	switch {
+	case asked > 0:
+		return asked
+	case d.Ingestion == contract.IngestionSQS:
+		return max(1, min(d.Poller.MaximumConcurrency, DefaultSandboxes))
+	}
+	return 1
+}
+
+// killer SIGKILLs a handler process every KillEvery of the current faults,
+// until ctx ends.
+func (s *Stack) killer(ctx context.Context) {
+	spec := s.injector.Spec()
+	rng := rand.New(rand.NewPCG(spec.Seed, spec.Seed+1))
+	last := time.Now()
+	tick := time.NewTicker(100 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
+		every := s.injector.Spec().KillEvery
+		if every <= 0 || time.Since(last) < every {
+			continue
+		}
+		last = time.Now()
+		if slot := s.pool.kill(rng); slot >= 0 {
+			s.injector.CountKill()
+		}
+	}
 }
 
 // startEvents provisions what modules/events declares that kumo has (the
@@ -345,7 +434,7 @@ func (s *Stack) startEvents(ctx context.Context, modulesDir string, env environm
 	}
 	s.notifier.Store(deletenotify.New(deletenotify.Config{
 		Bucket: s.Names.Bucket, Prefix: prefix, Function: s.Names.Function, Region: s.Region,
-		Lambda: s.Lambda, Logger: lg.With("part", "deletenotify"),
+		Lambda: s.Lambda, QueueURL: s.IngestQueueURL, Queue: s.SQS, Logger: lg.With("part", "deletenotify"),
 	}))
 	return nil
 }
@@ -377,7 +466,7 @@ func withDefaults(cfg Config) Config {
 
 // startKumo starts the in-process emulator and serves it through a reverse
 // proxy on ln, and routes kumo's own log lines to kumo.log.
-func (s *Stack) startKumo(ln net.Listener) error {
+func (s *Stack) startKumo(ln net.Listener, spec faults.Spec) error {
 	f, err := os.OpenFile(filepath.Join(s.LogDir, "kumo.log"), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
 	if err != nil {
 		return errors.Join(fmt.Errorf("open kumo.log: %w", err), ln.Close())
@@ -420,8 +509,28 @@ func (s *Stack) startKumo(ln net.Listener) error {
 		}
 		rp.ServeHTTP(w, r)
 	}))
-	s.proxy = &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second, ErrorLog: log.New(f, "proxy: ", log.LstdFlags)}
+	// The handler processes reach the Runtime API under their sandbox's
+	// prefix (sandbox.go); the pool exists once the stack is provisioned.
+	main := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if s.pool != nil && strings.HasPrefix(r.URL.Path, sandboxPrefix) {
+			s.pool.routeRuntime(handler).ServeHTTP(w, r)
+			return
+		}
+		handler.ServeHTTP(w, r)
+	})
+	s.proxy = &http.Server{Handler: main, ReadHeaderTimeout: 10 * time.Second, ErrorLog: log.New(f, "proxy: ", log.LstdFlags)}
 	go func() { _ = s.proxy.Serve(ln) }()
+
+	// The function's own AWS endpoint: the fault proxy, then the same
+	// path to kumo (and the faults tests set with FailObjectReads).
+	fln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return fmt.Errorf("listen for the function's AWS endpoint: %w", err)
+	}
+	s.injector = faults.NewInjector(spec, s.faults.wrap(rp))
+	s.fnServer = &http.Server{Handler: s.injector, ReadHeaderTimeout: 10 * time.Second, ErrorLog: log.New(f, "fault proxy: ", log.LstdFlags)}
+	s.functionEndpoint = "http://" + fln.Addr().String()
+	go func() { _ = s.fnServer.Serve(fln) }()
 	return nil
 }
 
@@ -455,24 +564,23 @@ func (s *Stack) readFunction(ctx context.Context) (FunctionSettings, error) {
 
 // runtimeEnv is what the Lambda sandbox gives the handler: the function's
 // configured environment, the runtime variables, and credentials and
-// endpoint of the local AWS.
-func (s *Stack) runtimeEnv(addr string) map[string]string {
+// endpoint of the local AWS (the fault proxy). The sandbox pool adds the
+// Runtime API address of each process.
+func (s *Stack) runtimeEnv() map[string]string {
 	env := map[string]string{}
 	for k, v := range s.Env {
 		env[k] = v
 	}
 	for k, v := range map[string]string{
-		"AWS_LAMBDA_RUNTIME_API":          addr + "/_runtime/" + s.Names.Function,
 		"AWS_LAMBDA_FUNCTION_NAME":        s.Names.Function,
 		"AWS_LAMBDA_FUNCTION_VERSION":     "$LATEST",
 		"AWS_LAMBDA_FUNCTION_MEMORY_SIZE": strconv.Itoa(int(s.Function.MemorySizeMB)),
 		"AWS_LAMBDA_LOG_GROUP_NAME":       "/aws/lambda/" + s.Names.Function,
-		"AWS_LAMBDA_LOG_STREAM_NAME":      "local",
 		"AWS_REGION":                      s.Region,
 		"AWS_DEFAULT_REGION":              s.Region,
 		"AWS_ACCESS_KEY_ID":               "test",
 		"AWS_SECRET_ACCESS_KEY":           "test",
-		"AWS_ENDPOINT_URL":                s.Endpoint,
+		"AWS_ENDPOINT_URL":                s.functionEndpoint,
 		contract.EnvS3UsePathStyle:        "true",
 		"TZ":                              "UTC",
 	} {
@@ -488,7 +596,7 @@ func (s *Stack) waitReady(ctx context.Context, timeout time.Duration) error {
 	deadline := time.Now().Add(timeout)
 	var last error
 	for time.Now().Before(deadline) {
-		if err, done := s.handler.exited(); done {
+		if err := s.pool.err(); err != nil {
 			return fmt.Errorf("%w before it was ready; last lines of %s:\n%s", err, s.HandlerLogPath(), s.HandlerLogTail(20))
 		}
 		actx, cancel := context.WithTimeout(ctx, 2*time.Second)
@@ -505,6 +613,13 @@ func (s *Stack) waitReady(ctx context.Context, timeout time.Duration) error {
 		case out.FunctionError != nil:
 			return fmt.Errorf("the Lambda handler failed an empty event ({\"Records\":[]}): %s: %s", *out.FunctionError, out.Payload)
 		case out.StatusCode == http.StatusOK:
+			// Every sandbox polls before the first event, not only one.
+			pctx, cancel := context.WithDeadline(ctx, deadline)
+			err := s.pool.waitPolled(pctx)
+			cancel()
+			if err != nil {
+				return fmt.Errorf("wait for all %d handler processes to poll: %w", len(s.pool.slots), err)
+			}
 			return nil
 		default:
 			last = fmt.Errorf("invoke returned status %d", out.StatusCode)
@@ -567,16 +682,14 @@ func (s *Stack) DeleteNotifications() (sent, failed int64) {
 // (queue full, retries exhausted, expired) since Start.
 func (s *Stack) DroppedEvents() int64 { return s.dropped.Load() }
 
-// HandlerErr returns why the handler process is gone, or nil while it runs.
+// HandlerErr returns why the handler can no longer run (its processes kept
+// crashing, or the stack is closed), or nil while it runs. A process that
+// dies is replaced, as Lambda replaces a sandbox, and is no error here.
 func (s *Stack) HandlerErr() error {
-	if s.handler == nil {
+	if s.pool == nil {
 		return errors.New("the Lambda handler was never started")
 	}
-	err, done := s.handler.exited()
-	if !done {
-		return nil
-	}
-	return err
+	return s.pool.err()
 }
 
 // Close stops the handler (its whole process group), the proxy and kumo,
@@ -590,14 +703,24 @@ func (s *Stack) Close() {
 		if s.eventsLog != nil {
 			_ = s.eventsLog.Close() // as kumoLog below
 		}
-		if s.handler != nil {
-			s.handler.stop()
+		if s.runCancel != nil {
+			s.runCancel()
+		}
+		if s.poller != nil {
+			s.poller.stop() // a batch being delivered finishes (its deletes too) or is left in the queue
+		}
+		s.killerWG.Wait()
+		if s.pool != nil {
+			s.pool.stop()
 		}
 		if d := s.dest.Load(); d != nil {
 			d.wait() // records being sent go through the proxy
 		}
 		if s.proxy != nil {
 			_ = s.proxy.Close()
+		}
+		if s.fnServer != nil {
+			_ = s.fnServer.Close()
 		}
 		if s.kumo != nil {
 			s.kumo.Close()
@@ -658,10 +781,47 @@ func (s *Stack) DestinationRecords() int {
 
 // HandlerPID is the process id of the running handler (0 before Start).
 func (s *Stack) HandlerPID() int {
-	if s.handler == nil || s.handler.cmd.Process == nil {
+	if s.pool == nil {
 		return 0
 	}
-	return s.handler.cmd.Process.Pid
+	return s.pool.pid()
+}
+
+// Sandboxes is how many handler processes run at once.
+func (s *Stack) Sandboxes() int {
+	if s.pool == nil {
+		return 0
+	}
+	return len(s.pool.slots)
+}
+
+// SandboxRestarts is how many handler processes were started to replace
+// one that died (killed by fault injection, or crashed), and ExitErrors how
+// many invocations a dying one held, which were answered Runtime.ExitError.
+func (s *Stack) SandboxRestarts() (restarts, exitErrors int64) {
+	if s.pool == nil {
+		return 0, 0
+	}
+	return s.pool.restarts.Load(), s.pool.exitErrs.Load()
+}
+
+// SetFaults replaces the faults injected from now on (a zero Spec stops
+// them, kills included).
+func (s *Stack) SetFaults(spec faults.Spec) { s.injector.SetSpec(spec) }
+
+// Faults are the faults being injected, with their seed.
+func (s *Stack) Faults() faults.Spec { return s.injector.Spec() }
+
+// FaultCounts are the faults injected since Start.
+func (s *Stack) FaultCounts() faults.Counts { return s.injector.Counts() }
+
+// MappingStats are the counters of the harness's event source mapping
+// (zero with ingestion "direct").
+func (s *Stack) MappingStats() MappingStats {
+	if s.poller == nil {
+		return MappingStats{}
+	}
+	return s.poller.snapshot()
 }
 
 // Description is what stack.json says of the running stack
@@ -671,7 +831,13 @@ func (s *Stack) Description() (stackfile.Stack, error) {
 		Endpoint: s.Endpoint, Region: s.Region,
 		Bucket: s.Names.Bucket, Table: s.Names.Table, Function: s.Names.Function, DLQ: s.DLQURL,
 		UploadsPrefix: s.Env[contract.EnvUploadsPrefix], ThumbnailsPrefix: s.Env[contract.EnvThumbnailsPrefix],
+		Ingestion: s.Ingestion, IngestQueue: s.IngestQueueURL,
 		EventBus: s.Names.EventBus, EventsQueue: s.EventsQueue,
+	}
+	if s.Ingestion == contract.IngestionSQS {
+		// kumo has no StartMessageMoveTask: redrive moves the messages
+		// itself (receive, send, delete).
+		d.MessageMove = stackfile.MessageMoveManual
 	}
 	return d, d.Validate()
 }

@@ -102,7 +102,9 @@ func TestDeclarationFollowsModuleDefaults(t *testing.T) {
 	edit(t, filepath.Join(dir, "storage", "variables.tf"),
 		"default     = 30\n", "default     = 45\n") // noncurrent_version_expiration_days
 	edit(t, filepath.Join(dir, "processing", "main.tf"),
-		`id                  = "process-uploads"`, `id                  = "renamed"`)
+		`id            = "process-uploads"`, `id            = "renamed"`) // the queue notification (default ingestion sqs)
+	edit(t, filepath.Join(dir, "processing", "variables.tf"),
+		"default     = 50\n", "default     = 7\n") // ingest_maximum_concurrency
 	after, err := declare(dir, testEnv())
 	require.NoError(t, err)
 
@@ -110,7 +112,9 @@ func TestDeclarationFollowsModuleDefaults(t *testing.T) {
 	assert.Equal(t, int32(1536), aws.ToInt32(after.CreateFunction.MemorySize))
 	assert.Equal(t, int32(75), aws.ToInt32(after.CreateFunction.Timeout))
 	assert.Equal(t, int32(45), aws.ToInt32(after.Lifecycle.LifecycleConfiguration.Rules[0].NoncurrentVersionExpiration.NoncurrentDays))
-	assert.Equal(t, "renamed", aws.ToString(after.Notification.NotificationConfiguration.LambdaFunctionConfigurations[0].Id))
+	assert.Equal(t, "renamed", aws.ToString(after.Notification.NotificationConfiguration.QueueConfigurations[0].Id))
+	assert.Equal(t, 7, after.Poller.MaximumConcurrency, "the poller's concurrency is the module's maximum_concurrency")
+	assert.Equal(t, 75*6*time.Second, after.Poller.VisibilityTimeout, "the visibility timeout follows the function's timeout")
 	assert.Equal(t, before.CreateFunction.Environment, after.CreateFunction.Environment, "nothing else changed")
 }
 
@@ -122,8 +126,9 @@ func TestDeclaration(t *testing.T) {
 	assert.Equal(t, Names{
 		Bucket: "imgpipe-unit-images-000000000000", Table: "imgpipe-unit-metadata",
 		Function: "imgpipe-unit-processor", Role: "imgpipe-unit-processor", DLQ: "imgpipe-unit-processor-dlq",
+		IngestQueue: "imgpipe-unit-processor-ingest",
 	}, d.Names)
-	assert.Equal(t, map[string]string{"MessageRetentionPeriod": "1209600", "SqsManagedSseEnabled": "true"}, d.CreateQueue.Attributes,
+	assert.Equal(t, map[string]string{"MessageRetentionPeriod": "1209600", "SqsManagedSseEnabled": "true"}, d.DLQ.Attributes,
 		"the dead-letter queue as modules/processing declares it")
 
 	env := d.CreateFunction.Environment.Variables
@@ -161,22 +166,48 @@ func TestDeclaration(t *testing.T) {
 	assert.Equal(t, map[string]map[string]string{"NumericLessThan": {"s3:TlsVersion": "1.2"}}, policy.Statement[1].Condition)
 	assert.Contains(t, aws.ToString(d.CreateRole.AssumeRolePolicyDocument), `"Principal":{"Service":"lambda.amazonaws.com"}`)
 
-	assert.Equal(t, arn, aws.ToString(d.Permission.SourceArn))
-	assert.Equal(t, "s3.amazonaws.com", aws.ToString(d.Permission.Principal))
-	assert.Equal(t, "000000000000", aws.ToString(d.Permission.SourceAccount))
-	lf := d.Notification.NotificationConfiguration.LambdaFunctionConfigurations
-	require.Len(t, lf, 1)
-	require.NotNil(t, lf[0].Filter)
-	require.Len(t, lf[0].Filter.Key.FilterRules, 1, "prefix only")
-	assert.Equal(t, contract.UploadsPrefix, aws.ToString(lf[0].Filter.Key.FilterRules[0].Value))
+	// The default ingestion: the bucket notifies the ingest queue, which
+	// redrives to the dead-letter queue; S3 may not invoke the function.
+	assert.Equal(t, contract.IngestionSQS, d.Ingestion)
+	assert.Nil(t, d.Permission)
+	ingestARN := "arn:aws:sqs:us-east-1:000000000000:imgpipe-unit-processor-ingest"
+	qc := d.Notification.NotificationConfiguration.QueueConfigurations
+	require.Len(t, qc, 1)
+	assert.Empty(t, d.Notification.NotificationConfiguration.LambdaFunctionConfigurations)
+	assert.Equal(t, ingestARN, aws.ToString(qc[0].QueueArn))
+	require.NotNil(t, qc[0].Filter)
+	require.Len(t, qc[0].Filter.Key.FilterRules, 1, "prefix only")
+	assert.Equal(t, contract.UploadsPrefix, aws.ToString(qc[0].Filter.Key.FilterRules[0].Value))
+	assert.Equal(t, "imgpipe-unit-processor-ingest", d.Names.IngestQueue)
+	attrs := d.IngestQueue.Attributes
+	assert.Equal(t, "360", attrs["VisibilityTimeout"], "six times the 60 s timeout")
+	assert.JSONEq(t, `{"deadLetterTargetArn":"arn:aws:sqs:us-east-1:000000000000:imgpipe-unit-processor-dlq","maxReceiveCount":5}`, attrs["RedrivePolicy"])
+	assert.Equal(t, "true", attrs["SqsManagedSseEnabled"])
+	var qp struct {
+		Statement []struct {
+			Sid       string
+			Effect    string
+			Principal any
+			Action    any
+			Resource  any
+			Condition map[string]map[string]string
+		}
+	}
+	require.NoError(t, json.Unmarshal([]byte(attrs["Policy"]), &qp))
+	require.Len(t, qp.Statement, 2)
+	assert.Equal(t, map[string]any{"Service": "s3.amazonaws.com"}, qp.Statement[0].Principal)
+	assert.Equal(t, ingestARN, qp.Statement[0].Resource)
+	assert.Equal(t, map[string]map[string]string{"ArnEquals": {"aws:SourceArn": arn}, "StringEquals": {"aws:SourceAccount": "000000000000"}}, qp.Statement[0].Condition)
+	assert.Equal(t, ingestARN, aws.ToString(d.Mapping.EventSourceArn))
+	assert.Equal(t, MappingSettings{BatchSize: 10, MaximumConcurrency: 50, ReportBatchItemFailures: true, MaxReceiveCount: 5, VisibilityTimeout: 360 * time.Second}, d.Poller)
 	var events []string
-	for _, ev := range lf[0].Events {
+	for _, ev := range qc[0].Events {
 		events = append(events, string(ev))
 	}
-	assert.Equal(t, contract.TriggerEvents, events, "created and removed")
+	assert.Equal(t, contract.TriggerEvents, events, "created and removed, as the direct trigger")
 	prefix, ok, err := removalNotification(d.Notification.NotificationConfiguration)
 	require.NoError(t, err)
-	assert.True(t, ok, "removals are notified (by the harness: kumo sends none)")
+	assert.True(t, ok, "removals are notified (by the harness, to the ingest queue: kumo sends none)")
 	assert.Equal(t, contract.UploadsPrefix, prefix)
 
 	keys := map[string]string{}
@@ -224,13 +255,71 @@ func TestDeclareEventsRefusesAPipeItDoesNotEmulate(t *testing.T) {
 }
 
 func TestRemovalNotificationRefusesWhatIsNotEmulated(t *testing.T) {
-	dir := copyModules(t)
-	edit(t, filepath.Join(dir, "processing", "main.tf"), "filter_prefix       = module.contract.uploads_prefix",
-		"filter_prefix       = module.contract.uploads_prefix\n    filter_suffix       = \".jpg\"")
-	d, err := declare(dir, testEnv())
+	for mode, line := range map[string]string{
+		contract.IngestionDirect: "filter_prefix       = module.contract.uploads_prefix", // the lambda_function block
+		contract.IngestionSQS:    "filter_prefix = module.contract.uploads_prefix",       // the queue block
+	} {
+		dir := copyModules(t)
+		edit(t, filepath.Join(dir, "processing", "main.tf"), line, line+"\n      filter_suffix = \".jpg\"")
+		env := testEnv()
+		env.ProcessingInputs = map[string]any{"ingestion": mode}
+		d, err := declare(dir, env)
+		require.NoError(t, err, mode)
+		_, _, err = removalNotification(d.Notification.NotificationConfiguration)
+		assert.ErrorContains(t, err, "a suffix filter on removals", mode)
+	}
+}
+
+// With ingestion "direct" S3 invokes the function: a permission and a
+// Lambda notification, and no queue but the dead-letter queue.
+func TestDeclarationDirect(t *testing.T) {
+	env := testEnv()
+	env.ProcessingInputs = map[string]any{"ingestion": contract.IngestionDirect}
+	d, err := declare(modulesDir(t), env)
 	require.NoError(t, err)
-	_, _, err = removalNotification(d.Notification.NotificationConfiguration)
-	assert.ErrorContains(t, err, "a suffix filter on removals")
+	assert.Equal(t, contract.IngestionDirect, d.Ingestion)
+	assert.Nil(t, d.IngestQueue)
+	assert.Nil(t, d.Mapping)
+	assert.Empty(t, d.Names.IngestQueue)
+	arn := "arn:aws:s3:::" + d.Names.Bucket
+	require.NotNil(t, d.Permission)
+	assert.Equal(t, arn, aws.ToString(d.Permission.SourceArn))
+	assert.Equal(t, "s3.amazonaws.com", aws.ToString(d.Permission.Principal))
+	assert.Equal(t, "000000000000", aws.ToString(d.Permission.SourceAccount))
+	lf := d.Notification.NotificationConfiguration.LambdaFunctionConfigurations
+	require.Len(t, lf, 1)
+	assert.Empty(t, d.Notification.NotificationConfiguration.QueueConfigurations)
+	require.NotNil(t, lf[0].Filter)
+	require.Len(t, lf[0].Filter.Key.FilterRules, 1, "prefix only")
+	assert.Equal(t, contract.UploadsPrefix, aws.ToString(lf[0].Filter.Key.FilterRules[0].Value))
+	var events []string
+	for _, ev := range lf[0].Events {
+		events = append(events, string(ev))
+	}
+	assert.Equal(t, contract.TriggerEvents, events, "created and removed")
+	prefix, ok, err := removalNotification(d.Notification.NotificationConfiguration)
+	require.NoError(t, err)
+	assert.True(t, ok, "removals are notified (by the harness: kumo sends none)")
+	assert.Equal(t, contract.UploadsPrefix, prefix)
+}
+
+// The module's ingestion validation accepts exactly contract.IngestionModes.
+func TestIngestionModesAreTheContracts(t *testing.T) {
+	for _, mode := range contract.IngestionModes {
+		env := testEnv()
+		env.ProcessingInputs = map[string]any{"ingestion": mode}
+		d, err := declare(modulesDir(t), env)
+		require.NoError(t, err, mode)
+		assert.Equal(t, mode, d.Ingestion)
+	}
+	env := testEnv()
+	env.ProcessingInputs = map[string]any{"ingestion": "kinesis"}
+	_, err := declare(modulesDir(t), env)
+	assert.ErrorContains(t, err, `ingestion must be "direct" or "sqs".`)
+
+	env.ProcessingInputs = map[string]any{"ingest_visibility_timeout_seconds": 100}
+	_, err = declare(modulesDir(t), env)
+	assert.ErrorContains(t, err, "must be at least six times the function's timeout", "the module's precondition holds locally too")
 }
 
 func TestProcessingInputs(t *testing.T) {
@@ -311,4 +400,19 @@ func TestInputsFromEnv(t *testing.T) {
 
 	_, err = InputsFromEnv(func(k string) (string, bool) { return "many", k == contract.EnvWebPQuality })
 	assert.ErrorContains(t, err, `WEBP_QUALITY="many": want an integer`)
+
+	// INGESTION picks the module's ingestion mode; its validation judges it.
+	for value, want := range map[string]string{"direct": contract.IngestionDirect, " sqs ": contract.IngestionSQS} {
+		inputs, err = InputsFromEnv(func(k string) (string, bool) { return value, k == EnvIngestion })
+		require.NoError(t, err)
+		env.ProcessingInputs = inputs
+		d, err = declare(modulesDir(t), env)
+		require.NoError(t, err, value)
+		assert.Equal(t, want, d.Ingestion)
+	}
+	inputs, err = InputsFromEnv(func(k string) (string, bool) { return "kinesis", k == EnvIngestion })
+	require.NoError(t, err)
+	env.ProcessingInputs = inputs
+	_, err = declare(modulesDir(t), env)
+	assert.ErrorContains(t, err, `ingestion must be "direct" or "sqs".`)
 }

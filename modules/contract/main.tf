@@ -6,11 +6,15 @@ locals {
   uploads_prefix          = "uploads/"
   thumbnails_prefix       = "thumbnails/"
   batch_operations_prefix = "batch-operations/"
-  table_hash_key          = "imageId"
-  table_range_key         = "uploadTimestamp"
-  status_index_name       = "StatusIndex"
-  status_index_hash_key   = "status"
-  status_index_range_key  = "uploadTimestamp"
+  ingestion_modes = {
+    direct = "direct"
+    sqs    = "sqs"
+  }
+  table_hash_key         = "imageId"
+  table_range_key        = "uploadTimestamp"
+  status_index_name      = "StatusIndex"
+  status_index_hash_key  = "status"
+  status_index_range_key = "uploadTimestamp"
   table_attribute_types = {
     imageId         = "S"
     status          = "S"

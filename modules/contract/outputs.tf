@@ -16,6 +16,11 @@ output "batch_operations_prefix" {
   value       = local.batch_operations_prefix
 }
 
+output "ingestion_modes" {
+  description = "How uploads reach the function (the input ingestion of modules/processing)."
+  value       = local.ingestion_modes
+}
+
 output "table_hash_key" {
   description = "Partition key attribute of the metadata table."
   value       = local.table_hash_key

@@ -96,6 +96,53 @@ locals {
     }
   }
 
+  # With an ingest queue (modules/processing ingestion "sqs"): its backlog,
+  # as age (what an uploader feels) and depth (what the mapping must drain).
+  ingest_dimensions = { QueueName = var.ingest_queue_name }
+  ingest_alarms = { for k, a in {
+    ingest-queue-age = {
+      description        = "The ingest queue's oldest message is older than ${var.ingest_queue_age_threshold_seconds} s: uploads wait that long for their thumbnails (backlog beyond the mapping's maximum concurrency, throttling, or messages failing and coming back)."
+      namespace          = "AWS/SQS"
+      metric_name        = "ApproximateAgeOfOldestMessage"
+      dimensions         = local.ingest_dimensions
+      statistic          = "Maximum"
+      extended_statistic = null
+      evaluation_periods = 1
+      threshold          = var.ingest_queue_age_threshold_seconds
+    }
+    ingest-queue-depth = {
+      description        = "More than ${var.ingest_queue_depth_threshold} uploads wait in the ingest queue for 10 minutes: the pipeline is not keeping up (raise ingest_maximum_concurrency if DynamoDB and the account's concurrency allow)."
+      namespace          = "AWS/SQS"
+      metric_name        = "ApproximateNumberOfMessagesVisible"
+      dimensions         = local.ingest_dimensions
+      statistic          = "Maximum"
+      extended_statistic = null
+      evaluation_periods = 2
+      threshold          = var.ingest_queue_depth_threshold
+    }
+  } : k => a if var.ingest_queue_name != null }
+
+  ingest_widgets = [for w in [
+    {
+      title = "Ingest queue: backlog (messages) and oldest message (s)"
+      metrics = [
+        ["AWS/SQS", "ApproximateNumberOfMessagesVisible", "QueueName", var.ingest_queue_name, { stat = "Maximum" }],
+        [".", "ApproximateNumberOfMessagesNotVisible", ".", ".", { stat = "Maximum" }],
+        [".", "ApproximateAgeOfOldestMessage", ".", ".", { stat = "Maximum", yAxis = "right" }],
+      ]
+      stat = "Maximum"
+    },
+    {
+      title = "Ingest queue: uploads in, batches received, messages done"
+      metrics = [
+        ["AWS/SQS", "NumberOfMessagesSent", "QueueName", var.ingest_queue_name],
+        [".", "NumberOfMessagesReceived", ".", "."],
+        [".", "NumberOfMessagesDeleted", ".", "."],
+      ]
+      stat = "Sum"
+    },
+  ] : w if var.ingest_queue_name != null]
+
   # ------------------------------------------------------------ dashboard
   ns       = module.contract.metric_namespace
   env_dim  = module.contract.metric_dimensions.environment

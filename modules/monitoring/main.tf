@@ -88,9 +88,10 @@ resource "aws_sns_topic_subscription" "email" {
 
 # ----------------------------------------------------------------- alarms
 
-# One alarm per entry of local.alarms (locals.tf).
+# One alarm per entry of local.alarms and, with an ingest queue,
+# local.ingest_alarms (locals.tf).
 resource "aws_cloudwatch_metric_alarm" "this" {
-  for_each = local.alarms
+  for_each = merge(local.alarms, local.ingest_alarms)
 
   alarm_name          = "${local.name}-${each.key}"
   alarm_description   = each.value.description
@@ -112,7 +113,7 @@ resource "aws_cloudwatch_metric_alarm" "this" {
 
 # -------------------------------------------------------------- dashboard
 
-# Widgets: local.widgets (locals.tf).
+# Widgets: local.widgets and local.ingest_widgets (locals.tf).
 resource "aws_cloudwatch_dashboard" "pipeline" {
   dashboard_name = local.name
 
@@ -140,7 +141,7 @@ resource "aws_cloudwatch_dashboard" "pipeline" {
         },
       ],
       [
-        for i, w in local.widgets : {
+        for i, w in concat(local.widgets, local.ingest_widgets) : {
           type   = "metric"
           x      = (i % 2) * local.widget_w
           y      = 3 + floor(i / 2) * local.widget_h

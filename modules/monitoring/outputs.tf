@@ -4,7 +4,7 @@ output "sns_topic_arn" {
 }
 
 output "alarm_names" {
-  description = "Names of every alarm of the module, sorted: <name_prefix>-<environment>- followed by async-event-age, async-events-dropped, destination-delivery-failures, dlq-messages-visible, lambda-duration-p95, lambda-errors, lambda-throttles, processing-errors, and with events_pipe_name also events-dlq-messages-visible and events-pipe-failed."
+  description = "Names of every alarm of the module, sorted: <name_prefix>-<environment>- followed by async-event-age, async-events-dropped, destination-delivery-failures, dlq-messages-visible, lambda-duration-p95, lambda-errors, lambda-throttles, processing-errors; with events_pipe_name also events-dlq-messages-visible and events-pipe-failed; with ingest_queue_name also ingest-queue-age and ingest-queue-depth."
   value       = [for k in sort(keys(aws_cloudwatch_metric_alarm.this)) : aws_cloudwatch_metric_alarm.this[k].alarm_name]
 }
 

@@ -50,6 +50,41 @@ variable "dlq_name" {
   }
 }
 
+variable "ingest_queue_name" {
+  description = "Name of the ingest queue (modules/processing's ingest_queue_name with ingestion \"sqs\"), or null: with a queue the module adds the ingest-queue-age and ingest-queue-depth alarms and the queue's dashboard widgets."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.ingest_queue_name == null || can(regex("^[a-zA-Z0-9_-]{1,80}$", var.ingest_queue_name))
+    error_message = "ingest_queue_name must be an SQS queue name (1 to 80 letters, digits, '-' and '_'), or null."
+  }
+}
+
+variable "ingest_queue_age_threshold_seconds" {
+  description = "Age, in seconds, of the ingest queue's oldest message above which the ingest-queue-age alarm fires: uploads wait that long for their thumbnails (a backlog the mapping's concurrency does not drain, or messages failing and returning)."
+  type        = number
+  default     = 300
+  nullable    = false
+
+  validation {
+    condition     = var.ingest_queue_age_threshold_seconds >= 60 && var.ingest_queue_age_threshold_seconds <= 1209600 && floor(var.ingest_queue_age_threshold_seconds) == var.ingest_queue_age_threshold_seconds
+    error_message = "ingest_queue_age_threshold_seconds must be a whole number from 60 to 1209600."
+  }
+}
+
+variable "ingest_queue_depth_threshold" {
+  description = "Visible ingest-queue messages above which, for two 5-minute periods in a row, the ingest-queue-depth alarm fires. docs/capacity.md relates depth to drain time (depth / uploads per second the mapping sustains)."
+  type        = number
+  default     = 10000
+  nullable    = false
+
+  validation {
+    condition     = var.ingest_queue_depth_threshold >= 1 && floor(var.ingest_queue_depth_threshold) == var.ingest_queue_depth_threshold
+    error_message = "ingest_queue_depth_threshold must be a whole number, 1 or more."
+  }
+}
+
 variable "table_name" {
   description = "Name of the metadata table (dashboard)."
   type        = string

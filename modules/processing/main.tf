@@ -36,7 +36,9 @@ resource "aws_cloudwatch_log_group" "processor" {
 # ------------------------------------------------------- dead-letter queue
 
 # Events that fail every retry, or grow older than maximum_event_age_seconds,
-# land here with their original payload.
+# land here with their original payload (a Lambda invocation record); with
+# ingestion "sqs", the ingest queue's messages received
+# ingest_max_receive_count times land here as they are (S3 notifications).
 # SSE-SQS encrypts the queue at rest; a customer-managed key would also
 # need kms grants for the function's role: not worth it for event envelopes.
 #tfsec:ignore:aws-sqs-queue-encryption-use-cmk
@@ -178,6 +180,18 @@ data "aws_iam_policy_document" "processor" {
     resources = [aws_sqs_queue.dlq.arn]
   }
 
+  # Ingestion "sqs": what the event source mapping does with the function's
+  # role on the ingest queue (ingestion.tf), and nothing more.
+  dynamic "statement" {
+    for_each = local.sqs ? [aws_sqs_queue.ingest[0].arn] : []
+    content {
+      sid       = "ConsumeIngestQueue"
+      effect    = "Allow"
+      actions   = ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"]
+      resources = [statement.value]
+    }
+  }
+
   dynamic "statement" {
     for_each = var.data_kms_key_arn == null ? [] : [var.data_kms_key_arn]
     content {
@@ -294,7 +308,10 @@ resource "aws_lambda_function_event_invoke_config" "processor" {
 
 # ------------------------------------------------------------------ trigger
 
+# Ingestion "direct" only: with "sqs" S3 never invokes the function.
 resource "aws_lambda_permission" "s3_invoke" {
+  count = local.sqs ? 0 : 1
+
   statement_id   = "AllowInvokeFromImageBucket"
   action         = "lambda:InvokeFunction"
   function_name  = aws_lambda_function.processor.function_name
@@ -305,24 +322,42 @@ resource "aws_lambda_permission" "s3_invoke" {
 
 # Every object created or removed under the uploads prefix, whatever its
 # name: the function sniffs content, so no (case-sensitive) suffix filter.
+# One destination, by ingestion: the function itself ("direct") or the
+# ingest queue ("sqs"), with the same events and filter either way.
 # S3 tests the destination when the notification is saved, so it must come
-# after the permission ("Unable to validate the following destination
-# configurations" otherwise); the function does not depend on the bucket
-# notification, so there is no cycle.
+# after the permission or the queue policy ("Unable to validate the
+# following destination configurations" otherwise); neither the function
+# nor the queue depends on the bucket notification, so there is no cycle.
 resource "aws_s3_bucket_notification" "uploads" {
   bucket = var.bucket_name
 
-  lambda_function {
-    id                  = "process-uploads"
-    lambda_function_arn = aws_lambda_function.processor.arn
-    events              = [module.contract.trigger_events.created, module.contract.trigger_events.removed]
-    filter_prefix       = module.contract.uploads_prefix
+  dynamic "lambda_function" {
+    for_each = local.sqs ? [] : [aws_lambda_function.processor.arn]
+    content {
+      id                  = "process-uploads"
+      lambda_function_arn = lambda_function.value
+      events              = [module.contract.trigger_events.created, module.contract.trigger_events.removed]
+      filter_prefix       = module.contract.uploads_prefix
+    }
   }
 
-  # ...and after retries, the dead-letter destination and loop detection are
-  # in place, so that no upload is ever handled without them.
+  dynamic "queue" {
+    for_each = local.sqs ? [aws_sqs_queue.ingest[0].arn] : []
+    content {
+      id            = "process-uploads"
+      queue_arn     = queue.value
+      events        = [module.contract.trigger_events.created, module.contract.trigger_events.removed]
+      filter_prefix = module.contract.uploads_prefix
+    }
+  }
+
+  # ...and after retries, the dead-letter destination, loop detection and
+  # the mapping are in place, so that no upload is ever handled without
+  # them.
   depends_on = [
     aws_lambda_permission.s3_invoke,
+    aws_sqs_queue_policy.ingest,
+    aws_lambda_event_source_mapping.ingest,
     aws_lambda_function_event_invoke_config.processor,
     aws_lambda_function_recursion_config.processor,
   ]

@@ -157,6 +157,30 @@ data "aws_iam_policy_document" "operator" {
     resources = [aws_sqs_queue.dlq.arn]
   }
 
+  # Ingestion "sqs": `imgpipe redrive` moves the dead-letter messages back to
+  # the ingest queue with SQS's message move task, which acts with the
+  # caller's permissions: receive and delete on the dead-letter queue
+  # (above), send to the ingest queue (below).
+  dynamic "statement" {
+    for_each = local.sqs ? [aws_sqs_queue.dlq.arn] : []
+    content {
+      sid       = "MoveDeadLettersBack"
+      effect    = "Allow"
+      actions   = ["sqs:StartMessageMoveTask", "sqs:ListMessageMoveTasks", "sqs:CancelMessageMoveTask"]
+      resources = [statement.value]
+    }
+  }
+
+  dynamic "statement" {
+    for_each = local.sqs ? [aws_sqs_queue.ingest[0].arn] : []
+    content {
+      sid       = "RefillIngestQueue"
+      effect    = "Allow"
+      actions   = ["sqs:SendMessage", "sqs:GetQueueAttributes"]
+      resources = [statement.value]
+    }
+  }
+
   statement {
     sid       = "ReadAlarms"
     effect    = "Allow"

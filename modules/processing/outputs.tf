@@ -19,7 +19,7 @@ output "log_group_name" {
 }
 
 output "dlq_name" {
-  description = "Name of the dead-letter queue of failed asynchronous events."
+  description = "Name of the dead-letter queue: asynchronous invocations that failed every retry (ingestion \"direct\"), and ingest-queue messages received ingest_max_receive_count times (ingestion \"sqs\")."
   value       = aws_sqs_queue.dlq.name
 }
 
@@ -57,4 +57,29 @@ output "batch_operations_role_arn" {
 output "operator_policy_json" {
   description = "IAM policy document (JSON) with exactly what the imgpipe CLI needs against this environment: attach it to the operator's role or CI user (docs/operations.md)."
   value       = data.aws_iam_policy_document.operator.json
+}
+
+output "ingestion" {
+  description = "How uploads reach the function: \"direct\" or \"sqs\" (the input ingestion)."
+  value       = var.ingestion
+}
+
+output "ingest_queue_name" {
+  description = "Name of the ingest queue the bucket notifies (ingestion \"sqs\"), or null."
+  value       = local.sqs ? aws_sqs_queue.ingest[0].name : null
+}
+
+output "ingest_queue_arn" {
+  description = "ARN of the ingest queue (ingestion \"sqs\"), or null."
+  value       = local.sqs ? aws_sqs_queue.ingest[0].arn : null
+}
+
+output "ingest_queue_url" {
+  description = "URL of the ingest queue (ingestion \"sqs\"), or null. `imgpipe redrive` moves dead-letter messages back to it."
+  value       = local.sqs ? aws_sqs_queue.ingest[0].url : null
+}
+
+output "event_source_mapping_uuid" {
+  description = "UUID of the ingest queue's event source mapping (ingestion \"sqs\"), or null. Disable it to pause processing without losing uploads."
+  value       = local.sqs ? aws_lambda_event_source_mapping.ingest[0].uuid : null
 }

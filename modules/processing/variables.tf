@@ -390,3 +390,88 @@ variable "color_output" {
     error_message = "color_output must be one of srgb, preserve."
   }
 }
+
+# ------------------------------------------------------------- ingestion
+
+variable "ingestion" {
+  description = "How S3's notifications of uploads reach the function: \"sqs\" (the bucket notifies an encrypted ingest queue; an event source mapping invokes the function with batches of it, at most ingest_maximum_concurrency at once, retrying only the failed messages and moving a message to the dead-letter queue after ingest_max_receive_count receives) or \"direct\" (S3 invokes the function asynchronously; failed events go to the dead-letter queue after maximum_retry_attempts). docs/ingestion.md says why sqs is the default."
+  type        = string
+  default     = "sqs"
+  nullable    = false
+
+  validation {
+    condition     = contains(["direct", "sqs"], var.ingestion)
+    error_message = "ingestion must be \"direct\" or \"sqs\"."
+  }
+}
+
+variable "ingest_batch_size" {
+  description = "Messages of the ingest queue per invocation (ingestion \"sqs\"). Above 10, ingest_batching_window_seconds must be at least 1."
+  type        = number
+  default     = 10
+  nullable    = false
+
+  validation {
+    condition     = var.ingest_batch_size >= 1 && var.ingest_batch_size <= 10000 && floor(var.ingest_batch_size) == var.ingest_batch_size
+    error_message = "ingest_batch_size must be a whole number from 1 to 10000."
+  }
+}
+
+variable "ingest_batching_window_seconds" {
+  description = "Longest the event source mapping gathers messages before invoking the function (ingestion \"sqs\"); 0 invokes as soon as messages arrive. It adds to the upload-to-thumbnail latency."
+  type        = number
+  default     = 0
+  nullable    = false
+
+  validation {
+    condition     = var.ingest_batching_window_seconds >= 0 && var.ingest_batching_window_seconds <= 300 && floor(var.ingest_batching_window_seconds) == var.ingest_batching_window_seconds
+    error_message = "ingest_batching_window_seconds must be a whole number of seconds from 0 to 300."
+  }
+}
+
+variable "ingest_maximum_concurrency" {
+  description = "Most concurrent invocations the ingest queue's event source mapping makes (ingestion \"sqs\"): it bounds the load on DynamoDB and S3 and the share of the account's concurrency a burst takes. Keep it at or under reserved_concurrency when that is set (a plan-time check does). docs/capacity.md relates it to uploads per second."
+  type        = number
+  default     = 50
+  nullable    = false
+
+  validation {
+    condition     = var.ingest_maximum_concurrency >= 2 && var.ingest_maximum_concurrency <= 1000 && floor(var.ingest_maximum_concurrency) == var.ingest_maximum_concurrency
+    error_message = "ingest_maximum_concurrency must be a whole number from 2 to 1000 (Lambda's range for an SQS event source)."
+  }
+}
+
+variable "ingest_max_receive_count" {
+  description = "Receives of one ingest-queue message before the queue moves it to the dead-letter queue (ingestion \"sqs\"): each failed invocation or reported batch item failure is one."
+  type        = number
+  default     = 5
+  nullable    = false
+
+  validation {
+    condition     = var.ingest_max_receive_count >= 1 && var.ingest_max_receive_count <= 1000 && floor(var.ingest_max_receive_count) == var.ingest_max_receive_count
+    error_message = "ingest_max_receive_count must be a whole number from 1 to 1000."
+  }
+}
+
+variable "ingest_visibility_timeout_seconds" {
+  description = "Visibility timeout of the ingest queue (ingestion \"sqs\"): how long a received message stays hidden, so also how long a failed batch waits before it is delivered again. Null: six times the function's timeout plus ingest_batching_window_seconds, the least AWS recommends (a plan-time check refuses less)."
+  type        = number
+  default     = null
+
+  validation {
+    condition     = var.ingest_visibility_timeout_seconds == null || try(var.ingest_visibility_timeout_seconds >= 0 && var.ingest_visibility_timeout_seconds <= 43200 && floor(var.ingest_visibility_timeout_seconds) == var.ingest_visibility_timeout_seconds, false)
+    error_message = "ingest_visibility_timeout_seconds must be a whole number of seconds up to 43200 (12 hours), or null."
+  }
+}
+
+variable "ingest_message_retention_seconds" {
+  description = "How long the ingest queue keeps a message nobody handled (ingestion \"sqs\"). The dead-letter queue keeps messages 14 days, counted from when they first entered the ingest queue, so this must not exceed that."
+  type        = number
+  default     = 345600
+  nullable    = false
+
+  validation {
+    condition     = var.ingest_message_retention_seconds >= 60 && var.ingest_message_retention_seconds <= 1209600 && floor(var.ingest_message_retention_seconds) == var.ingest_message_retention_seconds
+    error_message = "ingest_message_retention_seconds must be a whole number of seconds from 60 to 1209600 (14 days)."
+  }
+}

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"sort"
@@ -543,6 +544,16 @@ func redriveCmd(fs *flag.FlagSet) func(*app) (int, error) {
 			vt = 60 * time.Second
 		}
 		r := redrive.Redriver{Queue: a.c.SQS, QueueURL: a.stack.DLQ, Lambda: a.c.Lambda, Function: a.stack.Function}
+		if a.stack.IngestionMode() == contract.IngestionSQS {
+			// The dead-letter queue holds the ingest queue's S3
+			// notifications: they go back to it (SQS's message move task on
+			// AWS; receive, send, delete where the stack has none).
+			mover, ok := a.c.SQS.(redrive.MoveAPI)
+			if !ok {
+				return 0, errors.New("redrive: this SQS client cannot move messages back to the ingest queue")
+			}
+			r.IngestQueueURL, r.Mover, r.Move = a.stack.IngestQueue, mover, a.stack.MessageMove
+		}
 		rep, err := r.Run(ctx, redrive.Options{DryRun: *dryRun, Max: *maxN, VisibilityTimeout: vt,
 			Run: run.Options{Concurrency: a.flags.concurrency, Rate: a.flags.rate}})
 		if err != nil {
@@ -559,6 +570,11 @@ func redriveCmd(fs *flag.FlagSet) func(*app) (int, error) {
 				fmt.Fprintf(w, "%d messages in the dead-letter queue (nothing changed):\n", len(rep.Messages))
 			default:
 				fmt.Fprintf(w, "%d messages redriven, %d failed again:\n", rep.Redriven, rep.Failed)
+			}
+			if rep.MoveTask != "" {
+				fmt.Fprintf(w, "  SQS message move task %s moved %d messages back to the ingest queue\n", rep.MoveTask, rep.Moved)
+			} else if rep.Moved > 0 {
+				fmt.Fprintf(w, "  %d of them moved back to the ingest queue (receive, send, delete: this stack has no message move task)\n", rep.Moved)
 			}
 			for _, m := range rep.Messages {
 				fmt.Fprintf(w, "  %s\n", m.Summary())

@@ -9,9 +9,9 @@
 // event (a Lambda dead-letter queue rather than a destination) is replayed
 // as it is.
 //
-// The redrive strategy is one function of the stack's ingestion: with an
-// ingest queue in front of the function, the same command would move the
-// messages back with SQS's native message move instead.
+// With an ingest queue in front of the function (ingestion "sqs"; set
+// Redriver.IngestQueueURL), the S3 notifications of the dead-letter queue
+// are moved back to it instead (move.go).
 package redrive
 
 import (
@@ -75,6 +75,8 @@ type Message struct {
 
 	payload json.RawMessage
 	receipt string
+	body    string
+	record  bool // a Lambda invocation record (else a bare S3 event)
 }
 
 // Parse reads a message body: a Lambda invocation record, or a bare S3
@@ -100,7 +102,7 @@ func Parse(id, body string) (Message, error) {
 		} else if len(r.ResponsePayload) > 0 {
 			m.Error = string(r.ResponsePayload)
 		}
-		m.payload = r.RequestPayload
+		m.payload, m.record = r.RequestPayload, true
 	} else if _, ok := probe["Records"]; ok {
 		m.payload = json.RawMessage(body)
 	} else {
@@ -146,6 +148,11 @@ type Report struct {
 	Failed      int       `json:"failed"`
 	Unreadable  []string  `json:"unreadable,omitempty"` // messages that are not invocation records (left in the queue)
 	Interrupted bool      `json:"interrupted,omitempty"`
+	// Moved is how many S3 notifications went back to the ingest queue
+	// (counted in Redriven too); MoveTask the handle of SQS's message move
+	// task that moved them (on AWS).
+	Moved    int    `json:"moved,omitempty"`
+	MoveTask string `json:"moveTask,omitempty"`
 }
 
 // Redriver replays one queue into one function.
@@ -154,6 +161,11 @@ type Redriver struct {
 	QueueURL string
 	Lambda   invoke.API
 	Function string
+	// IngestQueueURL, with ingestion "sqs", is where S3 notifications go
+	// back, through Mover, the way Move says (MoveTask or MoveManual).
+	IngestQueueURL string
+	Mover          MoveAPI
+	Move           string
 }
 
 const receiveBatch = 10
@@ -165,15 +177,24 @@ func (r Redriver) Run(ctx context.Context, o Options) (Report, error) {
 	if vt <= 0 {
 		vt = 5 * time.Minute
 	}
+	moving := r.IngestQueueURL != ""
+	switch {
+	case moving && r.Mover == nil:
+		return rep, errors.New("redrive: an ingest queue needs Mover, the SQS client that moves messages back")
+	case moving && r.Move != MoveTask && r.Move != MoveManual:
+		return rep, fmt.Errorf("redrive: message move %q: want %q (SQS's message move task) or %q", r.Move, MoveTask, MoveManual)
+	}
 	seen := map[string]bool{}
-	var listed []Message // dry run: made visible again at the end
-	defer func() {
+	var listed []Message // dry run, unreadable, left for the move task: made visible again at the end
+	release := func() {
 		for _, m := range listed {
 			_, _ = r.Queue.ChangeMessageVisibility(context.WithoutCancel(ctx), &sqs.ChangeMessageVisibilityInput{
 				QueueUrl: aws.String(r.QueueURL), ReceiptHandle: aws.String(m.receipt), VisibilityTimeout: 0,
-			})
+			}) // best effort: otherwise visible again after the visibility timeout
 		}
-	}()
+		listed = nil
+	}
+	defer release()
 	for o.Max == 0 || len(rep.Messages)+len(rep.Unreadable) < o.Max {
 		if ctx.Err() != nil {
 			rep.Interrupted = true
@@ -203,7 +224,7 @@ func (r Redriver) Run(ctx context.Context, o Options) (Report, error) {
 			}
 			seen[id] = true
 			m, err := Parse(id, aws.ToString(sm.Body))
-			m.receipt = aws.ToString(sm.ReceiptHandle)
+			m.receipt, m.body = aws.ToString(sm.ReceiptHandle), aws.ToString(sm.Body)
 			if err != nil {
 				rep.Unreadable = append(rep.Unreadable, err.Error())
 				listed = append(listed, m) // never deleted: visible again for a human
@@ -219,16 +240,38 @@ func (r Redriver) Run(ctx context.Context, o Options) (Report, error) {
 			rep.Messages = append(rep.Messages, batch...)
 			continue
 		}
+		if moving && r.Move == MoveTask {
+			// The task moves the S3 notifications; only invocation
+			// records are replayed here.
+			var records []Message
+			for _, m := range batch {
+				if m.record {
+					records = append(records, m)
+				} else {
+					listed = append(listed, m)
+				}
+			}
+			batch = records
+		}
 		results := make([]string, len(batch))
 		idx := make([]int, len(batch))
 		for i := range idx {
 			idx[i] = i
 		}
+		moved := make([]bool, len(batch))
 		sum := run.Each(ctx, idx, o.Run, nil, func(ctx context.Context, i int) error {
-			err := r.replay(ctx, batch[i])
-			if err != nil {
-				results[i] = "failed: " + err.Error()
+			var err error
+			if moving && !batch[i].record {
+				err, moved[i] = r.moveBack(ctx, batch[i], batch[i].body), true
 			} else {
+				err = r.replay(ctx, batch[i])
+			}
+			switch {
+			case err != nil:
+				results[i] = "failed: " + err.Error()
+			case moved[i]:
+				results[i] = "redriven: moved to the ingest queue"
+			default:
 				results[i] = "redriven"
 			}
 			return err
@@ -243,6 +286,9 @@ func (r Redriver) Run(ctx context.Context, o Options) (Report, error) {
 				continue
 			}
 			rep.Messages = append(rep.Messages, m)
+			if moved[i] && !strings.HasPrefix(m.Result, "failed") {
+				rep.Moved++
+			}
 		}
 		rep.Redriven += sum.Done
 		rep.Failed += len(sum.Failed)
@@ -250,6 +296,13 @@ func (r Redriver) Run(ctx context.Context, o Options) (Report, error) {
 			rep.Interrupted = true
 			break
 		}
+	}
+	if moving && r.Move == MoveTask && !o.DryRun && !rep.Interrupted {
+		release() // the task moves only visible messages
+		if err := r.runMoveTask(ctx, &rep); err != nil {
+			return rep, err
+		}
+		rep.Redriven += rep.Moved
 	}
 	return rep, nil
 }

@@ -56,8 +56,13 @@ run "stack_composes_the_modules" {
     error_message = "The prefixes and index name must be the contract's."
   }
   assert {
-    condition     = output.function_name == "imgpipe-test-ab12cd-processor" && output.dashboard_name == "imgpipe-test-ab12cd" && length(output.alarm_names) == 10
-    error_message = "The function, dashboard and alarms must exist and be named for the environment."
+    condition     = output.function_name == "imgpipe-test-ab12cd-processor" && output.dashboard_name == "imgpipe-test-ab12cd" && length(output.alarm_names) == 12
+    error_message = "The function, dashboard and alarms (eight, two of the events pipe and two of the ingest queue) must exist and be named for the environment."
+  }
+  assert {
+    condition = (output.ingestion == "sqs" && output.ingest_queue_url == module.processing.ingest_queue_url && output.ingest_queue_arn == module.processing.ingest_queue_arn &&
+    contains(output.alarm_names, "imgpipe-test-ab12cd-ingest-queue-age") && contains(output.alarm_names, "imgpipe-test-ab12cd-ingest-queue-depth"))
+    error_message = "By default uploads go through the ingest queue, which the outputs name and the monitoring module watches."
   }
   assert {
     condition     = module.storage.table_arn == output.table_arn && module.processing.dlq_url == output.dlq_url
@@ -98,6 +103,19 @@ run "deleted_records_kept_by_default" {
   assert {
     condition     = module.storage.table_ttl_attribute == null
     error_message = "Without deleted_record_ttl_days, DELETED records are kept and the table has no TTL."
+  }
+}
+
+run "direct_ingestion_has_no_queue_alarms" {
+  command = apply
+
+  variables {
+    ingestion = "direct"
+  }
+
+  assert {
+    condition     = output.ingestion == "direct" && output.ingest_queue_url == null && length(output.alarm_names) == 10
+    error_message = "With ingestion direct there is no ingest queue, nor its alarms (the eight and the events pipe's two remain)."
   }
 }
 
@@ -161,7 +179,7 @@ run "prod_with_alarm_emails_plans" {
     alarm_emails = ["oncall@example.org"]
   }
   assert {
-    condition     = length(module.monitoring.alarm_names) == 10
-    error_message = "prod with an alarm address must plan."
+    condition     = length(module.monitoring.alarm_names) == 12
+    error_message = "prod with an alarm address must plan (eight alarms, two of the events pipe and two of the ingest queue)."
   }
 }

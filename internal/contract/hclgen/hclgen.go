@@ -104,6 +104,11 @@ func Outputs() ([]Output, error) {
 			scalar("ThumbnailsPrefix", cty.StringVal(contract.ThumbnailsPrefix))},
 		{"batch_operations_prefix", "Key prefix of S3 Batch Operations manifests (manifests/) and completion reports (reports/); never processed.",
 			scalar("BatchOperationsPrefix", cty.StringVal(contract.BatchOperationsPrefix))},
+		{"ingestion_modes", "How uploads reach the function (the input ingestion of modules/processing).",
+			[]Entry{
+				str("IngestionDirect", "direct", contract.IngestionDirect),
+				str("IngestionSQS", "sqs", contract.IngestionSQS),
+			}},
 		{"table_hash_key", "Partition key attribute of the metadata table.",
 			scalar("TableHashKey", cty.StringVal(contract.TableHashKey))},
 		{"table_range_key", "Sort key attribute of the metadata table.",

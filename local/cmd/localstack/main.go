@@ -84,7 +84,11 @@ func up(ctx context.Context, dir string, wait time.Duration, stdout, stderr io.W
 	defer func() { _ = os.Remove(filepath.Join(dir, pidFile)) }() // gone already if down removed it
 
 	lg := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{ReplaceAttr: dropTime}))
-	st, err := stack.Start(ctx, stack.Config{LogDir: filepath.Join(dir, logDir), PortWait: wait, Logger: lg})
+	inputs, err := stack.InputsFromEnv(os.LookupEnv)
+	if err != nil {
+		return fail("%v", err)
+	}
+	st, err := stack.Start(ctx, stack.Config{LogDir: filepath.Join(dir, logDir), PortWait: wait, Logger: lg, ProcessingInputs: inputs})
 	if err != nil {
 		if ctx.Err() != nil {
 			return fail("stopped while starting: %v", err)

@@ -183,6 +183,61 @@ run "dashboard_covers_every_part" {
   }
 }
 
+run "ingest_queue_alarms_and_widgets" {
+  command = apply
+
+  variables {
+    ingest_queue_name                  = "imgpipe-test-processor-ingest"
+    ingest_queue_age_threshold_seconds = 120
+    ingest_queue_depth_threshold       = 500
+  }
+
+  assert {
+    condition     = length(aws_cloudwatch_metric_alarm.this) == 10 && length(output.alarm_names) == 10
+    error_message = "With an ingest queue: the eight pipeline alarms and two of the queue."
+  }
+  assert {
+    condition = (aws_cloudwatch_metric_alarm.this["ingest-queue-age"].namespace == "AWS/SQS" &&
+      aws_cloudwatch_metric_alarm.this["ingest-queue-age"].metric_name == "ApproximateAgeOfOldestMessage" &&
+      aws_cloudwatch_metric_alarm.this["ingest-queue-age"].dimensions == tomap({ QueueName = "imgpipe-test-processor-ingest" }) &&
+      aws_cloudwatch_metric_alarm.this["ingest-queue-age"].statistic == "Maximum" &&
+    aws_cloudwatch_metric_alarm.this["ingest-queue-age"].threshold == 120)
+    error_message = "ingest-queue-age must watch the queue's oldest message against the threshold in seconds."
+  }
+  assert {
+    condition = (aws_cloudwatch_metric_alarm.this["ingest-queue-depth"].metric_name == "ApproximateNumberOfMessagesVisible" &&
+      aws_cloudwatch_metric_alarm.this["ingest-queue-depth"].dimensions == tomap({ QueueName = "imgpipe-test-processor-ingest" }) &&
+      aws_cloudwatch_metric_alarm.this["ingest-queue-depth"].threshold == 500 &&
+    aws_cloudwatch_metric_alarm.this["ingest-queue-depth"].evaluation_periods == 2)
+    error_message = "ingest-queue-depth must watch the visible messages over two periods."
+  }
+  assert {
+    condition = toset(flatten([
+      for w in jsondecode(aws_cloudwatch_dashboard.pipeline.dashboard_body).widgets : [
+        for m in try(w.properties.metrics, []) : m[3] if length(m) > 3 && m[2] == "QueueName"
+      ]
+    ])) == toset(["imgpipe-test-processor-dlq", "imgpipe-test-processor-ingest"])
+    error_message = "The dashboard must show both queues."
+  }
+  assert {
+    condition = length(setintersection(toset(["NumberOfMessagesSent", "NumberOfMessagesReceived", "NumberOfMessagesDeleted", "ApproximateNumberOfMessagesNotVisible"]), toset(flatten([
+      for w in jsondecode(aws_cloudwatch_dashboard.pipeline.dashboard_body).widgets : [
+        for m in try(w.properties.metrics, []) : m[1]
+      ]
+    ])))) == 4
+    error_message = "The dashboard must show the ingest queue's flow: sent, received, deleted, in flight."
+  }
+}
+
+run "no_ingest_queue_no_queue_alarms" {
+  command = apply
+
+  assert {
+    condition     = length([for k, a in aws_cloudwatch_metric_alarm.this : k if startswith(k, "ingest-")]) == 0
+    error_message = "Without an ingest queue (ingestion direct) there are no ingest-queue alarms."
+  }
+}
+
 run "events_pipe_alarms_when_the_events_module_is_used" {
   command = apply
 
@@ -245,6 +300,22 @@ run "dashboard_shows_deleted_images" {
 }
 
 # ------------------------------------------------------------ validations
+
+run "rejects_bad_ingest_queue_name" {
+  command = plan
+  variables {
+    ingest_queue_name = "not a queue"
+  }
+  expect_failures = [var.ingest_queue_name]
+}
+
+run "rejects_short_ingest_age_threshold" {
+  command = plan
+  variables {
+    ingest_queue_age_threshold_seconds = 59
+  }
+  expect_failures = [var.ingest_queue_age_threshold_seconds]
+}
 
 run "rejects_a_pipe_without_its_dlq" {
   command = plan

@@ -43,6 +43,16 @@ mock_provider "aws" {
   }
 }
 
+# Both queues come from one mocked type: the ingest queue gets its own ARN.
+override_resource {
+  target = aws_sqs_queue.ingest
+  values = {
+    arn = "arn:aws:sqs:eu-west-1:123456789012:imgpipe-test-processor-ingest"
+    url = "https://sqs.eu-west-1.amazonaws.com/123456789012/imgpipe-test-processor-ingest"
+    id  = "https://sqs.eu-west-1.amazonaws.com/123456789012/imgpipe-test-processor-ingest"
+  }
+}
+
 variables {
   environment         = "test"
   bucket_name         = "imgpipe-test-images-123456789012"
@@ -162,8 +172,13 @@ run "iam_statements_are_exactly_least_privilege" {
         actions   = toset(["sqs:SendMessage"])
         resources = toset(["arn:aws:sqs:eu-west-1:123456789012:imgpipe-test-processor-dlq"])
       }
+      ConsumeIngestQueue = {
+        effect    = "Allow"
+        actions   = toset(["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"])
+        resources = toset(["arn:aws:sqs:eu-west-1:123456789012:imgpipe-test-processor-ingest"])
+      }
     }
-    error_message = "The role's statements must be exactly the least-privilege set (sid, actions, resources)."
+    error_message = "The role's statements must be exactly the least-privilege set (sid, actions, resources); with the default ingestion (sqs) that includes reading the ingest queue, and only it."
   }
   assert {
     condition = {
@@ -287,15 +302,16 @@ run "tuning_inputs_reach_the_function" {
   command = apply
 
   variables {
-    memory_size             = 2048
-    timeout                 = 120
-    reserved_concurrency    = 10
-    thumbnail_sizes         = [128, 512, 2048]
-    jpeg_quality            = 90
-    log_level               = "DEBUG"
-    log_retention_days      = 90
-    log_kms_key_arn         = "arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
-    deleted_record_ttl_days = 30
+    memory_size                = 2048
+    timeout                    = 120
+    reserved_concurrency       = 10
+    ingest_maximum_concurrency = 10
+    thumbnail_sizes            = [128, 512, 2048]
+    jpeg_quality               = 90
+    log_level                  = "DEBUG"
+    log_retention_days         = 90
+    log_kms_key_arn            = "arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+    deleted_record_ttl_days    = 30
   }
 
   assert {
@@ -413,12 +429,29 @@ run "rejects_unknown_color_output" {
   expect_failures = [var.color_output]
 }
 
-run "trigger_on_uploads_prefix_only" {
+run "direct_trigger_on_uploads_prefix_only" {
   command = apply
 
+  variables {
+    ingestion = "direct"
+  }
+
   assert {
-    condition     = aws_s3_bucket_notification.uploads.bucket == var.bucket_name && length(aws_s3_bucket_notification.uploads.lambda_function) == 1
-    error_message = "One Lambda notification on the image bucket."
+    condition     = aws_s3_bucket_notification.uploads.bucket == var.bucket_name && length(aws_s3_bucket_notification.uploads.lambda_function) == 1 && length(aws_s3_bucket_notification.uploads.queue) == 0
+    error_message = "Ingestion direct: one Lambda notification on the image bucket, no queue."
+  }
+  assert {
+    condition = (length(aws_sqs_queue.ingest) == 0 && length(aws_sqs_queue_policy.ingest) == 0 && length(aws_lambda_event_source_mapping.ingest) == 0 &&
+    output.ingestion == "direct" && output.ingest_queue_url == null && output.event_source_mapping_uuid == null)
+    error_message = "Ingestion direct has no ingest queue, queue policy or event source mapping."
+  }
+  assert {
+    condition     = length([for st in data.aws_iam_policy_document.processor.statement : st if st.sid == "ConsumeIngestQueue" || anytrue([for a in st.actions : a == "sqs:ReceiveMessage"])]) == 0
+    error_message = "Ingestion direct: the role may read no queue."
+  }
+  assert {
+    condition     = length([for st in data.aws_iam_policy_document.operator.statement : st if contains(["MoveDeadLettersBack", "RefillIngestQueue"], st.sid)]) == 0
+    error_message = "Ingestion direct: the operator may not start message moves (SQS supports them only from a queue's DLQ)."
   }
   assert {
     condition = (one(aws_s3_bucket_notification.uploads.lambda_function).filter_prefix == run.contract.uploads_prefix &&
@@ -431,11 +464,220 @@ run "trigger_on_uploads_prefix_only" {
     error_message = "No suffix filter: S3 suffixes are case-sensitive and the function sniffs content."
   }
   assert {
-    condition = (aws_lambda_permission.s3_invoke.principal == "s3.amazonaws.com" && aws_lambda_permission.s3_invoke.action == "lambda:InvokeFunction" &&
-      aws_lambda_permission.s3_invoke.source_arn == var.bucket_arn && aws_lambda_permission.s3_invoke.source_account == "123456789012" &&
-    aws_lambda_permission.s3_invoke.function_name == aws_lambda_function.processor.function_name)
+    condition = (aws_lambda_permission.s3_invoke[0].principal == "s3.amazonaws.com" && aws_lambda_permission.s3_invoke[0].action == "lambda:InvokeFunction" &&
+      aws_lambda_permission.s3_invoke[0].source_arn == var.bucket_arn && aws_lambda_permission.s3_invoke[0].source_account == "123456789012" &&
+    aws_lambda_permission.s3_invoke[0].function_name == aws_lambda_function.processor.function_name)
     error_message = "Only S3, for this bucket in this account, may invoke the function."
   }
+}
+
+# ------------------------------------------------------- ingestion "sqs"
+
+run "sqs_trigger_is_the_ingest_queue" {
+  command = apply
+
+  assert {
+    condition     = output.ingestion == "sqs" && length(aws_s3_bucket_notification.uploads.lambda_function) == 0 && length(aws_s3_bucket_notification.uploads.queue) == 1
+    error_message = "The default ingestion (sqs): the bucket notifies one queue and never the function."
+  }
+  assert {
+    condition = (one(aws_s3_bucket_notification.uploads.queue).queue_arn == aws_sqs_queue.ingest[0].arn &&
+      one(aws_s3_bucket_notification.uploads.queue).filter_prefix == run.contract.uploads_prefix &&
+      one(aws_s3_bucket_notification.uploads.queue).filter_suffix == null &&
+    one(aws_s3_bucket_notification.uploads.queue).events == toset(["s3:ObjectCreated:*", "s3:ObjectRemoved:*"]))
+    error_message = "The ingest queue gets the events the direct trigger would send the function: the same event types, under the contract's uploads prefix, no suffix filter."
+  }
+  assert {
+    condition     = length(aws_lambda_permission.s3_invoke) == 0
+    error_message = "With ingestion sqs, S3 may not invoke the function."
+  }
+  assert {
+    condition = (aws_sqs_queue.ingest[0].name == "imgpipe-test-processor-ingest" && aws_sqs_queue.ingest[0].sqs_managed_sse_enabled &&
+    aws_sqs_queue.ingest[0].message_retention_seconds == 345600)
+    error_message = "The ingest queue is named for the function, encrypted (SSE-SQS) and keeps messages 4 days."
+  }
+  assert {
+    condition     = jsondecode(aws_sqs_queue.ingest[0].redrive_policy) == { deadLetterTargetArn = aws_sqs_queue.dlq.arn, maxReceiveCount = 5 }
+    error_message = "The ingest queue redrives to the dead-letter queue after 5 receives (maxReceiveCount a number)."
+  }
+  assert {
+    condition     = output.ingest_queue_arn == aws_sqs_queue.ingest[0].arn && output.ingest_queue_url == aws_sqs_queue.ingest[0].url && output.ingest_queue_name == aws_sqs_queue.ingest[0].name && output.event_source_mapping_uuid == aws_lambda_event_source_mapping.ingest[0].uuid
+    error_message = "The outputs name the ingest queue and the mapping."
+  }
+}
+
+run "sqs_queue_policy_accepts_only_this_bucket_and_account" {
+  command = apply
+
+  assert {
+    condition = [for st in data.aws_iam_policy_document.ingest_queue[0].statement : {
+      sid        = st.sid
+      effect     = st.effect
+      actions    = toset(st.actions)
+      resources  = toset(st.resources)
+      principals = [for p in st.principals : { type = p.type, identifiers = toset(p.identifiers) }]
+      conditions = toset([for c in st.condition : { test = c.test, variable = c.variable, values = toset(c.values) }])
+      }] == [
+      {
+        sid        = "BucketNotificationsOnly"
+        effect     = "Allow"
+        actions    = toset(["sqs:SendMessage"])
+        resources  = toset(["arn:aws:sqs:eu-west-1:123456789012:imgpipe-test-processor-ingest"])
+        principals = [{ type = "Service", identifiers = toset(["s3.amazonaws.com"]) }]
+        conditions = toset([
+          { test = "ArnEquals", variable = "aws:SourceArn", values = toset(["arn:aws:s3:::imgpipe-test-images-123456789012"]) },
+          { test = "StringEquals", variable = "aws:SourceAccount", values = toset(["123456789012"]) },
+        ])
+      },
+      {
+        sid        = "DenyInsecureTransport"
+        effect     = "Deny"
+        actions    = toset(["sqs:*"])
+        resources  = toset(["arn:aws:sqs:eu-west-1:123456789012:imgpipe-test-processor-ingest"])
+        principals = [{ type = "*", identifiers = toset(["*"]) }]
+        conditions = toset([{ test = "Bool", variable = "aws:SecureTransport", values = toset(["false"]) }])
+      },
+    ]
+    error_message = "Only S3 sending this bucket's notifications for this account may send to the ingest queue, and nobody without TLS."
+  }
+  assert {
+    condition     = aws_sqs_queue_policy.ingest[0].queue_url == aws_sqs_queue.ingest[0].id && aws_sqs_queue_policy.ingest[0].policy == data.aws_iam_policy_document.ingest_queue[0].json
+    error_message = "The policy document is the ingest queue's policy."
+  }
+}
+
+run "sqs_event_source_mapping" {
+  command = apply
+
+  variables {
+    ingest_batch_size              = 50
+    ingest_batching_window_seconds = 2
+    ingest_maximum_concurrency     = 20
+  }
+
+  assert {
+    condition = (aws_lambda_event_source_mapping.ingest[0].event_source_arn == aws_sqs_queue.ingest[0].arn &&
+    aws_lambda_event_source_mapping.ingest[0].function_name == aws_lambda_function.processor.arn && aws_lambda_event_source_mapping.ingest[0].enabled)
+    error_message = "The mapping drains the ingest queue into the function."
+  }
+  assert {
+    condition = (aws_lambda_event_source_mapping.ingest[0].batch_size == 50 && aws_lambda_event_source_mapping.ingest[0].maximum_batching_window_in_seconds == 2 &&
+    one(aws_lambda_event_source_mapping.ingest[0].scaling_config).maximum_concurrency == 20)
+    error_message = "Batch size, batching window and maximum concurrency are the inputs."
+  }
+  assert {
+    condition     = aws_lambda_event_source_mapping.ingest[0].function_response_types == toset(["ReportBatchItemFailures"])
+    error_message = "Partial batch responses: only the messages the function names are retried."
+  }
+}
+
+run "sqs_visibility_timeout_is_six_function_timeouts" {
+  command = apply
+
+  assert {
+    condition     = aws_sqs_queue.ingest[0].visibility_timeout_seconds == 6 * 60
+    error_message = "By default the visibility timeout is six times the function's timeout (60 s)."
+  }
+}
+
+run "sqs_visibility_timeout_adds_the_batching_window" {
+  command = apply
+
+  variables {
+    timeout                        = 120
+    ingest_batching_window_seconds = 5
+  }
+
+  assert {
+    condition     = aws_sqs_queue.ingest[0].visibility_timeout_seconds == 6 * 120 + 5
+    error_message = "The visibility timeout follows the function's timeout, plus the batching window."
+  }
+}
+
+run "sqs_visibility_timeout_may_be_longer" {
+  command = apply
+
+  variables {
+    ingest_visibility_timeout_seconds = 900
+  }
+
+  assert {
+    condition     = aws_sqs_queue.ingest[0].visibility_timeout_seconds == 900
+    error_message = "A visibility timeout over the minimum is taken as given."
+  }
+}
+
+run "rejects_visibility_timeout_under_six_function_timeouts" {
+  command = plan
+  variables {
+    ingest_visibility_timeout_seconds = 359
+  }
+  expect_failures = [aws_sqs_queue.ingest]
+}
+
+run "rejects_visibility_timeout_over_the_sqs_maximum" {
+  command = plan
+  variables {
+    ingest_visibility_timeout_seconds = 43201
+  }
+  expect_failures = [var.ingest_visibility_timeout_seconds]
+}
+
+run "rejects_maximum_concurrency_over_reserved_concurrency" {
+  command = plan
+  variables {
+    reserved_concurrency       = 10
+    ingest_maximum_concurrency = 11
+  }
+  expect_failures = [aws_lambda_event_source_mapping.ingest]
+}
+
+run "rejects_batch_over_ten_without_batching_window" {
+  command = plan
+  variables {
+    ingest_batch_size = 11
+  }
+  expect_failures = [aws_lambda_event_source_mapping.ingest]
+}
+
+run "rejects_unknown_ingestion" {
+  command = plan
+  variables {
+    ingestion = "kinesis"
+  }
+  expect_failures = [var.ingestion]
+}
+
+run "rejects_maximum_concurrency_of_one" {
+  command = plan
+  variables {
+    ingest_maximum_concurrency = 1
+  }
+  expect_failures = [var.ingest_maximum_concurrency]
+}
+
+run "rejects_zero_batch_size" {
+  command = plan
+  variables {
+    ingest_batch_size = 0
+  }
+  expect_failures = [var.ingest_batch_size]
+}
+
+run "rejects_zero_max_receive_count" {
+  command = plan
+  variables {
+    ingest_max_receive_count = 0
+  }
+  expect_failures = [var.ingest_max_receive_count]
+}
+
+run "rejects_retention_over_the_dlq_retention" {
+  command = plan
+  variables {
+    ingest_message_retention_seconds = 1209601
+  }
+  expect_failures = [var.ingest_message_retention_seconds]
 }
 
 run "async_failures_go_to_an_encrypted_dlq" {
@@ -962,6 +1204,16 @@ run "operator_policy_is_exactly_what_the_cli_needs" {
         effect    = "Allow"
         actions   = toset(["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:ChangeMessageVisibility", "sqs:GetQueueAttributes"])
         resources = toset(["arn:aws:sqs:eu-west-1:123456789012:imgpipe-test-processor-dlq"])
+      }
+      MoveDeadLettersBack = {
+        effect    = "Allow"
+        actions   = toset(["sqs:StartMessageMoveTask", "sqs:ListMessageMoveTasks", "sqs:CancelMessageMoveTask"])
+        resources = toset(["arn:aws:sqs:eu-west-1:123456789012:imgpipe-test-processor-dlq"])
+      }
+      RefillIngestQueue = {
+        effect    = "Allow"
+        actions   = toset(["sqs:SendMessage", "sqs:GetQueueAttributes"])
+        resources = toset(["arn:aws:sqs:eu-west-1:123456789012:imgpipe-test-processor-ingest"])
       }
       ReadAlarms = {
         effect    = "Allow"

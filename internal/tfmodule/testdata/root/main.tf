@@ -85,3 +85,50 @@ resource "aws_thing" "main" {
 resource "aws_thing" "other" {
   name = "other"
 }
+
+variable "copies" {
+  type    = number
+  default = 2
+}
+
+# Counted, with a precondition, referring to the other counted resource's
+# instances.
+resource "aws_thing" "counted" {
+  count = var.copies
+  name  = "${local.base}-${count.index}"
+  peer  = aws_thing.peer[count.index].arn
+
+  lifecycle {
+    precondition {
+      condition     = var.copies <= 3
+      error_message = "at most 3 copies."
+    }
+  }
+}
+
+resource "aws_thing" "peer" {
+  count = var.copies
+  name  = "peer-${count.index}"
+}
+
+data "aws_iam_policy_document" "counted" {
+  count = var.copies
+  statement {
+    sid = "Copy${count.index}"
+  }
+}
+
+resource "aws_thing" "uses_counted_data" {
+  document = data.aws_iam_policy_document.counted[1].json
+}
+
+# A dynamic block over a known list of unknown values.
+resource "aws_thing" "dyn_unknown" {
+  dynamic "target" {
+    for_each = [aws_thing.other.arn]
+    content {
+      arn   = target.value
+      label = "one"
+    }
+  }
+}
