@@ -6,7 +6,9 @@ import (
 	"fmt"
 	"image"
 	"image/color"
+	"image/draw"
 	"image/png"
+	"math"
 	"os"
 	"path/filepath"
 	"runtime/debug"
@@ -267,6 +269,73 @@ func TestHEICGridAndClap(t *testing.T) {
 				t.Logf("%d px: PSNR %.1f dB against the source before encoding", th.Size, q)
 				assert.GreaterOrEqual(t, q, 25.0)
 			}
+		})
+	}
+}
+
+// TestHEICGridSeamsMatchLibheif decodes grids of subsampled heif-enc tiles
+// at full size and compares them pixel by pixel with libheif's own
+// rendering, in a band around every tile edge (where each tile's chroma
+// ends) and in the interior. Both decode the same planes with libde265 and
+// convert them to RGB with nearest-neighbour chroma, so only the rounding
+// of that conversion differs: the interior bar is 2 code values, and the
+// band may differ from libheif no more than the interior does (+1, mean
+// +0.25). Chroma that was round-tripped through libheif's bilinear 4:4:4
+// upsampling (which samples the wrong chroma along each picture's edges)
+// differed by 30-46 code values along the seams of the 4:2:0 sample.
+func TestHEICGridSeamsMatchLibheif(t *testing.T) {
+	reftools.Dir(t)
+	const tw, th, band = 128, 96, 3
+	photo := photoLike(2*tw, 2*th)
+	for _, tc := range []struct {
+		name, chroma string
+		w, h         int
+	}{
+		{"4:2:0 grid", "420", 250, 190},
+		{"4:2:2 grid", "422", 2 * tw, 2 * th},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var tiles []heif.Tile
+			for q := range 4 {
+				sub := image.NewRGBA(image.Rect(0, 0, tw, th))
+				draw.Draw(sub, sub.Bounds(), photo, image.Pt(q%2*tw, q/2*th), draw.Src)
+				tiles = append(tiles, codedTile(t, encodeRef(t, "heif-enc", sub, "-q", "90", "-p", "chroma="+tc.chroma)))
+			}
+			require.Equal(t, tc.chroma, tiles[0].Chroma())
+			file := heiftest.Grid(tiles, 2, 2, tc.w, tc.h).Bytes()
+			got, err := decodeHEIF(context.Background(), FormatHEIC, file)
+			require.NoError(t, err)
+			ref := libheifRender(t, file, "heic")
+			require.Equal(t, image.Rect(0, 0, tc.w, tc.h), got.Bounds())
+			require.Equal(t, got.Bounds().Size(), ref.Bounds().Size())
+			// distance of a coordinate from the nearest edge of its tile
+			edge := func(v, size int) int { return min(v%size, size-1-v%size) }
+			var seam, inner struct {
+				sum, max float64
+				n        int
+			}
+			for y := range tc.h {
+				for x := range tc.w {
+					g, r := rgbOf(got.At(x, y)), rgbOf(ref.At(x, y))
+					d := 0.0
+					for c := range 3 {
+						d = max(d, math.Abs(g[c]-r[c]))
+					}
+					s := &inner
+					if edge(x, tw) < band || edge(y, th) < band {
+						s = &seam
+					}
+					s.sum += d
+					s.max = max(s.max, d)
+					s.n++
+				}
+			}
+			seamMean, innerMean := seam.sum/float64(seam.n), inner.sum/float64(inner.n)
+			t.Logf("largest channel difference from libheif: within %d px of a tile edge mean %.2f max %.0f; interior mean %.2f max %.0f",
+				band, seamMean, seam.max, innerMean, inner.max)
+			assert.LessOrEqual(t, inner.max, 2.0, "interior differs from libheif by more than the YCbCr to RGB rounding")
+			assert.LessOrEqual(t, seam.max, inner.max+1, "tile seams differ from libheif more than the interior does")
+			assert.LessOrEqual(t, seamMean, innerMean+0.25, "tile seams differ from libheif more than the interior does")
 		})
 	}
 }

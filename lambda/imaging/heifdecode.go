@@ -41,7 +41,8 @@ func isHEIF(f Format) bool { return f == FormatHEIC || f == FormatAVIF }
 // that is not a grid): the decoders hold several full-size buffers per
 // picture in their WebAssembly memory, outside the Go heap. Measured peak
 // RSS of the whole job (256 and 1024 px thumbnails, Go memory limit at 90%
-// of 1024 MB): HEVC 8-bit 12 MP 187 MiB, 50 MP 466-538 MiB; AV1 8-bit
+// of 1024 MB): HEVC 8-bit 12 MP 187 MiB, 50 MP 466-538 MiB (48 MP 777 MiB
+// since 4:2:0 planes come through RGBA, see heif.Tile.Standalone); AV1 8-bit
 // 12 MP 347 MiB, 24.4 MP 664 MiB (50 MP does not fit the 1 GiB module
 // limit); AV1 10-bit 12 MP 493 MiB (libavif converts to 16-bit RGBA).
 // These caps keep one picture within the 1024 MB Lambda default. Grids
@@ -281,7 +282,7 @@ func decodeTile(ctx context.Context, t heif.Tile, rect image.Rectangle) (img ima
 	file := t.Standalone()
 	switch t.Codec {
 	case heif.HEVC:
-		img, err = wasmcodec.DecodeHEVC(ctx, file)
+		img, err = wasmcodec.DecodeHEVC(ctx, file, subsampleRatio(t.Chroma()))
 	case heif.AV1:
 		img, _, err = wasmcodec.DecodeAV1(ctx, file)
 	}
@@ -295,6 +296,17 @@ func decodeTile(ctx context.Context, t heif.Tile, rect image.Rectangle) (img ima
 		return nil, fault.Permanentf(contract.ReasonCorrupt, "a %s picture decoded to %dx%d, smaller than its declared %dx%d", t.Codec, b.Dx(), b.Dy(), rect.Dx(), rect.Dy())
 	}
 	return translate(img, rect)
+}
+
+// subsampleRatio is the YCbCr layout of a chroma format (heif.Tile.Chroma).
+func subsampleRatio(chroma string) image.YCbCrSubsampleRatio {
+	switch chroma {
+	case "422":
+		return image.YCbCrSubsampleRatio422
+	case "444":
+		return image.YCbCrSubsampleRatio444
+	}
+	return image.YCbCrSubsampleRatio420
 }
 
 // translate moves a decoded picture's bounds to rect (cut to rect's size).

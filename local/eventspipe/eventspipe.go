@@ -4,7 +4,11 @@
 // batch through internal/eventpipe (the contract's filter patterns, the
 // enrichment code the pipe's Lambda runs, the target parameters) and puts
 // the events on the bus, retrying a batch the bus refuses, as the pipe
-// does. Everything stops with Close.
+// does. Like the pipe, it keeps a checkpoint per shard (the sequence number
+// of the last record delivered): when a read fails (an iterator expired, or
+// consumed by a retried request: kumo forgets an iterator once read), it
+// reads again after the checkpoint and never announces a record twice.
+// Everything stops with Close.
 package eventspipe
 
 import (
@@ -12,6 +16,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math/big"
 	"sync"
 	"time"
 
@@ -102,9 +107,9 @@ func (p *Pipe) run(ctx context.Context) {
 		p.idle.Broadcast()
 		p.mu.Unlock()
 	}()
-	iterators := map[string]*string{} // shard id -> next iterator
+	sh := shardState{iterators: map[string]*string{}, checkpoints: map[string]*big.Int{}}
 	for ctx.Err() == nil {
-		found, err := p.round(ctx, iterators)
+		found, err := p.round(ctx, sh)
 		if err != nil && ctx.Err() == nil {
 			p.fail(err)
 		}
@@ -127,24 +132,42 @@ func (p *Pipe) run(ctx context.Context) {
 	}
 }
 
+// shardState is where the pipe is in each shard: the next iterator, and
+// the checkpoint (the sequence number of the last record delivered).
+type shardState struct {
+	iterators   map[string]*string
+	checkpoints map[string]*big.Int
+}
+
+// readError is a failed read of the stream (not of a batch): read again
+// from the checkpoint.
+type readError struct{ err error }
+
+func (e readError) Error() string { return e.err.Error() }
+func (e readError) Unwrap() error { return e.err }
+
 // round reads one batch from each shard and delivers it; it returns how
 // many records it read.
-func (p *Pipe) round(ctx context.Context, iterators map[string]*string) (int, error) {
+func (p *Pipe) round(ctx context.Context, st shardState) (int, error) {
 	ss, err := shards(ctx, p.cfg.Streams, p.cfg.StreamARN)
 	if err != nil {
-		return 0, err
+		return 0, readError{err}
 	}
 	read := 0
 	for _, sh := range ss {
 		id := aws.ToString(sh.ShardId)
-		it, ok := iterators[id]
+		it, ok := st.iterators[id]
 		if !ok {
-			out, err := p.cfg.Streams.GetShardIterator(ctx, &dynamodbstreams.GetShardIteratorInput{
+			in := &dynamodbstreams.GetShardIteratorInput{
 				StreamArn: aws.String(p.cfg.StreamARN), ShardId: sh.ShardId,
 				ShardIteratorType: streamtypes.ShardIteratorType(contract.PipeStartingPosition),
-			})
+			}
+			if cp := st.checkpoints[id]; cp != nil {
+				in.ShardIteratorType, in.SequenceNumber = streamtypes.ShardIteratorTypeAfterSequenceNumber, aws.String(cp.String())
+			}
+			out, err := p.cfg.Streams.GetShardIterator(ctx, in)
 			if err != nil {
-				return read, fmt.Errorf("eventspipe: shard iterator of %s: %w", id, err)
+				return read, readError{fmt.Errorf("eventspipe: shard iterator of %s: %w", id, err)}
 			}
 			it = out.ShardIterator
 		}
@@ -153,20 +176,55 @@ func (p *Pipe) round(ctx context.Context, iterators map[string]*string) (int, er
 		}
 		out, err := p.cfg.Streams.GetRecords(ctx, &dynamodbstreams.GetRecordsInput{ShardIterator: it, Limit: aws.Int32(contract.PipeBatchSize)})
 		if err != nil {
-			delete(iterators, id) // read again from a fresh iterator (expired ones included)
-			return read, fmt.Errorf("eventspipe: read shard %s: %w", id, err)
+			delete(st.iterators, id) // read again after the checkpoint, from a fresh iterator
+			return read, readError{fmt.Errorf("eventspipe: read shard %s: %w", id, err)}
 		}
-		if len(out.Records) > 0 {
-			if err := p.deliver(ctx, out.Records); err != nil {
-				// Not advanced: the same records are read again, as Pipes
-				// retries a batch.
+		// kumo answers AFTER_SEQUENCE_NUMBER from the shard's start: what
+		// the checkpoint covers was delivered already.
+		recs, last, err := after(out.Records, st.checkpoints[id])
+		if err != nil {
+			return read, err
+		}
+		if len(recs) > 0 {
+			if err := p.deliver(ctx, recs); err != nil {
+				// Not advanced: the same records are read again after the
+				// checkpoint, as Pipes retries a batch.
+				delete(st.iterators, id)
 				return read, err
 			}
-			read += len(out.Records)
+			read += len(recs)
 		}
-		iterators[id] = out.NextShardIterator
+		if last != nil {
+			st.checkpoints[id] = last
+		}
+		st.iterators[id] = out.NextShardIterator
 	}
 	return read, nil
+}
+
+// after returns the records newer than the checkpoint cp (nil: none
+// delivered yet) and the newest sequence number among them (nil when
+// there is none).
+func after(recs []streamtypes.Record, cp *big.Int) ([]streamtypes.Record, *big.Int, error) {
+	var out []streamtypes.Record
+	var last *big.Int
+	for _, r := range recs {
+		if r.Dynamodb == nil || r.Dynamodb.SequenceNumber == nil {
+			return nil, nil, fmt.Errorf("eventspipe: stream record %s has no sequence number", aws.ToString(r.EventID))
+		}
+		seq, ok := new(big.Int).SetString(aws.ToString(r.Dynamodb.SequenceNumber), 10)
+		if !ok {
+			return nil, nil, fmt.Errorf("eventspipe: stream record %s: sequence number %q is not a number", aws.ToString(r.EventID), aws.ToString(r.Dynamodb.SequenceNumber))
+		}
+		if cp != nil && seq.Cmp(cp) <= 0 {
+			continue
+		}
+		out = append(out, r)
+		if last == nil || seq.Cmp(last) > 0 {
+			last = seq
+		}
+	}
+	return out, last, nil
 }
 
 // deliver runs one batch through the pipe and puts its events on the bus.
@@ -212,6 +270,11 @@ func (p *Pipe) deliver(ctx context.Context, recs []streamtypes.Record) error {
 }
 
 func (p *Pipe) fail(err error) {
+	if re := (readError{}); errors.As(err, &re) {
+		// Not a delivery failure: nothing is lost or repeated.
+		p.cfg.Logger.Warn("events pipe: stream read failed, reading again after the checkpoint", "error", err.Error())
+		return
+	}
 	p.cfg.Logger.Error("events pipe: batch not delivered, retrying", "error", err.Error())
 	p.mu.Lock()
 	if p.err == nil {
@@ -251,7 +314,8 @@ func (p *Pipe) Delivered() int {
 	return p.delivered
 }
 
-// Err is the first delivery error, or nil.
+// Err is the first delivery error (a batch the enrichment or the bus
+// refused), or nil. Failed reads of the stream are logged only.
 func (p *Pipe) Err() error {
 	p.mu.Lock()
 	defer p.mu.Unlock()

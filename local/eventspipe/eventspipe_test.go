@@ -22,10 +22,26 @@ import (
 
 const arn = "arn:aws:dynamodb:us-east-1:000000000000:table/t/stream/1"
 
-// stream is one shard of stream records in memory.
+// stream is one shard of stream records in memory. Iterators are
+// positions; like kumo's, each works once when kumoLike, and
+// AFTER_SEQUENCE_NUMBER starts from the shard's beginning (kumo ignores the
+// sequence number).
 type stream struct {
-	mu   sync.Mutex
-	recs []streamtypes.Record
+	mu       sync.Mutex
+	recs     []streamtypes.Record
+	kumoLike bool
+	used     map[string]bool
+	issued   int // iterators handed out (kumo's are unique)
+	failNext int // GetRecords calls to fail, as a consumed iterator does
+}
+
+// iterator is the iterator at position pos.
+func (s *stream) iterator(pos int) *string {
+	if !s.kumoLike {
+		return aws.String(fmt.Sprint(pos))
+	}
+	s.issued++
+	return aws.String(fmt.Sprintf("%d %d", pos, s.issued))
 }
 
 func (s *stream) add(r streamtypes.Record) {
@@ -46,21 +62,46 @@ func (s *stream) DescribeStream(_ context.Context, in *dynamodbstreams.DescribeS
 }
 
 func (s *stream) GetShardIterator(_ context.Context, in *dynamodbstreams.GetShardIteratorInput, _ ...func(*dynamodbstreams.Options)) (*dynamodbstreams.GetShardIteratorOutput, error) {
-	if in.ShardIteratorType != streamtypes.ShardIteratorTypeTrimHorizon {
-		return nil, fmt.Errorf("want TRIM_HORIZON, got %s", in.ShardIteratorType)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	switch in.ShardIteratorType {
+	case streamtypes.ShardIteratorTypeTrimHorizon:
+		return &dynamodbstreams.GetShardIteratorOutput{ShardIterator: s.iterator(0)}, nil
+	case streamtypes.ShardIteratorTypeAfterSequenceNumber:
+		if s.kumoLike {
+			return &dynamodbstreams.GetShardIteratorOutput{ShardIterator: s.iterator(0)}, nil
+		}
+		var seq int
+		if _, err := fmt.Sscan(aws.ToString(in.SequenceNumber), &seq); err != nil {
+			return nil, fmt.Errorf("sequence number %q: %w", aws.ToString(in.SequenceNumber), err)
+		}
+		return &dynamodbstreams.GetShardIteratorOutput{ShardIterator: s.iterator(seq + 1)}, nil
 	}
-	return &dynamodbstreams.GetShardIteratorOutput{ShardIterator: aws.String("0")}, nil
+	return nil, fmt.Errorf("want TRIM_HORIZON or AFTER_SEQUENCE_NUMBER, got %s", in.ShardIteratorType)
 }
 
 func (s *stream) GetRecords(_ context.Context, in *dynamodbstreams.GetRecordsInput, _ ...func(*dynamodbstreams.Options)) (*dynamodbstreams.GetRecordsOutput, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if s.failNext > 0 {
+		s.failNext--
+		return nil, &streamtypes.ExpiredIteratorException{Message: aws.String("invalid shard iterator")}
+	}
+	if s.kumoLike {
+		if s.used[aws.ToString(in.ShardIterator)] {
+			return nil, &streamtypes.ExpiredIteratorException{Message: aws.String("invalid shard iterator")}
+		}
+		if s.used == nil {
+			s.used = map[string]bool{}
+		}
+		s.used[aws.ToString(in.ShardIterator)] = true
+	}
 	var pos int
 	if _, err := fmt.Sscan(aws.ToString(in.ShardIterator), &pos); err != nil {
 		return nil, fmt.Errorf("iterator %q: %w", aws.ToString(in.ShardIterator), err)
 	}
 	end := min(pos+int(aws.ToInt32(in.Limit)), len(s.recs))
-	return &dynamodbstreams.GetRecordsOutput{Records: append([]streamtypes.Record(nil), s.recs[pos:end]...), NextShardIterator: aws.String(fmt.Sprint(end))}, nil
+	return &dynamodbstreams.GetRecordsOutput{Records: append([]streamtypes.Record(nil), s.recs[pos:end]...), NextShardIterator: s.iterator(end)}, nil
 }
 
 // bus records what was put on it; it refuses the first failures puts.
@@ -146,12 +187,43 @@ func TestPipeAnnouncesEachOutcomeOnce(t *testing.T) {
 	assert.NoError(t, p.Err())
 }
 
+// A failed read (an iterator kumo forgot, or one a retried request
+// consumed) is read again after the checkpoint: no outcome is announced
+// twice or lost, whether the stream honours AFTER_SEQUENCE_NUMBER or, as
+// kumo, starts from the shard's beginning.
+func TestPipeResumesAfterItsCheckpoint(t *testing.T) {
+	for _, kumoLike := range []bool{false, true} {
+		t.Run(fmt.Sprintf("kumoLike=%v", kumoLike), func(t *testing.T) {
+			st, b := &stream{kumoLike: kumoLike}, &bus{}
+			st.add(write("INSERT", "uploads/a.png", contract.StatusProcessed, nil))
+			st.add(write("INSERT", "uploads/b.png", contract.StatusFailed, nil))
+			p := start(t, st, b)
+			require.NoError(t, p.Sync(context.Background()))
+			require.Len(t, b.got(), 2)
+
+			st.mu.Lock()
+			st.failNext = 2
+			st.mu.Unlock()
+			st.add(write("MODIFY", "uploads/a.png", contract.StatusDeleted, write("INSERT", "uploads/a.png", contract.StatusProcessed, nil).Dynamodb.NewImage))
+			require.NoError(t, p.Sync(context.Background()))
+			got := b.got()
+			require.Len(t, got, 3, "each outcome once")
+			assert.Equal(t, contract.EventDetailTypeDeleted, aws.ToString(got[2].DetailType))
+			assert.Equal(t, 3, p.Delivered())
+			assert.NoError(t, p.Err(), "a failed read is no delivery failure")
+		})
+	}
+}
+
 func TestPipeRetriesABatchTheBusRefuses(t *testing.T) {
 	st, b := &stream{}, &bus{failures: 2}
 	st.add(write("INSERT", "uploads/r.png", contract.StatusProcessed, nil))
 	p := start(t, st, b)
 	require.NoError(t, p.Sync(context.Background()))
 	assert.Len(t, b.got(), 1, "delivered once, after the refusals")
+	st.add(write("INSERT", "uploads/s.png", contract.StatusProcessed, nil))
+	require.NoError(t, p.Sync(context.Background()))
+	assert.Len(t, b.got(), 2, "the refused batch is not delivered again")
 	assert.Error(t, p.Err(), "the refusals are reported")
 }
 

@@ -155,6 +155,13 @@ func TestCIRoleCannotEscalate(t *testing.T) {
 		{"delete a test role", "iam:DeleteRole", testRole, as(ciRole)},
 		{"pass a test role to Lambda", "iam:PassRole", testRole, as(ciRole, "iam:PassedToService", "lambda.amazonaws.com")},
 		{"pass a test role to S3 Batch Operations", "iam:PassRole", testRole, as(ciRole, "iam:PassedToService", "batchoperations.s3.amazonaws.com")},
+		{"pass a test role to EventBridge Pipes", "iam:PassRole", testRole, as(ciRole, "iam:PassedToService", "pipes.amazonaws.com")},
+		// What TestStack's events module and its test queue need.
+		{"create a test pipe", "pipes:CreatePipe", "arn:aws:pipes:eu-west-1:" + account + ":pipe/" + testRun + "-outcome-events", as(ciRole)},
+		{"create a test bus", "events:CreateEventBus", "arn:aws:events:eu-west-1:" + account + ":event-bus/" + testRun + "-events", as(ciRole)},
+		{"put a rule on a test bus", "events:PutRule", "arn:aws:events:eu-west-1:" + account + ":rule/" + testRun + "-events/" + testRun + "-deleted", as(ciRole)},
+		{"target a test rule", "events:PutTargets", "arn:aws:events:eu-west-1:" + account + ":rule/" + testRun + "-events/" + testRun + "-deleted", as(ciRole)},
+		{"read the test events queue", "sqs:ReceiveMessage", "arn:aws:sqs:eu-west-1:" + account + ":" + testRun + "-deleted-events", as(ciRole)},
 		{"read the alarm key", "kms:DescribeKey", "arn:aws:kms:eu-west-1:" + account + ":key/1234abcd-12ab-34cd-56ef-1234567890ab", as(ciRole)},
 	}
 	for _, r := range allowed {
@@ -176,6 +183,14 @@ func TestCIRoleCannotEscalate(t *testing.T) {
 		req{"remove a test role's boundary", "iam:DeleteRolePermissionsBoundary", testRole, bounded()},
 		req{"make a test role trust someone else", "iam:UpdateAssumeRolePolicy", testRole, bounded()},
 		req{"pass a test role to another service", "iam:PassRole", testRole, as(ciRole, "iam:PassedToService", "ec2.amazonaws.com")},
+		// Pipes, buses and rules outside the tests, and events of its own.
+		req{"a pipe outside imgpipe-it-*", "pipes:CreatePipe", "arn:aws:pipes:eu-west-1:" + account + ":pipe/prod-outcome-events", as(ciRole)},
+		req{"change a pipe outside imgpipe-it-*", "pipes:UpdatePipe", "arn:aws:pipes:eu-west-1:" + account + ":pipe/prod-outcome-events", as(ciRole)},
+		req{"a rule on the default bus", "events:PutRule", "arn:aws:events:eu-west-1:" + account + ":rule/prod-rule", as(ciRole)},
+		req{"targets of a rule outside the tests", "events:PutTargets", "arn:aws:events:eu-west-1:" + account + ":rule/imgpipe-prod-events/prod-rule", as(ciRole)},
+		req{"delete a bus outside the tests", "events:DeleteEventBus", "arn:aws:events:eu-west-1:" + account + ":event-bus/imgpipe-prod-events", as(ciRole)},
+		req{"put events itself", "events:PutEvents", "arn:aws:events:eu-west-1:" + account + ":event-bus/" + testRun + "-events", as(ciRole)},
+		req{"read a queue outside the tests", "sqs:ReceiveMessage", "arn:aws:sqs:eu-west-1:" + account + ":imgpipe-prod-processor-dlq", as(ciRole)},
 	)
 	// The boundary itself.
 	for _, a := range []string{"iam:CreatePolicyVersion", "iam:SetDefaultPolicyVersion", "iam:DeletePolicyVersion", "iam:DeletePolicy", "iam:TagPolicy", "iam:UntagPolicy", "iam:CreatePolicy"} {

@@ -2,12 +2,31 @@ package heif
 
 import "encoding/binary"
 
+// identityColr is a colr box of type nclx: colour primaries and transfer
+// unspecified (2), matrix coefficients 0 (identity, GBR), full range.
+var identityColr = []byte{0, 0, 0, 19, 'c', 'o', 'l', 'r', 'n', 'c', 'l', 'x', 0, 2, 0, 2, 0, 0, 0x80}
+
 // Standalone returns a minimal still-image file holding only this coded
 // item: ftyp, a meta box with one item (its codec configuration and ispe,
-// no transform, colour or alpha) and the coded data in mdat. It is what the
-// decoders get: they only take whole files, and this way they decode
-// exactly one tile, alpha plane or image, and apply no transform of their
-// own (the pipeline applies clap/irot/imir once, itself).
+// no transform or alpha, no colour but the identity matrix below) and the
+// coded data in mdat. It is what the decoders get: they only take whole
+// files, and this way they decode exactly one tile, alpha plane or image,
+// and apply no transform of their own (the pipeline applies clap/irot/imir
+// once, itself).
+//
+// An HEVC picture with subsampled chroma (4:2:0, 4:2:2) is declared to use
+// the identity matrix (a colr nclx box with matrix_coefficients 0, full
+// range). The WebAssembly libheif build can only return a picture in the
+// layout libheif prefers for it, and for YCbCr that means upsampling the
+// chroma to 4:4:4 (bilinear) and downsampling it back (averaging): that
+// blurs the chroma, and libheif's bilinear upsampler (1.18, and still at
+// its HEAD) computes each picture's outermost rows and columns from the
+// wrong chroma samples (in[cx/2] for in[cx]), which put pink and grey
+// lines along every tile seam of a grid. With the identity matrix libheif
+// prefers RGB and converts with its nearest-neighbour YCbCr to RGB
+// operation, which for matrix 0 copies the planes unchanged (G = Y,
+// B = Cb, R = Cr): wasmcodec.DecodeHEVC takes the decoder's planes back
+// from those channels, exactly as libde265 decoded them.
 func (t Tile) Standalone() []byte {
 	brand := "heic"
 	if t.Codec == AV1 {
@@ -36,8 +55,14 @@ func (t Tile) Standalone() []byte {
 		config = append([]byte(nil), config...)
 		config[8+16] |= 1
 	}
-	ipco := boxBytes("ipco", append(append([]byte{}, config...), full("ispe", 0, ispe)...))
-	ipma := full("ipma", 0, []byte{0, 0, 0, 1, 0, 1, 2, 0x81, 0x02}) // item 1: config (essential), ispe
+	props := append(append([]byte{}, config...), full("ispe", 0, ispe)...)
+	assoc := []byte{0x81, 0x02} // item 1: config (essential), ispe
+	if c := t.Chroma(); t.Codec == HEVC && (c == "420" || c == "422") {
+		props = append(props, identityColr...)
+		assoc = append(assoc, 0x03)
+	}
+	ipco := boxBytes("ipco", props)
+	ipma := full("ipma", 0, append([]byte{0, 0, 0, 1, 0, 1, byte(len(assoc))}, assoc...))
 	iprp := boxBytes("iprp", append(ipco, ipma...))
 
 	// iloc v0: 4-byte offsets and lengths, no base offset; one extent.

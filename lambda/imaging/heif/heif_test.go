@@ -404,6 +404,37 @@ func TestStandaloneRoundTrip(t *testing.T) {
 	}
 }
 
+// TestStandaloneIdentityMatrix: HEVC pictures with subsampled chroma are
+// declared to use the identity matrix (so that the WebAssembly libheif
+// hands over their planes unconverted, see Standalone); 4:4:4, monochrome
+// and AV1 pictures carry no colour information.
+func TestStandaloneIdentityMatrix(t *testing.T) {
+	withChroma := func(idc byte) heif.Tile {
+		tile := hevc(64, 48)
+		tile.Config = append([]byte(nil), tile.Config...)
+		tile.Config[8+16] = 0xfc | idc
+		return tile
+	}
+	identity := &heif.NCLX{Primaries: 2, Transfer: 2, Matrix: 0, FullRange: true}
+	for _, tc := range []struct {
+		name, chroma string
+		tile         heif.Tile
+		nclx         *heif.NCLX
+	}{
+		{"hevc 4:2:0", "420", withChroma(1), identity},
+		{"hevc 4:2:2", "422", withChroma(2), identity},
+		{"hevc 4:4:4", "444", withChroma(3), nil},
+		{"hevc monochrome", "400", withChroma(0), nil},
+		{"av1", "420", heiftest.AV1Tile(64, 48, 64, 48, []byte{0x32, 0}), nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			assert.Equal(t, tc.chroma, tc.tile.Chroma())
+			_, im := primary(t, tc.tile.Standalone())
+			assert.Equal(t, tc.nclx, im.NCLX)
+		})
+	}
+}
+
 // TestSequenceFirstFrame: a file with only a moov box (an image sequence
 // without a primary item) gives its first sample.
 func TestSequenceFirstFrame(t *testing.T) {

@@ -268,33 +268,21 @@ func (f *File) grid(it *item) (*Image, error) {
 // depthAndChroma reads the bit depth (pixi, else the codec configuration)
 // and the chroma format of a coded item.
 func (f *File) depthAndChroma(it *item, t Tile) (int, string) {
-	depth, chroma := 8, "420"
+	depth := 8
 	cfg := t.Config[8:]
 	switch t.Codec {
 	case HEVC:
 		if len(cfg) >= 18 {
-			chroma = [4]string{"400", "420", "422", "444"}[cfg[16]&3]
 			depth = 8 + int(cfg[17]&7)
 		}
 	case AV1:
 		if len(cfg) >= 3 {
-			high, twelve, mono := cfg[2]&0x40 != 0, cfg[2]&0x20 != 0, cfg[2]&0x10 != 0
-			sx, sy := cfg[2]&0x08 != 0, cfg[2]&0x04 != 0
+			high, twelve := cfg[2]&0x40 != 0, cfg[2]&0x20 != 0
 			switch {
 			case high && twelve:
 				depth = 12
 			case high:
 				depth = 10
-			}
-			switch {
-			case mono:
-				chroma = "400"
-			case sx && sy:
-				chroma = "420"
-			case sx:
-				chroma = "422"
-			default:
-				chroma = "444"
 			}
 		}
 	}
@@ -303,7 +291,37 @@ func (f *File) depthAndChroma(it *item, t Tile) (int, string) {
 			depth = d
 		}
 	}
-	return depth, chroma
+	return depth, t.Chroma()
+}
+
+// Chroma is the chroma format the coded item's configuration declares:
+// "400" (monochrome), "420", "422" or "444" (4:2:0 when it says nothing).
+func (t Tile) Chroma() string {
+	if len(t.Config) < 8 {
+		return "420"
+	}
+	cfg := t.Config[8:]
+	switch t.Codec {
+	case HEVC:
+		if len(cfg) >= 18 {
+			return [4]string{"400", "420", "422", "444"}[cfg[16]&3]
+		}
+	case AV1:
+		if len(cfg) >= 3 {
+			mono, sx, sy := cfg[2]&0x10 != 0, cfg[2]&0x08 != 0, cfg[2]&0x04 != 0
+			switch {
+			case mono:
+				return "400"
+			case sx && sy:
+				return "420"
+			case sx:
+				return "422"
+			default:
+				return "444"
+			}
+		}
+	}
+	return "420"
 }
 
 func pixiDepth(p box) int {

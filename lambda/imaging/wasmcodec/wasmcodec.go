@@ -220,11 +220,21 @@ const (
 // arithmetic).
 const maxSide = 1 << 16
 
-// DecodeHEVC decodes a standalone HEIC file of one HEVC picture to
-// *image.YCbCr (4:2:0, 4:2:2 or 4:4:4), *image.Gray or *image.RGBA
-// (premultiplied alpha; only for RGB-coded pictures), in Go memory. libheif
-// applies the file's transforms; a standalone file has none.
-func DecodeHEVC(ctx context.Context, file []byte) (image.Image, error) {
+// DecodeHEVC decodes a standalone HEIC file of one HEVC picture
+// (heif.Tile.Standalone) to *image.YCbCr (4:2:0, 4:2:2 or 4:4:4) or
+// *image.Gray, in Go memory, with the samples libde265 decoded (deeper
+// samples reduced to 8 bits by libheif). ratio is the picture's chroma
+// subsampling (its hvcC's chroma format).
+//
+// libheif applies the file's transforms (a standalone file has none) and
+// hands over a picture in the layout it prefers. For a 4:4:4 picture that
+// is YCbCr 4:4:4, as decoded. Asked for subsampled YCbCr it would round-trip
+// the chroma through 4:4:4 (blurred, with wrong samples along the
+// picture's edges), so Standalone declares 4:2:0 and 4:2:2 pictures to use
+// the identity matrix: libheif then returns RGB whose G, B and R channels
+// are the Y, Cb and Cr planes (nearest-neighbour upsampled), and the
+// planes are taken back from them here, exactly.
+func DecodeHEVC(ctx context.Context, file []byte, ratio image.YCbCrSubsampleRatio) (image.Image, error) {
 	var img image.Image
 	err := hevc.call(ctx, func(m api.Module) error {
 		s := &session{ctx: ctx, m: m}
@@ -234,7 +244,7 @@ func DecodeHEVC(ctx context.Context, file []byte) (image.Image, error) {
 		if s.fn("decode", in, uint64(len(file)), 1, dims, dims+4, dims+8, dims+12, dims+16, 0) == 0 && s.err == nil {
 			return ErrDecode
 		}
-		w, h, cs, chroma, premul := s.u32(dims), s.u32(dims+4), s.u32(dims+8), s.u32(dims+12), s.u32(dims+16)
+		w, h, cs, chroma := s.u32(dims), s.u32(dims+4), s.u32(dims+8), s.u32(dims+12)
 		if s.err != nil {
 			return s.err
 		}
@@ -243,16 +253,16 @@ func DecodeHEVC(ctx context.Context, file []byte) (image.Image, error) {
 		}
 		rect := image.Rect(0, 0, w, h)
 		var size, stride, cw, ch int
-		var ratio image.YCbCrSubsampleRatio
+		var sub image.YCbCrSubsampleRatio
 		switch cs {
 		case colorspaceYCbCr:
 			switch chroma {
 			case chroma420:
-				ratio, cw, ch = image.YCbCrSubsampleRatio420, (w+1)/2, (h+1)/2
+				sub, cw, ch = image.YCbCrSubsampleRatio420, (w+1)/2, (h+1)/2
 			case chroma422:
-				ratio, cw, ch = image.YCbCrSubsampleRatio422, (w+1)/2, h
+				sub, cw, ch = image.YCbCrSubsampleRatio422, (w+1)/2, h
 			case chroma444:
-				ratio, cw, ch = image.YCbCrSubsampleRatio444, w, h
+				sub, cw, ch = image.YCbCrSubsampleRatio444, w, h
 			default:
 				return fmt.Errorf("%w: unsupported chroma format %d", ErrDecode, chroma)
 			}
@@ -262,7 +272,10 @@ func DecodeHEVC(ctx context.Context, file []byte) (image.Image, error) {
 		case colorspaceMonochrome:
 			stride = align16(w)
 			size = stride * h
-		case colorspaceRGB:
+		case colorspaceRGB: // the identity matrix: interleaved RGBA of Cr, Y, Cb
+			if ratio != image.YCbCrSubsampleRatio420 && ratio != image.YCbCrSubsampleRatio422 && ratio != image.YCbCrSubsampleRatio444 {
+				return fmt.Errorf("%w: unsupported chroma subsampling %v", ErrDecode, ratio)
+			}
 			stride = align16(4 * w)
 			size = stride * h
 		default:
@@ -276,23 +289,53 @@ func DecodeHEVC(ctx context.Context, file []byte) (image.Image, error) {
 		if s.err != nil {
 			return s.err
 		}
-		own := bytes.Clone(pix) // copied out before the instance (and its memory) goes
 		switch cs {
 		case colorspaceYCbCr:
+			own := bytes.Clone(pix) // copied out before the instance (and its memory) goes
 			y0, c0 := stride*h, stride*h+cw*ch
-			img = &image.YCbCr{Y: own[:y0:y0], Cb: own[y0:c0:c0], Cr: own[c0:size:size], YStride: stride, CStride: cw, SubsampleRatio: ratio, Rect: rect}
+			img = &image.YCbCr{Y: own[:y0:y0], Cb: own[y0:c0:c0], Cr: own[c0:size:size], YStride: stride, CStride: cw, SubsampleRatio: sub, Rect: rect}
 		case colorspaceMonochrome:
-			img = &image.Gray{Pix: own, Stride: stride, Rect: rect}
+			img = &image.Gray{Pix: bytes.Clone(pix), Stride: stride, Rect: rect}
 		case colorspaceRGB:
-			if premul == 1 {
-				img = &image.RGBA{Pix: own, Stride: stride, Rect: rect}
-			} else {
-				img = &image.NRGBA{Pix: own, Stride: stride, Rect: rect}
-			}
+			img = identityPlanes(pix, stride, rect, ratio)
 		}
 		return nil
 	})
 	return img, err
+}
+
+// identityPlanes takes the Y, Cb and Cr planes back from interleaved RGBA
+// that libheif converted with the identity matrix and nearest-neighbour
+// chroma: G is Y; B and R are Cb and Cr, each chroma sample repeated over
+// the luma pixels it covers (read at the first of them).
+func identityPlanes(pix []byte, stride int, rect image.Rectangle, ratio image.YCbCrSubsampleRatio) *image.YCbCr {
+	m := image.NewYCbCr(rect, ratio)
+	sx, sy := 1, 1
+	switch ratio {
+	case image.YCbCrSubsampleRatio420:
+		sx, sy = 2, 2
+	case image.YCbCrSubsampleRatio422:
+		sx = 2
+	}
+	w, h := rect.Dx(), rect.Dy()
+	for y := range h {
+		src := pix[y*stride : y*stride+4*w]
+		dst := m.Y[y*m.YStride : y*m.YStride+w]
+		for x := range dst {
+			dst[x] = src[4*x+1]
+		}
+		if y%sy != 0 {
+			continue
+		}
+		cy := y / sy
+		cb := m.Cb[cy*m.CStride : (cy+1)*m.CStride]
+		cr := m.Cr[cy*m.CStride : (cy+1)*m.CStride]
+		for cx := range cb {
+			p := 4 * cx * sx
+			cr[cx], cb[cx] = src[p], src[p+2]
+		}
+	}
+	return m
 }
 
 // DecodeAV1 decodes a standalone AVIF file of one AV1 picture to 8-bit RGBA
