@@ -220,6 +220,14 @@ func (r Redriver) Run(ctx context.Context, o Options) (Report, error) {
 		for _, sm := range out.Messages {
 			id := aws.ToString(sm.MessageId)
 			if seen[id] {
+				// Received again within this run (its visibility timeout
+				// ran out, or SQS delivered it twice): only this newest
+				// receipt handle can release it. A dry run changes
+				// nothing, so it is made visible again too; a redrive
+				// leaves it hidden like any message it already handled.
+				if o.DryRun {
+					listed = append(listed, Message{ID: id, receipt: aws.ToString(sm.ReceiptHandle)})
+				}
 				continue
 			}
 			seen[id] = true

@@ -1,11 +1,16 @@
 package redrive_test
 
 import (
+	"context"
 	"testing"
+	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/imgpipe/imgpipe/internal/awstest"
 	"github.com/imgpipe/imgpipe/ops/redrive"
 )
 
@@ -64,4 +69,40 @@ func TestParseRejects(t *testing.T) {
 		_, err := redrive.Parse("m", body)
 		assert.ErrorContains(t, err, want, body)
 	}
+}
+
+// slowClock is a queue whose clock jumps past the visibility timeout after
+// the first receive, so that the next receive delivers the same message
+// again, with a new receipt handle (as SQS does when a visibility timeout
+// runs out, or when it delivers a message twice).
+type slowClock struct {
+	*awstest.SQS
+	now      time.Time
+	receives int
+	jump     time.Duration
+}
+
+func (q *slowClock) ReceiveMessage(ctx context.Context, in *sqs.ReceiveMessageInput, o ...func(*sqs.Options)) (*sqs.ReceiveMessageOutput, error) {
+	out, err := q.SQS.ReceiveMessage(ctx, in, o...)
+	if q.receives++; q.receives == 1 {
+		q.now = q.now.Add(q.jump)
+	}
+	return out, err
+}
+
+func TestDryRunReleasesAMessageReceivedTwice(t *testing.T) {
+	q := &slowClock{SQS: awstest.NewSQS("https://sqs.eu-west-1.amazonaws.com/123456789012/f-dlq"), now: time.Unix(1_800_000_000, 0), jump: 2 * time.Second}
+	q.Now = func() time.Time { return q.now }
+	id := q.Add(`{"Records":[{"eventSource":"aws:s3","s3":{"object":{"key":"uploads/a.png"}}}]}`)
+
+	rep, err := redrive.Redriver{Queue: q, QueueURL: q.URL}.Run(t.Context(), redrive.Options{DryRun: true, VisibilityTimeout: time.Second})
+	require.NoError(t, err)
+	require.Len(t, rep.Messages, 1, "listed once, though received twice")
+	assert.Equal(t, id, rep.Messages[0].ID)
+	assert.GreaterOrEqual(t, q.receives, 2)
+
+	out, err := q.SQS.ReceiveMessage(t.Context(), &sqs.ReceiveMessageInput{QueueUrl: aws.String(q.URL), MaxNumberOfMessages: 10})
+	require.NoError(t, err)
+	require.Len(t, out.Messages, 1, "a dry run leaves the message visible, under whichever receipt handle it was received last")
+	assert.Equal(t, id, aws.ToString(out.Messages[0].MessageId))
 }
