@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -198,10 +199,15 @@ func dlqDepth(t *testing.T, ctx context.Context) int {
 // visibility timeout apart). status and redrive --dry-run show it; once
 // the fault is gone, redrive brings it back, the upload reaches PROCESSED
 // and the message is gone.
+// redriveRuns numbers the runs of TestCLIRedriveAfterTransientFailure in
+// one process (go test -count N): each uploads a key of its own, which no
+// earlier run has processed.
+var redriveRuns atomic.Int64
+
 func TestCLIRedriveAfterTransientFailure(t *testing.T) {
 	ctx := t.Context()
 	require.Zero(t, dlqDepth(t, ctx), "the dead-letter queue starts empty")
-	k := key(t, "unlucky photo.jpg")
+	k := key(t, "unlucky photo "+strconv.FormatInt(redriveRuns.Add(1), 10)+".jpg")
 	restore := st.FailObjectReads(k)
 	obj := verify.MustUpload(t, ctx, tg, k, sample(t, "yellow-rose.jpg"))
 	wait := 2 * time.Minute
