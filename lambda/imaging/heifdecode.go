@@ -42,7 +42,7 @@ func isHEIF(f Format) bool { return f == FormatHEIC || f == FormatAVIF }
 // picture in their WebAssembly memory, outside the Go heap. Measured peak
 // RSS of the whole job (256 and 1024 px thumbnails, Go memory limit at 90%
 // of 1024 MB): HEVC 8-bit 12 MP 187 MiB, 50 MP 466-538 MiB (48 MP 777 MiB
-// since 4:2:0 planes come through RGBA, see heif.Tile.Standalone); AV1 8-bit
+// since 4:2:0 planes come through RGBA, see maxIdentityDeepPixels); AV1 8-bit
 // 12 MP 347 MiB, 24.4 MP 664 MiB (50 MP does not fit the 1 GiB module
 // limit); AV1 10-bit 12 MP 493 MiB (libavif converts to 16-bit RGBA).
 // These caps keep one picture within the 1024 MB Lambda default. Grids
@@ -52,6 +52,18 @@ var maxCodedItemPixels = map[heif.Codec]map[bool]int64{ // codec → high bit de
 	heif.HEVC: {false: 50_000_000, true: 50_000_000},
 	heif.AV1:  {false: 25_000_000, true: 16_000_000},
 }
+
+// maxIdentityDeepPixels is the largest HEVC picture of more than 8 bits
+// decoded through RGB (heif.Tile.Standalone: the decoder's planes exactly).
+// That path holds 16-bit RGB and 8-bit RGBA copies in the decoder's memory:
+// a 48 MP 10-bit picture peaked at 1040 MiB for the whole job, over the
+// 1024 MB Lambda default (788 MiB through YCbCr); a 32 MP one at 702 MiB
+// (555 MiB through YCbCr). Larger deep pictures
+// are decoded as YCbCr (heif.Tile.StandaloneYCbCr), whose chroma libheif
+// blurs and gets wrong along the picture's outermost rows and columns: a
+// line one or two pixels wide at the image's edges, not visible in a
+// thumbnail. Grid tiles and 8-bit pictures always take the exact path.
+const maxIdentityDeepPixels = 32_000_000
 
 // bigPicture is the size from which the Go heap's garbage is returned to
 // the system before decoding: the decoder's memory is not Go heap, so the
@@ -280,6 +292,9 @@ func decodeTile(ctx context.Context, t heif.Tile, rect image.Rectangle) (img ima
 		debug.FreeOSMemory()
 	}
 	file := t.Standalone()
+	if t.Codec == heif.HEVC && t.BitDepth() > 8 && int64(t.Width)*int64(t.Height) > maxIdentityDeepPixels {
+		file = t.StandaloneYCbCr()
+	}
 	switch t.Codec {
 	case heif.HEVC:
 		img, err = wasmcodec.DecodeHEVC(ctx, file, subsampleRatio(t.Chroma()))

@@ -28,6 +28,18 @@ var identityColr = []byte{0, 0, 0, 19, 'c', 'o', 'l', 'r', 'n', 'c', 'l', 'x', 0
 // B = Cb, R = Cr): wasmcodec.DecodeHEVC takes the decoder's planes back
 // from those channels, exactly as libde265 decoded them.
 func (t Tile) Standalone() []byte {
+	c := t.Chroma()
+	return t.standalone(t.Codec == HEVC && (c == "420" || c == "422"))
+}
+
+// StandaloneYCbCr is Standalone without the identity matrix: the
+// WebAssembly libheif returns such a picture as YCbCr, its chroma
+// round-tripped through 4:4:4 (blurred, the outermost rows and columns
+// wrong), but it needs less memory than through RGB, for pictures too
+// large for that.
+func (t Tile) StandaloneYCbCr() []byte { return t.standalone(false) }
+
+func (t Tile) standalone(identity bool) []byte {
 	brand := "heic"
 	if t.Codec == AV1 {
 		brand = "avif"
@@ -57,7 +69,7 @@ func (t Tile) Standalone() []byte {
 	}
 	props := append(append([]byte{}, config...), full("ispe", 0, ispe)...)
 	assoc := []byte{0x81, 0x02} // item 1: config (essential), ispe
-	if c := t.Chroma(); t.Codec == HEVC && (c == "420" || c == "422") {
+	if identity {
 		props = append(props, identityColr...)
 		assoc = append(assoc, 0x03)
 	}

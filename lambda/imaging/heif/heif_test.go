@@ -431,6 +431,9 @@ func TestStandaloneIdentityMatrix(t *testing.T) {
 			assert.Equal(t, tc.chroma, tc.tile.Chroma())
 			_, im := primary(t, tc.tile.Standalone())
 			assert.Equal(t, tc.nclx, im.NCLX)
+			_, im = primary(t, tc.tile.StandaloneYCbCr())
+			assert.Nil(t, im.NCLX, "StandaloneYCbCr declares no colour")
+			assert.Equal(t, tc.tile.Data, im.Tiles[0].Data)
 		})
 	}
 }

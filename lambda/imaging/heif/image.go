@@ -268,30 +268,38 @@ func (f *File) grid(it *item) (*Image, error) {
 // depthAndChroma reads the bit depth (pixi, else the codec configuration)
 // and the chroma format of a coded item.
 func (f *File) depthAndChroma(it *item, t Tile) (int, string) {
-	depth := 8
-	cfg := t.Config[8:]
-	switch t.Codec {
-	case HEVC:
-		if len(cfg) >= 18 {
-			depth = 8 + int(cfg[17]&7)
-		}
-	case AV1:
-		if len(cfg) >= 3 {
-			high, twelve := cfg[2]&0x40 != 0, cfg[2]&0x20 != 0
-			switch {
-			case high && twelve:
-				depth = 12
-			case high:
-				depth = 10
-			}
-		}
-	}
+	depth := t.BitDepth()
 	if p, ok := f.property(it, "pixi"); ok {
 		if d := pixiDepth(p); d > 0 {
 			depth = d
 		}
 	}
 	return depth, t.Chroma()
+}
+
+// BitDepth is the bit depth of luma the coded item's configuration
+// declares (8 when it says nothing).
+func (t Tile) BitDepth() int {
+	if len(t.Config) < 8 {
+		return 8
+	}
+	cfg := t.Config[8:]
+	switch t.Codec {
+	case HEVC:
+		if len(cfg) >= 18 {
+			return 8 + int(cfg[17]&7)
+		}
+	case AV1:
+		if len(cfg) >= 3 {
+			switch high, twelve := cfg[2]&0x40 != 0, cfg[2]&0x20 != 0; {
+			case high && twelve:
+				return 12
+			case high:
+				return 10
+			}
+		}
+	}
+	return 8
 }
 
 // Chroma is the chroma format the coded item's configuration declares:
