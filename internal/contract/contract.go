@@ -60,6 +60,11 @@ const (
 // IngestionModes lists the ingestion modes.
 var IngestionModes = []string{IngestionDirect, IngestionSQS}
 
+// LogRetentionDays are the retention periods CloudWatch Logs accepts for a
+// log group, in days: the only values the modules' log_retention_days
+// inputs take (their validations are held to this list by a test).
+var LogRetentionDays = []int{1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653}
+
 // DynamoDB metadata table schema (kept from the CloudFormation seed so
 // existing users can move over).
 const (
