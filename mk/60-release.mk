@@ -1,15 +1,16 @@
 # Release for reuse: `make release VERSION=x.y.z` writes to dist/ the
-# Lambda package other repositories deploy (from S3, no Go toolchain), its
-# CycloneDX SBOM and SHA256SUMS. The tag workflow
-# (.github/workflows/release.yml) runs `make test` and this, then publishes
-# the three files as release assets. Not part of `make test`.
+# Lambda packages other repositories deploy without a Go toolchain (the
+# processor, and the events module's enrichment), a CycloneDX SBOM of each
+# and SHA256SUMS. The tag workflow (.github/workflows/release.yml) runs
+# `make test` and this, then publishes the five files as release assets.
+# Not part of `make test`.
 #
 # cyclonedx-gomod: the CycloneDX project's own Go SBOM generator (Apache-2.0,
 # maintained by the CycloneDX core team, released on the module proxy). It
 # reads the module graph of the Lambda's main package with the same build
 # constraints as build-lambda, so the SBOM lists exactly what is linked into
 # bootstrap. ~1.5 min to build once; not linked into anything we ship.
-$(call needs,TOOLS ROOT GO DIST LAMBDA_PKG LAMBDA_BOOTSTRAP GO_LAMBDA_FLAGS,mk/60-release.mk)
+$(call needs,TOOLS ROOT GO DIST LAMBDA_PKG LAMBDA_BOOTSTRAP EVENTS_PKG EVENTS_BOOTSTRAP GO_LAMBDA_FLAGS,mk/60-release.mk)
 
 ##@ Release (mk/60-release.mk)
 
@@ -32,15 +33,25 @@ release-inputs: ## Reject a VERSION that is not x.y.z (Semantic Versioning, no "
 	@re='$(VERSION_PATTERN)'; [[ $$VERSION =~ $$re ]] || { \
 		printf 'VERSION must be a semantic version x.y.z (e.g. VERSION=0.2.0, no leading v), got: %q\n' "$$VERSION" >&2; exit 2; }
 
-release: release-inputs build-lambda $(CYCLONEDX_GOMOD) ## Write dist/imgpipe-processor-<VERSION>-linux-arm64.zip (reproducible), its CycloneDX SBOM, dist/SHA256SUMS and the release notes
+# Each released function: <name>:<bootstrap>:<main package>. The events
+# enrichment ships beside the processor, so that a consumer of
+# modules/events needs no Go toolchain either.
+RELEASE_FUNCTIONS := processor:$(LAMBDA_BOOTSTRAP):$(patsubst ./%,%,$(LAMBDA_PKG)) events:$(EVENTS_BOOTSTRAP):$(patsubst ./%,%,$(EVENTS_PKG))
+
+release: release-inputs build-lambda $(CYCLONEDX_GOMOD) ## Write dist/imgpipe-{processor,events}-<VERSION>-linux-arm64.zip (reproducible), their CycloneDX SBOMs, dist/SHA256SUMS and the release notes
 	@grep -q "^## \[$$VERSION\] - " CHANGELOG.md || { \
 		echo "release: CHANGELOG.md has no '## [$$VERSION] - <date>' section: describe the release there first" >&2; exit 1; }
-	@zip="imgpipe-processor-$$VERSION-linux-arm64.zip"; sbom="imgpipe-processor-$$VERSION-linux-arm64.cdx.json"; \
-	rm -f "$(DIST)/$$zip" "$(DIST)/$$sbom" "$(DIST)/SHA256SUMS"; \
-	$(GO) run ./lambda/cmd/zip -o "$(DIST)/$$zip" $(LAMBDA_BOOTSTRAP); \
-	tools/release/sbom.sh $(CYCLONEDX_GOMOD) "$$VERSION" $(patsubst ./%,%,$(LAMBDA_PKG)) "$(DIST)/$$sbom" $(LAMBDA_BUILD_TAGS); \
+	@rm -f "$(DIST)/SHA256SUMS"; files=(); \
+	for f in $(RELEASE_FUNCTIONS); do \
+		IFS=: read -r name bootstrap pkg <<< "$$f"; \
+		zip="imgpipe-$$name-$$VERSION-linux-arm64.zip"; sbom="imgpipe-$$name-$$VERSION-linux-arm64.cdx.json"; \
+		rm -f "$(DIST)/$$zip" "$(DIST)/$$sbom"; \
+		$(GO) run ./lambda/cmd/zip -o "$(DIST)/$$zip" "$$bootstrap" || exit 1; \
+		tools/release/sbom.sh $(CYCLONEDX_GOMOD) "$$VERSION" "$$pkg" "$(DIST)/$$sbom" $(LAMBDA_BUILD_TAGS) || exit 1; \
+		files+=("$$zip" "$$sbom"); \
+	done; \
 	awk -v v="$$VERSION" '/^## \[/ { if (on) exit; on = index($$0, "## [" v "]") == 1; next } on' CHANGELOG.md > "$(DIST)/RELEASE_NOTES.md"; \
-	cd $(DIST) && sha256sum "$$zip" "$$sbom" > SHA256SUMS && cat SHA256SUMS
+	cd $(DIST) && sha256sum "$${files[@]}" > SHA256SUMS && cat SHA256SUMS
 
 sbom-tool: $(CYCLONEDX_GOMOD) ## Install the pinned cyclonedx-gomod under .tools/
 
