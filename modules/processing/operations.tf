@@ -197,45 +197,22 @@ data "aws_iam_policy_document" "operator" {
     resources = ["*"] #tfsec:ignore:aws-iam-no-policy-wildcards
   }
 
+  # With the Batch Operations role: write manifests and read reports under
+  # the batch prefix, create jobs and follow them. s3:CreateJob has no
+  # resource type (Service Authorization Reference); the jobs can only run as
+  # the role below, which can only invoke this function.
   dynamic "statement" {
-    for_each = var.create_batch_operations_role ? [1] : []
+    for_each = var.create_batch_operations_role ? [
+      { sid = "WriteBatchManifests", action = "s3:PutObject", resource = "${local.batch_prefix}manifests/*" },
+      { sid = "ReadBatchReports", action = "s3:GetObject", resource = "${local.batch_prefix}reports/*" },
+      { sid = "CreateBatchJobs", action = "s3:CreateJob", resource = "*" },
+      { sid = "FollowBatchJobs", action = "s3:DescribeJob", resource = local.job_arns },
+    ] : []
     content {
-      sid       = "WriteBatchManifests"
+      sid       = statement.value.sid
       effect    = "Allow"
-      actions   = ["s3:PutObject"]
-      resources = ["${local.batch_prefix}manifests/*"] #tfsec:ignore:aws-iam-no-policy-wildcards
-    }
-  }
-
-  dynamic "statement" {
-    for_each = var.create_batch_operations_role ? [1] : []
-    content {
-      sid       = "ReadBatchReports"
-      effect    = "Allow"
-      actions   = ["s3:GetObject"]
-      resources = ["${local.batch_prefix}reports/*"] #tfsec:ignore:aws-iam-no-policy-wildcards
-    }
-  }
-
-  # s3:CreateJob has no resource type (Service Authorization Reference); the
-  # jobs can only run as the role below, which can only invoke this function.
-  dynamic "statement" {
-    for_each = var.create_batch_operations_role ? [1] : []
-    content {
-      sid       = "CreateBatchJobs"
-      effect    = "Allow"
-      actions   = ["s3:CreateJob"]
-      resources = ["*"] #tfsec:ignore:aws-iam-no-policy-wildcards
-    }
-  }
-
-  dynamic "statement" {
-    for_each = var.create_batch_operations_role ? [1] : []
-    content {
-      sid       = "FollowBatchJobs"
-      effect    = "Allow"
-      actions   = ["s3:DescribeJob"]
-      resources = [local.job_arns] #tfsec:ignore:aws-iam-no-policy-wildcards
+      actions   = [statement.value.action]
+      resources = [statement.value.resource] #tfsec:ignore:aws-iam-no-policy-wildcards
     }
   }
 
